@@ -1,0 +1,53 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// The suite runs against the release build (`cargo leptos build --release`) on its own port and its own
+// database, which is deleted before every run, so it never touches a developer's data/leptodo.db.
+const port = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+const database = "../target/e2e/leptodo.db";
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: "list",
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        ...devices["Desktop Chrome"],
+        launchOptions: {
+          // Playwright cannot download its browsers here; Debian's Chromium is used instead.
+          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+          args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command:
+      `mkdir -p ../target/e2e && rm -f ${database} ${database}-wal ${database}-shm && ` +
+      `LEPTODO_SITE_ADDR=127.0.0.1:${port} LEPTODO_SITE_ROOT=../target/site ` +
+      `LEPTODO_DATABASE_URL=sqlite://${database} LEPTODO_LOG_LEVEL=warn ` +
+      `exec ../target/release/leptodo --config ../Leptos.toml`,
+    // Playwright polls this until the server answers, so the first test never races the start-up.
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+  },
+});

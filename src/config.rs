@@ -1,0 +1,249 @@
+//! The operator's runtime configuration: `Leptos.toml`, layered with environment variables.
+//!
+//! Precedence, lowest first: built-in defaults, the file, `LEPTOS_SITE_ADDR` / `LEPTOS_SITE_ROOT` (set by
+//! cargo-leptos when it runs the server), then `LEPTODO_<KEY>`. Defaults live here so that a file written for an
+//! older release keeps working when a key is added; the shipped `Leptos.toml` documents every key.
+
+use std::{collections::HashMap, fmt, net::SocketAddr, path::Path};
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+/// Prefix of the environment variables that override a key of the file.
+const ENV_PREFIX: &str = "LEPTODO";
+/// The cargo-leptos variables that keep their meaning here, mapped to the key they override.
+const CARGO_LEPTOS_VARS: [(&str, &str); 2] = [
+    ("LEPTOS_SITE_ADDR", "site_addr"),
+    ("LEPTOS_SITE_ROOT", "site_root"),
+];
+
+/// Every setting an operator may change.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address and port the server listens on.
+    pub site_addr: SocketAddr,
+    /// Directory holding the built site (`pkg/` with the wasm bundle, CSS and the public assets).
+    pub site_root: String,
+    /// sqlx database URL; `sqlite://path` files are created on first start.
+    pub database_url: String,
+    /// Upper bound of open database connections.
+    pub database_max_connections: u32,
+    /// Minutes of inactivity after which a session expires.
+    pub session_idle_minutes: u32,
+    /// Whether the session cookie carries `Secure` (on whenever the site is served over HTTPS).
+    pub cookie_secure: bool,
+    /// `tracing` filter directives, e.g. `info` or `leptodo=debug,tower_http=info`.
+    pub log_level: String,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
+/// A configuration that cannot be used, with the file and key at fault.
+#[derive(Debug)]
+pub struct ConfigError {
+    file: String,
+    key: Option<String>,
+    message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(key) => write!(
+                f,
+                "configuration {}: key `{key}` (or {ENV_PREFIX}_{}): {}",
+                self.file,
+                key.to_uppercase(),
+                self.message
+            ),
+            None => write!(f, "configuration {}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Settings {
+    /// Reads `path` and the process environment.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        Self::load_with_env(path, std::env::vars().collect())
+    }
+
+    /// Reads `path` with `env` standing in for the process environment, so tests need not mutate it.
+    pub fn load_with_env(path: &Path, env: HashMap<String, String>) -> Result<Self, ConfigError> {
+        let file = path.display().to_string();
+        let fail = |key: Option<String>, message: String| ConfigError {
+            file: file.clone(),
+            key,
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            fail(
+                None,
+                format!("cannot read the file ({error}); pass --config FILE or run from the directory holding Leptos.toml"),
+            )
+        })?;
+        let cargo_leptos_env: HashMap<String, String> = CARGO_LEPTOS_VARS
+            .iter()
+            .filter_map(|(var, key)| env.get(*var).map(|value| (key.to_string(), value.clone())))
+            .collect();
+        let leptodo_env: HashMap<String, String> = env
+            .into_iter()
+            .filter(|(var, _)| var.starts_with(&format!("{ENV_PREFIX}_")))
+            .collect();
+
+        let config = Config::builder()
+            .set_default("site_addr", "127.0.0.1:3000")
+            .and_then(|b| b.set_default("site_root", "target/site"))
+            .and_then(|b| b.set_default("database_url", "sqlite://data/leptodo.db"))
+            .and_then(|b| b.set_default("database_max_connections", 8))
+            .and_then(|b| b.set_default("session_idle_minutes", 60 * 24))
+            .and_then(|b| b.set_default("cookie_secure", false))
+            .and_then(|b| b.set_default("log_level", "info"))
+            .and_then(|b| b.set_default("log_format", "text"))
+            .map_err(|error| fail(None, error.to_string()))?
+            .add_source(File::from_str(&text, FileFormat::Toml))
+            .add_source(Environment::default().source(Some(cargo_leptos_env)))
+            .add_source(
+                Environment::with_prefix(ENV_PREFIX)
+                    .prefix_separator("_")
+                    .source(Some(leptodo_env)),
+            )
+            .build()
+            .map_err(|error| fail(None, error.to_string()))?;
+
+        serde_path_to_error::deserialize(config).map_err(|error| {
+            let key = error.path().to_string();
+            fail((key != ".").then_some(key), error.into_inner().to_string())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file_with(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().expect("temporary file");
+        file.write_all(text.as_bytes())
+            .expect("write temporary file");
+        file
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn shipped_file_is_valid_and_uses_sqlite() {
+        let settings = Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new())
+            .expect("the shipped Leptos.toml loads");
+        assert!(settings.database_url.starts_with("sqlite:"));
+        assert_eq!(settings.site_addr.to_string(), "127.0.0.1:3000");
+        assert!(!settings.cookie_secure);
+    }
+
+    #[test]
+    fn missing_keys_take_defaults() {
+        let file = file_with("");
+        let settings = Settings::load_with_env(file.path(), HashMap::new()).expect("defaults");
+        assert_eq!(settings.session_idle_minutes, 1440);
+        assert_eq!(settings.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_cargo_leptos_variables() {
+        let file =
+            file_with("database_url = \"sqlite://from-file.db\"\nsite_addr = \"127.0.0.1:4000\"\n");
+        let settings = Settings::load_with_env(
+            file.path(),
+            env(&[
+                ("LEPTODO_DATABASE_URL", "sqlite://from-env.db"),
+                ("LEPTODO_COOKIE_SECURE", "true"),
+                ("LEPTODO_SESSION_IDLE_MINUTES", "5"),
+                ("LEPTOS_SITE_ADDR", "127.0.0.1:5000"),
+                ("LEPTOS_OUTPUT_NAME", "ignored"),
+            ]),
+        )
+        .expect("overrides apply");
+        assert_eq!(settings.database_url, "sqlite://from-env.db");
+        assert!(settings.cookie_secure);
+        assert_eq!(settings.session_idle_minutes, 5);
+        assert_eq!(settings.site_addr.to_string(), "127.0.0.1:5000");
+
+        let settings = Settings::load_with_env(
+            file.path(),
+            env(&[
+                ("LEPTOS_SITE_ADDR", "127.0.0.1:5000"),
+                ("LEPTODO_SITE_ADDR", "127.0.0.1:6000"),
+            ]),
+        )
+        .expect("overrides apply");
+        assert_eq!(settings.site_addr.to_string(), "127.0.0.1:6000");
+    }
+
+    #[test]
+    fn malformed_toml_names_the_file_and_line() {
+        let file = file_with("site_addr = \"127.0.0.1:3000\"\ndatabase_url = sqlite://oops\n");
+        let error = Settings::load_with_env(file.path(), HashMap::new())
+            .expect_err("invalid TOML is refused")
+            .to_string();
+        assert!(
+            error.contains(&file.path().display().to_string()),
+            "{error}"
+        );
+        assert!(error.contains("line 2"), "{error}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let file = file_with("session_idle_minutes = \"soon\"\n");
+        let error = Settings::load_with_env(file.path(), HashMap::new())
+            .expect_err("a string is not a number")
+            .to_string();
+        assert!(error.contains("session_idle_minutes"), "{error}");
+    }
+
+    #[test]
+    fn bad_environment_value_names_the_key() {
+        let file = file_with("");
+        let error = Settings::load_with_env(file.path(), env(&[("LEPTODO_SITE_ADDR", "nowhere")]))
+            .expect_err("not a socket address")
+            .to_string();
+        assert!(error.contains("site_addr"), "{error}");
+        assert!(error.contains("LEPTODO_SITE_ADDR"), "{error}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_so_typos_do_not_pass_silently() {
+        let file = file_with("databse_url = \"sqlite://typo.db\"\n");
+        let error = Settings::load_with_env(file.path(), HashMap::new())
+            .expect_err("unknown key")
+            .to_string();
+        assert!(error.contains("databse_url"), "{error}");
+    }
+
+    #[test]
+    fn missing_file_is_reported_not_panicked() {
+        let error = Settings::load_with_env(Path::new("/nonexistent/Leptos.toml"), HashMap::new())
+            .expect_err("no file")
+            .to_string();
+        assert!(error.contains("/nonexistent/Leptos.toml"), "{error}");
+        assert!(error.contains("cannot read"), "{error}");
+    }
+}

@@ -1,0 +1,28 @@
+//! Leptodo: a TodoMVC behind real user accounts, rendered on the server and hydrated in the browser.
+//!
+//! Modules are split by feature; server-only code sits behind `#[cfg(feature = "ssr")]` inside each one.
+
+pub mod app;
+pub mod error;
+pub mod home;
+
+#[cfg(feature = "ssr")]
+pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod sessions;
+#[cfg(feature = "ssr")]
+pub mod startup;
+#[cfg(feature = "ssr")]
+pub mod telemetry;
+
+/// Entry point of the wasm bundle: attaches the reactive app to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

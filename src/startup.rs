@@ -1,0 +1,171 @@
+//! Assembling the server: state, router, listener, and a graceful stop.
+
+use std::{future::Future, io, net::SocketAddr};
+
+use axum::{extract::FromRef, extract::State, http::StatusCode, routing::get, Router};
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::SqlitePool;
+use tokio::{net::TcpListener, task::JoinHandle};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::{
+    app::{shell, App},
+    config::Settings,
+    db::{self, DatabaseError},
+    sessions,
+};
+
+/// What every handler and server function can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Where the site files are and how the page names them.
+    pub leptos_options: LeptosOptions,
+    /// The database.
+    pub pool: SqlitePool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    /// The session table could not be created.
+    #[error("cannot prepare the session store: {0}")]
+    Sessions(#[source] sqlx::Error),
+    /// The address is taken or not ours.
+    #[error("cannot listen on {addr} (key `site_addr`): {source}")]
+    Bind {
+        /// The configured address.
+        addr: SocketAddr,
+        /// What the operating system said.
+        source: io::Error,
+    },
+}
+
+/// A server that is bound and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    router: Router,
+    pool: SqlitePool,
+    session_cleanup: JoinHandle<()>,
+}
+
+impl Application {
+    /// Opens the database, applies migrations and binds the listener.
+    pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        let pool = db::connect_and_migrate(settings).await?;
+        let (session_layer, session_cleanup) = sessions::layer(&pool, settings)
+            .await
+            .map_err(StartupError::Sessions)?;
+        let state = AppState {
+            leptos_options: leptos_options(settings),
+            pool: pool.clone(),
+        };
+        let routes = generate_route_list(App);
+        let router = Router::new()
+            .route("/healthz", get(healthz))
+            .leptos_routes(&state, routes, {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            })
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(session_layer)
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                    .on_response(DefaultOnResponse::new().level(Level::INFO)),
+            )
+            .with_state(state);
+        let bind_error = |source| StartupError::Bind {
+            addr: settings.site_addr,
+            source,
+        };
+        let listener = TcpListener::bind(settings.site_addr)
+            .await
+            .map_err(bind_error)?;
+        let local_addr = listener.local_addr().map_err(bind_error)?;
+        Ok(Self {
+            listener,
+            local_addr,
+            router,
+            pool,
+            session_cleanup,
+        })
+    }
+
+    /// The address actually bound (useful when the configured port is 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until `shutdown` resolves, lets in-flight requests finish, then closes the pool.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        self.session_cleanup.abort();
+        self.pool.close().await;
+        tracing::info!("stopped");
+        served
+    }
+}
+
+/// The options Leptos needs to name and find the built site.
+fn leptos_options(settings: &Settings) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(env!("CARGO_PKG_NAME"))
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.site_addr)
+        .build()
+}
+
+/// Liveness and readiness: 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query("SELECT 1").execute(&state.pool).await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(error) => {
+            tracing::error!(%error, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM, the signals operators and service managers send.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

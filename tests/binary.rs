@@ -1,0 +1,139 @@
+//! The `leptodo` binary as an operator runs it: arguments, configuration errors, signals.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_leptodo");
+
+fn leptodo() -> Command {
+    let mut command = Command::new(BIN);
+    // The tests decide the configuration; nothing from the developer's shell leaks in.
+    for (var, _) in std::env::vars() {
+        if var.starts_with("LEPTODO_") || var.starts_with("LEPTOS_") {
+            command.env_remove(var);
+        }
+    }
+    command
+}
+
+#[test]
+fn help_describes_the_configuration() {
+    let output = leptodo().arg("--help").output().expect("runs");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("--config"), "{help}");
+    assert!(help.contains("LEPTODO_"), "{help}");
+}
+
+#[test]
+fn unknown_arguments_are_refused_clearly() {
+    let output = leptodo().arg("--frobnicate").output().expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--frobnicate"), "{stderr}");
+}
+
+#[test]
+fn malformed_configuration_is_reported_with_file_and_key() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("Leptos.toml");
+    std::fs::write(
+        &file,
+        "site_addr = \"127.0.0.1:3000\"\ncookie_secure = \"sometimes\"\n",
+    )
+    .expect("write config");
+    let output = leptodo().arg("--config").arg(&file).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(stderr.contains("cookie_secure"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    std::fs::write(&file, "site_addr = [\n").expect("write config");
+    let output = leptodo().arg("--config").arg(&file).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("line"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn missing_configuration_file_is_reported() {
+    let output = leptodo()
+        .args(["--config", "/nonexistent/Leptos.toml"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/nonexistent/Leptos.toml"), "{stderr}");
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut child = leptodo()
+        .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
+        .env(
+            "LEPTODO_DATABASE_URL",
+            format!("sqlite://{}/leptodo.db", dir.path().display()),
+        )
+        .env("LEPTODO_LOG_LEVEL", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
+    let mut line = String::new();
+    let mut log = String::new();
+    while !log.contains("listening on http://") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).expect("read log") > 0,
+            "exited early: {log}"
+        );
+        log.push_str(&line);
+    }
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still running after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("read log");
+    assert!(status.success(), "exit status {status}: {log}{rest}");
+    assert!(rest.contains("stopped"), "{rest}");
+}
+
+#[test]
+fn a_database_url_that_is_not_sqlite_is_refused_not_turned_into_a_file() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let output = leptodo()
+        .current_dir(dir.path())
+        .arg("--config")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+        .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
+        .env("LEPTODO_DATABASE_URL", "postgres://localhost/leptodo")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("database_url"), "{stderr}");
+    let left_behind: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list directory")
+        .collect();
+    assert!(left_behind.is_empty(), "created {left_behind:?}");
+}
