@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    SsrMode, StaticSegment,
 };
 
 use crate::home::HomePage;
@@ -43,8 +43,10 @@ pub fn App() -> impl IntoView {
         <Title text="Leptodo" />
         <Router>
             <main data-hydrated=move || hydrated.get().to_string()>
+                // Async rendering sends each page whole, with its data in place: it must read and work with
+                // JavaScript off, and a page may still set its status or redirect once its data is known.
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage />
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
