@@ -19,6 +19,19 @@ fn leptodo() -> Command {
     command
 }
 
+/// Runs `leptodo` with `config` expecting a configuration error; answers what it wrote to stderr.
+fn refused_config(config: &std::path::Path) -> String {
+    let output = leptodo()
+        .arg("--config")
+        .arg(config)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
 #[test]
 fn help_describes_the_configuration() {
     let output = leptodo().arg("--help").output().expect("runs");
@@ -45,29 +58,18 @@ fn malformed_configuration_is_reported_with_file_and_key() {
         "site_addr = \"127.0.0.1:3000\"\ncookie_secure = \"sometimes\"\n",
     )
     .expect("write config");
-    let output = leptodo().arg("--config").arg(&file).output().expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_config(&file);
     assert!(stderr.contains(&file.display().to_string()), "{stderr}");
     assert!(stderr.contains("cookie_secure"), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
 
     std::fs::write(&file, "site_addr = [\n").expect("write config");
-    let output = leptodo().arg("--config").arg(&file).output().expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("line"), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let stderr = refused_config(&file);
+    assert!(stderr.contains("line 1"), "{stderr}");
 }
 
 #[test]
 fn missing_configuration_file_is_reported() {
-    let output = leptodo()
-        .args(["--config", "/nonexistent/Leptos.toml"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_config(std::path::Path::new("/nonexistent/Leptos.toml"));
     assert!(stderr.contains("/nonexistent/Leptos.toml"), "{stderr}");
 }
 

@@ -49,10 +49,23 @@ async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
 impl TestApp {
     /// Calls a server function the way the hydrated page does (JSON answer, no redirect).
     async fn call(&self, path: &str) -> reqwest::Response {
-        self.client
+        self.call_as(&self.client, path).await
+    }
+
+    /// Calls a server function with another client, i.e. another browser with its own cookies.
+    async fn call_as(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client
             .post(format!("{}{path}", self.address))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json")
+            .send()
+            .await
+            .expect("request completes")
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
             .send()
             .await
             .expect("request completes")
@@ -68,12 +81,7 @@ impl TestApp {
 #[tokio::test]
 async fn healthz_answers_ok_when_the_database_is_reachable() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .expect("request completes");
+    let response = app.get("/healthz").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.text().await.expect("body"), "ok");
 }
@@ -91,12 +99,7 @@ async fn first_start_creates_the_database_file_and_its_folder() {
 #[tokio::test]
 async fn home_page_is_rendered_on_the_server_with_the_hydration_script() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(&app.address)
-        .send()
-        .await
-        .expect("request completes");
+    let response = app.get("/").await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.expect("body");
     assert!(html.contains("<h1>Leptodo</h1>"), "{html}");
@@ -114,12 +117,7 @@ async fn home_page_is_rendered_on_the_server_with_the_hydration_script() {
 #[tokio::test]
 async fn unknown_paths_get_a_404_page() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(format!("{}/no/such/page", app.address))
-        .send()
-        .await
-        .expect("request completes");
+    let response = app.get("/no/such/page").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(response
         .text()
@@ -144,14 +142,9 @@ async fn server_function_writes_to_sqlite_and_reads_it_back() {
     assert_eq!(after["this_session"], 2);
 
     // Another client shares the database but not the session.
-    let stranger = reqwest::Client::new();
-    let theirs: serde_json::Value = stranger
-        .post(format!("{}{}", app.address, GetClickCounts::PATH))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .send()
+    let theirs: serde_json::Value = app
+        .call_as(&reqwest::Client::new(), GetClickCounts::PATH)
         .await
-        .expect("request completes")
         .json()
         .await
         .expect("JSON body");
