@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what a fresh machine lacks (see scripts/bootstrap.sh).
-.PHONY: run test watch
+.PHONY: run test watch size
 
 run:
 	@bash scripts/run.sh
@@ -10,3 +10,7 @@ test:
 # Development loop: rebuilds the server and the wasm bundle on every change and reloads the page.
 watch:
 	@bash -c 'source scripts/bootstrap.sh && cargo leptos watch'
+
+# Size of the release browser bundle, raw and gzip.
+size:
+	@bash scripts/bundle-size.sh
