@@ -31,6 +31,14 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// Minutes of inactivity after which a session expires.
     pub session_idle_minutes: u32,
+    /// argon2id memory cost in KiB per hash (OWASP's minimum for argon2id: 19456 = 19 MiB).
+    pub argon2_memory_kib: u32,
+    /// argon2id iterations (time cost).
+    pub argon2_iterations: u32,
+    /// argon2id lanes (parallelism) within one hash.
+    pub argon2_parallelism: u32,
+    /// Most password hashes computed at once; 0 means one per CPU core.
+    pub password_hashing_concurrency: u32,
     /// Whether the session cookie carries `Secure` (on whenever the site is served over HTTPS).
     pub cookie_secure: bool,
     /// `tracing` filter directives, e.g. `info` or `leptodo=debug,tower_http=info`.
@@ -109,6 +117,10 @@ impl Settings {
             .and_then(|b| b.set_default("database_url", "sqlite://data/leptodo.db"))
             .and_then(|b| b.set_default("database_max_connections", 8))
             .and_then(|b| b.set_default("session_idle_minutes", 60 * 24))
+            .and_then(|b| b.set_default("argon2_memory_kib", 19_456))
+            .and_then(|b| b.set_default("argon2_iterations", 2))
+            .and_then(|b| b.set_default("argon2_parallelism", 1))
+            .and_then(|b| b.set_default("password_hashing_concurrency", 0))
             .and_then(|b| b.set_default("cookie_secure", false))
             .and_then(|b| b.set_default("log_level", "info"))
             .and_then(|b| b.set_default("log_format", "text"))
@@ -164,6 +176,14 @@ mod tests {
         let settings = Settings::load_with_env(file.path(), HashMap::new()).expect("defaults");
         assert_eq!(settings.session_idle_minutes, 1440);
         assert_eq!(settings.log_format, LogFormat::Text);
+        assert_eq!(
+            (
+                settings.argon2_memory_kib,
+                settings.argon2_iterations,
+                settings.argon2_parallelism
+            ),
+            (19_456, 2, 1)
+        );
     }
 
     #[test]

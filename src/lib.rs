@@ -3,6 +3,8 @@
 //! Modules are split by feature; server-only code sits behind `#[cfg(feature = "ssr")]` inside each one.
 
 pub mod app;
+pub mod auth;
+pub mod domain;
 pub mod error;
 pub mod home;
 

@@ -1,0 +1,258 @@
+//! Password hashing with argon2id, off the async runtime and with a bound on how many run at once.
+//!
+//! One argon2id hash with the default parameters takes ~19 MiB and tens of milliseconds of CPU. Run on the
+//! runtime's threads it would stall every other request; run without a bound, a flood of logins would exhaust
+//! memory. So each hash waits for a permit (asynchronously) and then runs on the blocking pool.
+
+use std::sync::Arc;
+
+use argon2::{
+    password_hash::{
+        rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString,
+    },
+    Algorithm, Argon2, Params, Version,
+};
+use tokio::sync::Semaphore;
+
+use crate::{config::Settings, domain::Password};
+
+/// Why a password could not be hashed or checked. Never contains the password.
+#[derive(Debug, thiserror::Error)]
+pub enum HashingError {
+    /// The configured parameters are outside what argon2 accepts.
+    #[error("keys `argon2_memory_kib`, `argon2_iterations`, `argon2_parallelism`: {0}")]
+    Parameters(argon2::Error),
+    /// A stored hash is not a PHC string argon2 understands.
+    #[error("stored password hash is malformed: {0}")]
+    MalformedHash(argon2::password_hash::Error),
+    /// Hashing itself failed (out of memory, for instance).
+    #[error("password hashing failed: {0}")]
+    Hash(argon2::password_hash::Error),
+    /// The blocking task died.
+    #[error("password hashing task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// The outcome of checking a password against a stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    /// The password is wrong.
+    Mismatch,
+    /// The password is right; `needs_rehash` says the hash was made with other parameters than today's.
+    Match {
+        /// Whether the stored hash should be replaced by one with the current parameters.
+        needs_rehash: bool,
+    },
+}
+
+/// Hashes and verifies passwords with the configured argon2id parameters.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    params: Params,
+    permits: Arc<Semaphore>,
+    /// A hash of a random password, checked when the account does not exist so that "no such user" takes as
+    /// long as "wrong password" and timing does not reveal which accounts exist.
+    decoy_hash: Arc<str>,
+}
+
+impl PasswordHasher {
+    /// Builds the hasher from the configuration; refuses parameters argon2 would reject.
+    pub fn new(settings: &Settings) -> Result<Self, HashingError> {
+        let params = Params::new(
+            settings.argon2_memory_kib,
+            settings.argon2_iterations,
+            settings.argon2_parallelism,
+            None,
+        )
+        .map_err(HashingError::Parameters)?;
+        let concurrency = match settings.password_hashing_concurrency {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n as usize,
+        };
+        let decoy_salt = SaltString::generate(&mut OsRng);
+        let decoy_hash = argon2id(params.clone())
+            .hash_password(decoy_salt.as_str().as_bytes(), &decoy_salt)
+            .map_err(HashingError::Hash)?
+            .to_string()
+            .into();
+        Ok(Self {
+            params,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            decoy_hash,
+        })
+    }
+
+    /// Hashes a new password into a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
+    pub async fn hash(&self, password: &Password) -> Result<String, HashingError> {
+        let params = self.params.clone();
+        let password = password.expose().to_owned();
+        self.run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            argon2id(params)
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(HashingError::Hash)
+        })
+        .await
+    }
+
+    /// Checks `password` against a stored PHC string.
+    pub async fn verify(&self, password: &str, stored: &str) -> Result<Verification, HashingError> {
+        let current = self.params.clone();
+        let password = password.to_owned();
+        let stored = stored.to_owned();
+        self.run(move || {
+            let parsed = PasswordHash::new(&stored).map_err(HashingError::MalformedHash)?;
+            // The parameters to verify with come from the stored hash itself.
+            match Argon2::default().verify_password(password.as_bytes(), &parsed) {
+                Ok(()) => Ok(Verification::Match {
+                    needs_rehash: !uses_params(&parsed, &current),
+                }),
+                Err(argon2::password_hash::Error::Password) => Ok(Verification::Mismatch),
+                Err(error) => Err(HashingError::Hash(error)),
+            }
+        })
+        .await
+    }
+
+    /// Spends the time of one verification without an account, so unknown and known logins look alike.
+    pub async fn verify_decoy(&self, password: &str) -> Result<(), HashingError> {
+        let decoy = Arc::clone(&self.decoy_hash);
+        self.verify(password, &decoy).await.map(|_| ())
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, HashingError> + Send + 'static,
+    ) -> Result<T, HashingError> {
+        // The semaphore is never closed, so acquiring only waits.
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the hashing semaphore is never closed");
+        tokio::task::spawn_blocking(work).await?
+    }
+}
+
+fn argon2id(params: Params) -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Whether a stored hash was made with argon2id, the current version, and exactly these parameters.
+fn uses_params(hash: &PasswordHash<'_>, current: &Params) -> bool {
+    let same_algorithm = hash.algorithm == Algorithm::Argon2id.ident();
+    let same_version = hash.version == Some(Version::V0x13.into());
+    let same_params = Params::try_from(hash).is_ok_and(|stored| {
+        stored.m_cost() == current.m_cost()
+            && stored.t_cost() == current.t_cost()
+            && stored.p_cost() == current.p_cost()
+    });
+    same_algorithm && same_version && same_params
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::{collections::HashMap, path::Path};
+
+    /// Cheap parameters keep the tests fast; the shipped defaults are measured by `examples/password_timing.rs`.
+    fn hasher(memory_kib: u32, iterations: u32) -> PasswordHasher {
+        let mut settings =
+            Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new()).expect("config");
+        settings.argon2_memory_kib = memory_kib;
+        settings.argon2_iterations = iterations;
+        PasswordHasher::new(&settings).expect("valid parameters")
+    }
+
+    fn password(text: &str) -> Password {
+        Password::parse(text, &[]).expect("valid password")
+    }
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_password_and_no_other() {
+        let hasher = hasher(1024, 1);
+        let hash = hasher
+            .hash(&password("correct horse battery"))
+            .await
+            .expect("hash");
+        assert!(hash.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{hash}");
+        assert!(!hash.contains("correct horse"));
+        assert_eq!(
+            hasher
+                .verify("correct horse battery", &hash)
+                .await
+                .expect("verify"),
+            Verification::Match {
+                needs_rehash: false
+            }
+        );
+        assert_eq!(
+            hasher
+                .verify("correct horse batterY", &hash)
+                .await
+                .expect("verify"),
+            Verification::Mismatch
+        );
+    }
+
+    #[tokio::test]
+    async fn the_same_password_gets_a_different_salt_each_time() {
+        let hasher = hasher(1024, 1);
+        let first = hasher
+            .hash(&password("correct horse battery"))
+            .await
+            .expect("hash");
+        let second = hasher
+            .hash(&password("correct horse battery"))
+            .await
+            .expect("hash");
+        assert_ne!(first, second);
+    }
+
+    #[tokio::test]
+    async fn a_hash_with_outdated_parameters_asks_to_be_upgraded() {
+        let old = hasher(1024, 1)
+            .hash(&password("correct horse battery"))
+            .await
+            .expect("hash");
+        assert_eq!(
+            hasher(2048, 2)
+                .verify("correct horse battery", &old)
+                .await
+                .expect("verify"),
+            Verification::Match { needs_rehash: true }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_malformed_stored_hash_is_an_error_not_a_match() {
+        let result = hasher(1024, 1)
+            .verify("anything at all", "not-a-phc-string")
+            .await;
+        assert!(
+            matches!(result, Err(HashingError::MalformedHash(_))),
+            "{result:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_decoy_check_runs_without_an_account() {
+        hasher(1024, 1)
+            .verify_decoy("whatever was typed")
+            .await
+            .expect("decoy");
+    }
+
+    #[test]
+    fn parameters_argon2_rejects_are_a_configuration_error() {
+        let mut settings =
+            Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new()).expect("config");
+        settings.argon2_iterations = 0;
+        let error = PasswordHasher::new(&settings)
+            .err()
+            .expect("t = 0 is refused")
+            .to_string();
+        assert!(error.contains("argon2_iterations"), "{error}");
+    }
+}

@@ -1,0 +1,4 @@
+//! Accounts: registration, login, sessions and the account page.
+
+#[cfg(feature = "ssr")]
+pub mod hashing;

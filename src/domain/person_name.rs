@@ -1,0 +1,110 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::char_count;
+
+/// How a person wants to be addressed: 1–100 characters of any script, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PersonName(String);
+
+const MAX_LEN: usize = 100;
+
+impl PersonName {
+    /// Parses what the user typed, trimmed.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err("Enter your name.".into());
+        }
+        if char_count(trimmed) > MAX_LEN {
+            return Err(format!("A name has at most {MAX_LEN} characters."));
+        }
+        // Line breaks and other control characters would break the header and the logs the name appears in.
+        if trimmed.chars().any(char::is_control) {
+            return Err("A name cannot contain control characters such as line breaks.".into());
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The name as typed, trimmed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PersonName {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<PersonName> for String {
+    fn from(name: PersonName) -> Self {
+        name.0
+    }
+}
+
+impl AsRef<str> for PersonName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PersonName;
+    use proptest::prelude::*;
+
+    #[test]
+    fn accepts_any_script_and_metacharacters_literally() {
+        for good in [
+            "Ann Lee",
+            "李小龙",
+            "Zoë O'Brien-Smith",
+            "محمد",
+            "<script>alert(1)</script>",
+            "Robert'); DROP TABLE users;--",
+        ] {
+            assert_eq!(PersonName::parse(good).expect("valid").as_str(), good);
+        }
+    }
+
+    #[test]
+    fn limits_are_counted_in_characters_not_bytes() {
+        assert!(PersonName::parse(&"é".repeat(100)).is_ok());
+        assert!(PersonName::parse(&"é".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn refuses_empty_and_control_characters() {
+        assert_eq!(
+            PersonName::parse("  ").expect_err("blank"),
+            "Enter your name."
+        );
+        assert!(PersonName::parse("Ann\nLee").is_err());
+        assert!(PersonName::parse("Ann\u{0}").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(input in ".{0,300}") {
+            let _ = PersonName::parse(&input);
+        }
+
+        #[test]
+        fn valid_names_round_trip(name in "[^\\p{Cc}\\s][^\\p{Cc}]{0,98}[^\\p{Cc}\\s]") {
+            let parsed = PersonName::parse(&name).expect("valid");
+            prop_assert_eq!(parsed.as_str(), name.as_str());
+        }
+    }
+}

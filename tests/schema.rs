@@ -1,0 +1,91 @@
+//! The migrated schema enforces what the application relies on, whatever code writes to it.
+
+use std::{collections::HashMap, path::Path};
+
+use leptodo::{config::Settings, db};
+use sqlx::SqlitePool;
+
+async fn migrated_database() -> (SqlitePool, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut settings = Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new())
+        .expect("the shipped Leptos.toml loads");
+    settings.database_url = format!("sqlite://{}/leptodo.db", dir.path().display());
+    let pool = db::connect_and_migrate(&settings)
+        .await
+        .expect("migrations apply");
+    (pool, dir)
+}
+
+async fn insert_user(pool: &SqlitePool, email: &str, username: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO users (email, username, name, password_hash, session_secret, created_at, updated_at)
+         VALUES (?, ?, 'Ann', '$argon2id$stub', 'secret', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
+         RETURNING id",
+    )
+    .bind(email)
+    .bind(username)
+    .fetch_one(pool)
+    .await
+}
+
+#[tokio::test]
+async fn the_user_and_admin_roles_are_seeded() {
+    let (pool, _dir) = migrated_database().await;
+    let roles: Vec<String> = sqlx::query_scalar("SELECT name FROM roles ORDER BY name")
+        .fetch_all(&pool)
+        .await
+        .expect("roles");
+    assert_eq!(roles, ["admin", "user"]);
+}
+
+#[tokio::test]
+async fn emails_and_usernames_are_unique_whatever_their_case() {
+    let (pool, _dir) = migrated_database().await;
+    insert_user(&pool, "Ann@example.com", "AnnLee")
+        .await
+        .expect("first");
+    let same_email = insert_user(&pool, "ann@example.com", "Other").await;
+    assert!(
+        same_email.is_err_and(|e| e.to_string().contains("users_email_key")),
+        "duplicate email accepted"
+    );
+    let same_username = insert_user(&pool, "other@example.com", "annlee").await;
+    assert!(
+        same_username.is_err_and(|e| e.to_string().contains("users_username_key")),
+        "duplicate username accepted"
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_user_deletes_their_role_grants() {
+    let (pool, _dir) = migrated_database().await;
+    let id = insert_user(&pool, "ann@example.com", "ann")
+        .await
+        .expect("user");
+    sqlx::query(
+        "INSERT INTO roles_users (user_id, role_id) SELECT ?, id FROM roles WHERE name = 'user'",
+    )
+    .bind(id)
+    .execute(&pool)
+    .await
+    .expect("grant");
+    sqlx::query("DELETE FROM users WHERE id = ?")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .expect("delete");
+    let grants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roles_users")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(grants, 0);
+}
+
+#[tokio::test]
+async fn a_grant_must_name_an_existing_user() {
+    let (pool, _dir) = migrated_database().await;
+    let orphan = sqlx::query("INSERT INTO roles_users (user_id, role_id) VALUES (999, 1)")
+        .execute(&pool)
+        .await;
+    assert!(orphan.is_err(), "foreign keys are not enforced");
+}
