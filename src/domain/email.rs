@@ -1,5 +1,3 @@
-use std::fmt;
-
 use email_address::{EmailAddress, Options};
 use serde::{Deserialize, Serialize};
 
@@ -39,38 +37,9 @@ impl Email {
             address.domain().to_lowercase()
         )))
     }
-
-    /// The normalised address.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Email {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Email> for String {
-    fn from(email: Email) -> Self {
-        email.0
-    }
-}
-
-impl AsRef<str> for Email {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+validated_string!(Email);
 
 #[cfg(test)]
 mod tests {

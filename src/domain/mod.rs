@@ -2,6 +2,45 @@
 //! feedback and into the server, where they are the authority. Holding one of them means the value is valid;
 //! nothing downstream checks again. Each `parse` answers a message fit to show next to the form field.
 
+/// The conversions every validated string type shares: serde goes through `parse`, so a value deserialised
+/// from a request is as valid as one parsed from a form.
+macro_rules! validated_string {
+    ($type:ident) => {
+        impl $type {
+            /// The validated, normalised text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $type {
+            type Error = String;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$type> for String {
+            fn from(value: $type) -> Self {
+                value.0
+            }
+        }
+
+        impl AsRef<str> for $type {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
 mod email;
 mod password;
 mod person_name;

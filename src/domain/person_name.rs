@@ -1,5 +1,3 @@
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use super::char_count;
@@ -27,38 +25,9 @@ impl PersonName {
         }
         Ok(Self(trimmed.to_owned()))
     }
-
-    /// The name as typed, trimmed.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for PersonName {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<PersonName> for String {
-    fn from(name: PersonName) -> Self {
-        name.0
-    }
-}
-
-impl AsRef<str> for PersonName {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for PersonName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+validated_string!(PersonName);
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,3 @@
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// A public handle: 3–32 ASCII letters and digits, unique regardless of case.
@@ -30,38 +28,9 @@ impl Username {
         }
         Ok(Self(trimmed.to_owned()))
     }
-
-    /// The username as typed.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Username {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Username> for String {
-    fn from(username: Username) -> Self {
-        username.0
-    }
-}
-
-impl AsRef<str> for Username {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Username {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+validated_string!(Username);
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,3 @@
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -51,32 +49,9 @@ impl Website {
         }
         Ok(Self(normalised))
     }
-
-    /// The normalised URL.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Website {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Website> for String {
-    fn from(website: Website) -> Self {
-        website.0
-    }
-}
-
-impl fmt::Display for Website {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+validated_string!(Website);
 
 #[cfg(test)]
 mod tests {
