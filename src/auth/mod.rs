@@ -2,3 +2,4 @@
 
 #[cfg(feature = "ssr")]
 pub mod hashing;
+pub mod registration;
