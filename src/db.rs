@@ -75,3 +75,11 @@ pub async fn connect_and_migrate(settings: &Settings) -> Result<SqlitePool, Data
     MIGRATOR.run(&pool).await?;
     Ok(pool)
 }
+
+/// The current time as stored in the database: RFC 3339 in UTC, whole seconds, so text order is time order.
+pub fn now_timestamp() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| now.unix_timestamp().to_string())
+}

@@ -5,15 +5,65 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// An error as returned by a server function: safe to show to the user.
+/// An error as returned by a server function or the JSON API: safe to show to the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
+    /// Some fields break a rule; the messages are per field.
+    #[error("Please correct the highlighted fields.")]
+    Validation(FieldErrors),
+    /// Some fields name something that already exists, such as a registered email.
+    #[error("Some of these details are already registered.")]
+    Conflict(FieldErrors),
+    /// The login or the password is wrong; deliberately does not say which.
+    #[error("Wrong email, username or password.")]
+    InvalidCredentials,
+    /// The password was right but the account has been deactivated.
+    #[error("This account has been deactivated.")]
+    Inactive,
+    /// The request needs a logged-in user.
+    #[error("Please log in to continue.")]
+    Unauthenticated,
     /// Something failed on the server; the details are in the server log only.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never completed: network failure or a response we could not read.
     #[error("Could not reach the server. Check your connection and try again.")]
     Unreachable,
+}
+
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Validation(_) => 422,
+            Self::Conflict(_) => 409,
+            Self::InvalidCredentials | Self::Unauthenticated => 401,
+            Self::Inactive => 403,
+            Self::Internal => 500,
+            Self::Unreachable => 503,
+        }
+    }
+
+    /// A stable machine-readable name, used as `error.code` in the JSON API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation",
+            Self::Conflict(_) => "conflict",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Inactive => "inactive",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Internal => "internal",
+            Self::Unreachable => "unreachable",
+        }
+    }
+
+    /// The per-field messages, for the errors that have them.
+    pub fn fields(&self) -> Option<&FieldErrors> {
+        match self {
+            Self::Validation(fields) | Self::Conflict(fields) => Some(fields),
+            _ => None,
+        }
+    }
 }
 
 impl FromServerFnError for AppError {

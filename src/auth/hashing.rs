@@ -84,8 +84,18 @@ impl PasswordHasher {
 
     /// Hashes a new password into a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
     pub async fn hash(&self, password: &Password) -> Result<String, HashingError> {
+        self.hash_text(password.expose()).await
+    }
+
+    /// Hashes a password that was just verified against an outdated hash. It may predate today's password
+    /// rules, so it is not a [`Password`]; it is still the user's password.
+    pub async fn rehash(&self, verified_password: &str) -> Result<String, HashingError> {
+        self.hash_text(verified_password).await
+    }
+
+    async fn hash_text(&self, password: &str) -> Result<String, HashingError> {
         let params = self.params.clone();
-        let password = password.expose().to_owned();
+        let password = password.to_owned();
         self.run(move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2id(params)

@@ -1,0 +1,107 @@
+//! The account rules that need the database: registering, and checking a login. The pages' server functions
+//! and the JSON API both call these, so both follow exactly the same rules.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use sqlx::SqlitePool;
+
+use super::{
+    hashing::{HashingError, PasswordHasher, Verification},
+    registration::RegistrationInput,
+    repository::{self, InsertUserError, UserRecord},
+};
+use crate::{db::now_timestamp, error::AppError, error::FieldErrors};
+
+/// Longest login (an email) and password worth checking; anything longer cannot match an account.
+const MAX_LOGIN_CHARS: usize = 254;
+const MAX_PASSWORD_CHARS: usize = 128;
+
+impl From<HashingError> for AppError {
+    fn from(error: HashingError) -> Self {
+        tracing::error!(%error, "password hashing");
+        Self::Internal
+    }
+}
+
+/// Creates an account from the registration form and records it as logged in from `ip`.
+pub async fn register(
+    pool: &SqlitePool,
+    hasher: &PasswordHasher,
+    input: &RegistrationInput,
+    ip: Option<&str>,
+) -> Result<UserRecord, AppError> {
+    let account = input.validate().map_err(AppError::Validation)?;
+    let password_hash = hasher.hash(&account.password).await?;
+    let now = now_timestamp();
+    let user = repository::insert(pool, &account, &password_hash, &new_session_secret(), &now)
+        .await
+        .map_err(|error| match error {
+            InsertUserError::EmailTaken => {
+                conflict("email", "This email address is already registered.")
+            }
+            InsertUserError::UsernameTaken => conflict("username", "This username is taken."),
+            InsertUserError::Database(error) => error.into(),
+        })?;
+    tracing::info!(user_id = user.id, "account registered");
+    Ok(repository::record_login(pool, user.id, ip, &now).await?)
+}
+
+/// Checks a login (email or username) and password; on success records the login from `ip`.
+///
+/// Every failure before the password is known to be right gives the same `InvalidCredentials` after the same
+/// amount of work, so neither the answer nor its timing tells whether the account exists. Only a right
+/// password learns that the account is deactivated.
+pub async fn authenticate(
+    pool: &SqlitePool,
+    hasher: &PasswordHasher,
+    login: &str,
+    password: &str,
+    ip: Option<&str>,
+) -> Result<UserRecord, AppError> {
+    let mut missing = FieldErrors::default();
+    if login.trim().is_empty() {
+        missing.add("login", "Enter your email address or username.");
+    }
+    if password.is_empty() {
+        missing.add("password", "Enter your password.");
+    }
+    if !missing.is_empty() {
+        return Err(AppError::Validation(missing));
+    }
+    if login.chars().count() > MAX_LOGIN_CHARS || password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::InvalidCredentials);
+    }
+
+    let Some(user) = repository::find_by_login(pool, login).await? else {
+        hasher.verify_decoy(password).await?;
+        return Err(AppError::InvalidCredentials);
+    };
+    let Verification::Match { needs_rehash } = hasher.verify(password, &user.password_hash).await?
+    else {
+        return Err(AppError::InvalidCredentials);
+    };
+    if !user.active {
+        return Err(AppError::Inactive);
+    }
+    if needs_rehash {
+        // A failed upgrade must not fail the login: the old hash still works.
+        match hasher.rehash(password).await {
+            Ok(hash) => repository::upgrade_password_hash(pool, user.id, &hash).await?,
+            Err(error) => tracing::warn!(%error, user_id = user.id, "password hash upgrade failed"),
+        }
+    }
+    tracing::info!(user_id = user.id, "logged in");
+    Ok(repository::record_login(pool, user.id, ip, &now_timestamp()).await?)
+}
+
+fn conflict(field: &str, message: &str) -> AppError {
+    let mut fields = FieldErrors::default();
+    fields.add(field, message);
+    AppError::Conflict(fields)
+}
+
+/// 256 random bits, hex-encoded: the per-user value that sessions must match.
+fn new_session_secret() -> String {
+    let mut bytes = [0_u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}

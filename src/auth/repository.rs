@@ -1,0 +1,189 @@
+//! Queries on `users`, `roles` and `roles_users`. Every statement is parameterised.
+
+use sqlx::{FromRow, SqlitePool};
+
+use super::{registration::NewAccount, user::User};
+
+/// A `users` row as the server needs it, hash and secret included. Never serialised.
+#[derive(Clone, FromRow)]
+pub struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub username: String,
+    pub name: String,
+    pub website: Option<String>,
+    pub password_hash: String,
+    pub active: bool,
+    pub session_secret: String,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+    pub current_login_at: Option<String>,
+    pub last_login_ip: Option<String>,
+    pub current_login_ip: Option<String>,
+    pub login_count: i64,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Hash and secret stay out of logs.
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a new user could not be inserted.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertUserError {
+    /// Another account has this email, whatever its case.
+    #[error("email already registered")]
+    EmailTaken,
+    /// Another account has this username, whatever its case.
+    #[error("username already registered")]
+    UsernameTaken,
+    /// Anything else.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+const USER_COLUMNS: &str =
+    "id, email, username, name, website, password_hash, active, session_secret, \
+     created_at, last_login_at, current_login_at, last_login_ip, current_login_ip, login_count";
+
+/// Inserts the account and grants it the `user` role, in one transaction.
+///
+/// Uniqueness is left to the database's unique indexes rather than checked first: a check-then-insert would let
+/// two simultaneous registrations of the same email both pass.
+pub async fn insert(
+    pool: &SqlitePool,
+    account: &NewAccount,
+    password_hash: &str,
+    session_secret: &str,
+    now: &str,
+) -> Result<UserRecord, InsertUserError> {
+    let mut transaction = pool.begin().await?;
+    let inserted = sqlx::query_as::<_, UserRecord>(&format!(
+        "INSERT INTO users (email, username, name, website, password_hash, session_secret, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         RETURNING {USER_COLUMNS}"
+    ))
+    .bind(account.email.as_str())
+    .bind(account.username.as_str())
+    .bind(account.name.as_str())
+    .bind(account.website.as_ref().map(|w| w.as_str()))
+    .bind(password_hash)
+    .bind(session_secret)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *transaction)
+    .await;
+    let user = match inserted {
+        Ok(user) => user,
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            // SQLite names the index in the message; PostgreSQL reports it as the constraint.
+            let names_index =
+                |index: &str| error.constraint() == Some(index) || error.message().contains(index);
+            return Err(if names_index("users_email_key") {
+                InsertUserError::EmailTaken
+            } else if names_index("users_username_key") {
+                InsertUserError::UsernameTaken
+            } else {
+                InsertUserError::Database(sqlx::Error::Database(error))
+            });
+        }
+        Err(error) => return Err(error.into()),
+    };
+    sqlx::query(
+        "INSERT INTO roles_users (user_id, role_id) SELECT ?, id FROM roles WHERE name = 'user'",
+    )
+    .bind(user.id)
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(user)
+}
+
+/// Finds the account whose email or username is `login`, ignoring case.
+pub async fn find_by_login(
+    pool: &SqlitePool,
+    login: &str,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    // Emails contain '@' and usernames cannot, so at most one row matches.
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower(?1) OR lower(username) = lower(?1)"
+    ))
+    .bind(login.trim())
+    .fetch_optional(pool)
+    .await
+}
+
+/// Finds the account with this id.
+pub async fn find_by_id(pool: &SqlitePool, id: i64) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The names of the roles the user holds, sorted.
+pub async fn role_names(pool: &SqlitePool, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT roles.name FROM roles JOIN roles_users ON roles_users.role_id = roles.id
+         WHERE roles_users.user_id = ? ORDER BY roles.name",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Shifts the current login into "last" and records this one (Flask-Security's trackable fields).
+pub async fn record_login(
+    pool: &SqlitePool,
+    user_id: i64,
+    ip: Option<&str>,
+    now: &str,
+) -> Result<UserRecord, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE users SET last_login_at = current_login_at, last_login_ip = current_login_ip,
+             current_login_at = ?, current_login_ip = ?, login_count = login_count + 1
+         WHERE id = ? RETURNING {USER_COLUMNS}"
+    ))
+    .bind(now)
+    .bind(ip)
+    .bind(user_id)
+    .fetch_one(pool)
+    .await
+}
+
+/// Replaces the hash without ending sessions: the same password, hashed with today's parameters.
+pub async fn upgrade_password_hash(
+    pool: &SqlitePool,
+    user_id: i64,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
+impl UserRecord {
+    /// The public view of this account, with its roles.
+    pub fn into_user(self, roles: Vec<String>) -> User {
+        User {
+            id: self.id,
+            email: self.email,
+            username: self.username,
+            name: self.name,
+            website: self.website,
+            roles,
+            created_at: self.created_at,
+            last_login_at: self.last_login_at,
+            login_count: self.login_count,
+        }
+    }
+}

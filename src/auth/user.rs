@@ -1,0 +1,33 @@
+//! The account as the pages and the JSON API show it: never the password hash or the session secret.
+
+use serde::{Deserialize, Serialize};
+
+/// A user as shown to themself, to admins, and in `/api/auth/*` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Stable identifier.
+    pub id: i64,
+    /// Normalised email.
+    pub email: String,
+    /// Username as registered.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// Personal web page, if any.
+    pub website: Option<String>,
+    /// Role names, sorted.
+    pub roles: Vec<String>,
+    /// When the account was created (RFC 3339, UTC).
+    pub created_at: String,
+    /// When the user logged in before the current login (RFC 3339, UTC), if ever.
+    pub last_login_at: Option<String>,
+    /// How many times the user has logged in.
+    pub login_count: i64,
+}
+
+impl User {
+    /// Whether the user holds `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|held| held == role)
+    }
+}
