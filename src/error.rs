@@ -23,6 +23,12 @@ pub enum AppError {
     /// The request needs a logged-in user.
     #[error("Please log in to continue.")]
     Unauthenticated,
+    /// The request body could not be read: malformed JSON, a missing field, a value of the wrong type.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request body is not JSON.
+    #[error("Send the request body as JSON with Content-Type: application/json.")]
+    UnsupportedMediaType,
     /// Something failed on the server; the details are in the server log only.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -38,6 +44,8 @@ impl AppError {
             Self::Validation(_) => 422,
             Self::Conflict(_) => 409,
             Self::InvalidCredentials | Self::Unauthenticated => 401,
+            Self::BadRequest(_) => 400,
+            Self::UnsupportedMediaType => 415,
             Self::Inactive => 403,
             Self::Internal => 500,
             Self::Unreachable => 503,
@@ -52,6 +60,8 @@ impl AppError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Inactive => "inactive",
             Self::Unauthenticated => "unauthenticated",
+            Self::BadRequest(_) => "bad_request",
+            Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Internal => "internal",
             Self::Unreachable => "unreachable",
         }
@@ -74,6 +84,45 @@ impl FromServerFnError for AppError {
         match value {
             E::Request(_) | E::Response(_) | E::Deserialization(_) => Self::Unreachable,
             _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status = axum::http::StatusCode::from_u16(self.status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
+        if let Some(fields) = self.fields() {
+            error["fields"] = serde_json::to_value(fields).unwrap_or_default();
+        }
+        (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
+    }
+}
+
+/// A JSON request body whose rejections (not JSON, malformed, missing fields) are answered in the API's error
+/// shape instead of axum's plain text.
+#[cfg(feature = "ssr")]
+pub struct ApiJson<T>(pub T);
+
+#[cfg(feature = "ssr")]
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::JsonRejection;
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType),
+            Err(rejection) => Err(AppError::BadRequest(rejection.body_text())),
         }
     }
 }

@@ -12,6 +12,11 @@ use tracing::Level;
 
 use crate::{
     app::{shell, App},
+    auth::{
+        self,
+        hashing::{HashingError, PasswordHasher},
+        session::SessionPolicy,
+    },
     config::Settings,
     db::{self, DatabaseError},
     sessions,
@@ -24,6 +29,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The database.
     pub pool: SqlitePool,
+    /// argon2id with the configured parameters and concurrency bound.
+    pub hasher: PasswordHasher,
+    /// How long logins last.
+    pub sessions: SessionPolicy,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -38,6 +47,9 @@ pub enum StartupError {
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Database(#[from] DatabaseError),
+    /// The password hashing parameters are invalid.
+    #[error(transparent)]
+    Hashing(#[from] HashingError),
     /// The session table could not be created.
     #[error("cannot prepare the session store: {0}")]
     Sessions(#[source] sqlx::Error),
@@ -63,6 +75,7 @@ pub struct Application {
 impl Application {
     /// Opens the database, applies migrations and binds the listener.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        let hasher = PasswordHasher::new(settings)?;
         let pool = db::connect_and_migrate(settings).await?;
         let (session_layer, session_cleanup) = sessions::layer(&pool, settings)
             .await
@@ -70,10 +83,13 @@ impl Application {
         let state = AppState {
             leptos_options: leptos_options(settings),
             pool: pool.clone(),
+            hasher,
+            sessions: SessionPolicy::new(settings),
         };
         let routes = generate_route_list(App);
         let router = Router::new()
             .route("/healthz", get(healthz))
+            .merge(auth::api::routes())
             .leptos_routes(&state, routes, {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
@@ -113,9 +129,14 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // Connection info gives handlers the peer address, recorded at login.
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         self.session_cleanup.abort();
         self.pool.close().await;
         tracing::info!("stopped");

@@ -1,82 +1,11 @@
 //! The real router on a real port against a fresh SQLite database per test.
 
-use std::{collections::HashMap, path::Path};
+mod common;
 
-use leptodo::{
-    config::Settings,
-    home::{GetClickCounts, SaveClick},
-    startup::Application,
-};
+use common::{spawn_app, spawn_app_with};
+use leptodo::home::{GetClickCounts, SaveClick};
 use leptos::server_fn::ServerFn;
 use reqwest::{header, StatusCode};
-
-/// A running server and a client that keeps cookies, like a browser.
-struct TestApp {
-    address: String,
-    client: reqwest::Client,
-    database: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
-}
-
-async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let database = dir.path().join("nested/leptodo.db");
-    let mut settings = Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new())
-        .expect("the shipped Leptos.toml loads");
-    settings.site_addr = "127.0.0.1:0".parse().expect("socket address");
-    settings.database_url = format!("sqlite://{}", database.display());
-    customise(&mut settings);
-    let app = Application::build(&settings).await.expect("the app starts");
-    let address = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until(std::future::pending()));
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("HTTP client");
-    TestApp {
-        address,
-        client,
-        database,
-        _dir: dir,
-    }
-}
-
-impl TestApp {
-    /// Calls a server function the way the hydrated page does (JSON answer, no redirect).
-    async fn call(&self, path: &str) -> reqwest::Response {
-        self.call_as(&self.client, path).await
-    }
-
-    /// Calls a server function with another client, i.e. another browser with its own cookies.
-    async fn call_as(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
-        client
-            .post(format!("{}{path}", self.address))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json")
-            .send()
-            .await
-            .expect("request completes")
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.address))
-            .send()
-            .await
-            .expect("request completes")
-    }
-
-    async fn counts(&self, path: &str) -> serde_json::Value {
-        let response = self.call(path).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.expect("JSON body")
-    }
-}
 
 #[tokio::test]
 async fn healthz_answers_ok_when_the_database_is_reachable() {
@@ -206,9 +135,7 @@ async fn session_cookie_is_secure_when_configured() {
 async fn sessions_are_stored_server_side() {
     let app = spawn_app().await;
     app.call(SaveClick::PATH).await;
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.database.display()))
-        .await
-        .expect("open the test database");
+    let pool = app.database().await;
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions")
         .fetch_one(&pool)
         .await

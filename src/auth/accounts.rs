@@ -8,6 +8,7 @@ use super::{
     hashing::{HashingError, PasswordHasher, Verification},
     registration::RegistrationInput,
     repository::{self, InsertUserError, UserRecord},
+    User,
 };
 use crate::{db::now_timestamp, error::AppError, error::FieldErrors};
 
@@ -91,6 +92,12 @@ pub async fn authenticate(
     }
     tracing::info!(user_id = user.id, "logged in");
     Ok(repository::record_login(pool, user.id, ip, &now_timestamp()).await?)
+}
+
+/// The account as the user may see it, with its roles.
+pub async fn public_view(pool: &SqlitePool, user: UserRecord) -> Result<User, AppError> {
+    let roles = repository::role_names(pool, user.id).await?;
+    Ok(user.into_user(roles))
 }
 
 fn conflict(field: &str, message: &str) -> AppError {

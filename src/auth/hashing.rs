@@ -55,6 +55,14 @@ pub struct PasswordHasher {
     decoy_hash: Arc<str>,
 }
 
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher")
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
 impl PasswordHasher {
     /// Builds the hasher from the configuration; refuses parameters argon2 would reject.
     pub fn new(settings: &Settings) -> Result<Self, HashingError> {
@@ -260,8 +268,7 @@ mod tests {
             Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new()).expect("config");
         settings.argon2_iterations = 0;
         let error = PasswordHasher::new(&settings)
-            .err()
-            .expect("t = 0 is refused")
+            .expect_err("t = 0 is refused")
             .to_string();
         assert!(error.contains("argon2_iterations"), "{error}");
     }

@@ -3,10 +3,14 @@
 #[cfg(feature = "ssr")]
 pub mod accounts;
 #[cfg(feature = "ssr")]
+pub mod api;
+#[cfg(feature = "ssr")]
 pub mod hashing;
 pub mod registration;
 #[cfg(feature = "ssr")]
 pub mod repository;
+#[cfg(feature = "ssr")]
+pub mod session;
 pub mod user;
 
 pub use user::User;

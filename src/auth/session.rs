@@ -1,0 +1,111 @@
+//! Who is logged in: the user id and the user's session secret, kept in the server-side session.
+//!
+//! A session is only trusted while its copy of the secret equals the user's current one, so changing the
+//! password (which replaces the secret) or deactivating the account ends every session at its next request.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::SqlitePool;
+use tower_sessions::{cookie::time, Expiry, Session};
+
+use super::repository::{self, UserRecord};
+use crate::{config::Settings, error::AppError};
+
+const USER_ID: &str = "auth.user_id";
+const SECRET: &str = "auth.secret";
+/// Unix time after which a session without "remember me" counts as idle and ends.
+const IDLE_DEADLINE: &str = "auth.idle_deadline";
+/// The deadline is pushed back at most once a minute, so reading pages does not write the session each time.
+const DEADLINE_REFRESH_SECONDS: i64 = 60;
+
+/// How long logins last, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    idle_seconds: i64,
+    remember_days: i64,
+}
+
+impl SessionPolicy {
+    /// Reads `session_idle_minutes` and `remember_me_days`.
+    pub fn new(settings: &Settings) -> Self {
+        Self {
+            idle_seconds: i64::from(settings.session_idle_minutes) * 60,
+            remember_days: i64::from(settings.remember_me_days),
+        }
+    }
+}
+
+/// Makes `session` belong to `user`, under a new session id so that an id planted before login is worthless.
+///
+/// With `remember` the cookie persists for `remember_me_days`; without, it is a browser-session cookie and the
+/// session also ends after `session_idle_minutes` without a request.
+pub async fn log_in(
+    session: &Session,
+    policy: SessionPolicy,
+    user: &UserRecord,
+    remember: bool,
+) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    session.insert(USER_ID, user.id).await?;
+    session.insert(SECRET, &user.session_secret).await?;
+    if remember {
+        session.remove_value(IDLE_DEADLINE).await?;
+        session.set_expiry(Some(Expiry::AtDateTime(
+            time::OffsetDateTime::now_utc() + time::Duration::days(policy.remember_days),
+        )));
+    } else {
+        session
+            .insert(IDLE_DEADLINE, unix_now() + policy.idle_seconds)
+            .await?;
+        session.set_expiry(Some(Expiry::OnSessionEnd));
+    }
+    Ok(())
+}
+
+/// Deletes the session server-side and tells the browser to drop the cookie.
+pub async fn log_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await?;
+    Ok(())
+}
+
+/// The logged-in user, or `None` when the session is anonymous, idle, or no longer valid for its user.
+pub async fn current_user(
+    session: &Session,
+    policy: SessionPolicy,
+    pool: &SqlitePool,
+) -> Result<Option<UserRecord>, AppError> {
+    let Some(user_id) = session.get::<i64>(USER_ID).await? else {
+        return Ok(None);
+    };
+    let secret = session.get::<String>(SECRET).await?;
+    let deadline = session.get::<i64>(IDLE_DEADLINE).await?;
+    let now = unix_now();
+    if deadline.is_some_and(|deadline| now > deadline) {
+        session.flush().await?;
+        return Ok(None);
+    }
+    let user = repository::find_by_id(pool, user_id).await?;
+    let Some(user) =
+        user.filter(|user| user.active && secret.as_deref() == Some(&user.session_secret))
+    else {
+        // Password changed, account deactivated or deleted: this session is over.
+        session.flush().await?;
+        return Ok(None);
+    };
+    if let Some(deadline) = deadline {
+        if deadline - now < policy.idle_seconds - DEADLINE_REFRESH_SECONDS {
+            session
+                .insert(IDLE_DEADLINE, now + policy.idle_seconds)
+                .await?;
+        }
+    }
+    Ok(Some(user))
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}

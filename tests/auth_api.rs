@@ -1,0 +1,365 @@
+//! `/api/auth/*` through the real router, a real port and a fresh SQLite database per test.
+
+mod common;
+
+use common::{spawn_app, TestApp};
+use reqwest::{header, StatusCode};
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "a long and unusual passphrase";
+
+fn registration(email: &str, username: &str) -> Value {
+    json!({
+        "email": email,
+        "username": username,
+        "name": "Ann Lee",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+    })
+}
+
+async fn register(app: &TestApp, email: &str, username: &str) -> Value {
+    let response = app
+        .post_json("/api/auth/register", &registration(email, username))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.expect("JSON body")
+}
+
+async fn error_body(response: reqwest::Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers()[header::CONTENT_TYPE].clone();
+    assert_eq!(content_type, "application/json");
+    response.json::<Value>().await.expect("JSON body")["error"].clone()
+}
+
+/// The session cookie the last response set, as `name=value`.
+fn session_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("leptodo_session="))
+        .and_then(|value| value.split(';').next())
+        .expect("a session cookie is set")
+        .to_owned()
+}
+
+async fn me_with_cookie(app: &TestApp, cookie: &str) -> StatusCode {
+    reqwest::Client::new()
+        .get(format!("{}/api/auth/me", app.address))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("request completes")
+        .status()
+}
+
+#[tokio::test]
+async fn register_answers_201_with_the_user_and_logs_in() {
+    let app = spawn_app().await;
+    let body = register(&app, "Ann@Example.COM", "annlee").await;
+    let user = &body["user"];
+    assert_eq!(user["email"], "Ann@example.com");
+    assert_eq!(user["username"], "annlee");
+    assert_eq!(user["roles"], json!(["user"]));
+    assert_eq!(user["login_count"], 1);
+    assert!(user["created_at"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
+    let keys: Vec<&String> = user.as_object().expect("object").keys().collect();
+    for secret in ["password_hash", "session_secret", "password"] {
+        assert!(
+            !keys.iter().any(|key| *key == secret),
+            "{secret} leaked: {user}"
+        );
+    }
+
+    let me: Value = app.get("/api/auth/me").await.json().await.expect("JSON");
+    assert_eq!(me["user"]["id"], user["id"]);
+}
+
+#[tokio::test]
+async fn invalid_registration_answers_422_with_messages_per_field() {
+    let app = spawn_app().await;
+    let mut body = registration("not-an-email", "a b");
+    body["password_confirm"] = json!("something else");
+    let error = error_body(
+        app.post_json("/api/auth/register", &body).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error["code"], "validation");
+    assert!(error["message"].is_string());
+    for field in ["email", "username", "password_confirm"] {
+        assert!(
+            error["fields"][field][0].is_string(),
+            "no message for {field}: {error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_taken_email_answers_409_in_the_same_shape() {
+    let app = spawn_app().await;
+    register(&app, "ann@example.com", "annlee").await;
+    let error = error_body(
+        app.post_json(
+            "/api/auth/register",
+            &registration("ANN@example.com", "other"),
+        )
+        .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(error["code"], "conflict");
+    assert!(error["fields"]["email"][0].is_string(), "{error}");
+}
+
+#[tokio::test]
+async fn login_by_username_sets_a_session_and_me_returns_the_user() {
+    let app = spawn_app().await;
+    register(&app, "ann@example.com", "annlee").await;
+    let other = browser();
+    let response = other
+        .post(format!("{}/api/auth/login", app.address))
+        .json(&json!({ "login": "AnnLee", "password": PASSWORD }))
+        .send()
+        .await
+        .expect("request completes");
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = session_cookie(&response);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["user"]["username"], "annlee");
+    assert_eq!(body["user"]["login_count"], 2);
+    assert_eq!(me_with_cookie(&app, &cookie).await, StatusCode::OK);
+}
+
+/// A second browser, with cookies of its own.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("HTTP client")
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_get_identical_401s() {
+    let app = spawn_app().await;
+    register(&app, "ann@example.com", "annlee").await;
+    let wrong = app
+        .post_json(
+            "/api/auth/login",
+            &json!({ "login": "annlee", "password": "not it at all" }),
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let wrong: Value = wrong.json().await.expect("JSON");
+    let unknown = app
+        .post_json(
+            "/api/auth/login",
+            &json!({ "login": "nobody", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    let unknown: Value = unknown.json().await.expect("JSON");
+    assert_eq!(wrong, unknown);
+    assert_eq!(wrong["error"]["code"], "invalid_credentials");
+}
+
+#[tokio::test]
+async fn a_deactivated_account_answers_403_only_with_the_right_password() {
+    let app = spawn_app().await;
+    register(&app, "ann@example.com", "annlee").await;
+    sqlx::query("UPDATE users SET active = FALSE")
+        .execute(&app.database().await)
+        .await
+        .expect("deactivate");
+    let wrong = app
+        .post_json(
+            "/api/auth/login",
+            &json!({ "login": "annlee", "password": "not it at all" }),
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let right = app
+        .post_json(
+            "/api/auth/login",
+            &json!({ "login": "annlee", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(
+        error_body(right, StatusCode::FORBIDDEN).await["code"],
+        "inactive"
+    );
+}
+
+#[tokio::test]
+async fn logout_answers_204_and_the_old_cookie_stops_working() {
+    let app = spawn_app().await;
+    let response = app
+        .post_json(
+            "/api/auth/register",
+            &registration("ann@example.com", "annlee"),
+        )
+        .await;
+    let cookie = session_cookie(&response);
+    assert_eq!(me_with_cookie(&app, &cookie).await, StatusCode::OK);
+
+    let logout = app
+        .client
+        .post(format!("{}/api/auth/logout", app.address))
+        .send()
+        .await
+        .expect("request completes");
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        error_body(app.get("/api/auth/me").await, StatusCode::UNAUTHORIZED).await["code"],
+        "unauthenticated"
+    );
+    assert_eq!(
+        me_with_cookie(&app, &cookie).await,
+        StatusCode::UNAUTHORIZED,
+        "replayed cookie still works"
+    );
+}
+
+#[tokio::test]
+async fn login_replaces_the_session_id() {
+    let app = spawn_app().await;
+    register(&app, "ann@example.com", "annlee").await;
+    // An anonymous session, as an attacker could plant it before the victim logs in.
+    let browser = browser();
+    let anonymous = browser
+        .post(format!("{}{}", app.address, leptos_path()))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .expect("request completes");
+    let planted = session_cookie(&anonymous);
+    let login = browser
+        .post(format!("{}/api/auth/login", app.address))
+        .json(&json!({ "login": "annlee", "password": PASSWORD }))
+        .send()
+        .await
+        .expect("request completes");
+    assert_eq!(login.status(), StatusCode::OK);
+    let logged_in = session_cookie(&login);
+    assert_ne!(planted, logged_in);
+    assert_eq!(
+        me_with_cookie(&app, &planted).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(me_with_cookie(&app, &logged_in).await, StatusCode::OK);
+}
+
+fn leptos_path() -> &'static str {
+    use leptos::server_fn::ServerFn;
+    leptodo::home::SaveClick::PATH
+}
+
+#[tokio::test]
+async fn a_changed_session_secret_ends_existing_sessions() {
+    let app = spawn_app().await;
+    let response = app
+        .post_json(
+            "/api/auth/register",
+            &registration("ann@example.com", "annlee"),
+        )
+        .await;
+    let cookie = session_cookie(&response);
+    // What a password change does to the account.
+    sqlx::query("UPDATE users SET session_secret = 'replaced'")
+        .execute(&app.database().await)
+        .await
+        .expect("replace the secret");
+    assert_eq!(
+        me_with_cookie(&app, &cookie).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn remember_me_sets_a_persistent_cookie_and_its_absence_a_browser_session_cookie() {
+    let app = spawn_app().await;
+    register(&app, "ann@example.com", "annlee").await;
+    for (remember, persistent) in [(true, true), (false, false)] {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/auth/login", app.address))
+            .json(&json!({ "login": "annlee", "password": PASSWORD, "remember": remember }))
+            .send()
+            .await
+            .expect("request completes");
+        let set_cookie = response
+            .headers()
+            .get(header::SET_COOKIE)
+            .and_then(|value| value.to_str().ok())
+            .expect("cookie")
+            .to_owned();
+        let has_lifetime = set_cookie.contains("Max-Age") || set_cookie.contains("Expires");
+        assert_eq!(
+            has_lifetime, persistent,
+            "remember = {remember}: {set_cookie}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bodies_that_are_not_json_or_lack_fields_get_json_errors_saying_why() {
+    let app = spawn_app().await;
+    let url = format!("{}/api/auth/login", app.address);
+
+    let form = app
+        .client
+        .post(&url)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("login=ann&password=x")
+        .send()
+        .await
+        .expect("request completes");
+    assert_eq!(
+        error_body(form, StatusCode::UNSUPPORTED_MEDIA_TYPE).await["code"],
+        "unsupported_media_type"
+    );
+
+    let malformed = app
+        .client
+        .post(&url)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body("{\"login\": ")
+        .send()
+        .await
+        .expect("request completes");
+    assert_eq!(
+        error_body(malformed, StatusCode::BAD_REQUEST).await["code"],
+        "bad_request"
+    );
+
+    let missing = app
+        .post_json("/api/auth/login", &json!({ "login": "ann" }))
+        .await;
+    let error = error_body(missing, StatusCode::BAD_REQUEST).await;
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("password")),
+        "{error}"
+    );
+
+    let wrong_type = app
+        .post_json("/api/auth/register", &json!({ "email": 42 }))
+        .await;
+    assert_eq!(
+        error_body(wrong_type, StatusCode::BAD_REQUEST).await["code"],
+        "bad_request"
+    );
+}
+
+#[tokio::test]
+async fn me_without_a_session_is_a_json_401() {
+    let app = spawn_app().await;
+    let error = error_body(app.get("/api/auth/me").await, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(error["code"], "unauthenticated");
+}

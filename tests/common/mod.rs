@@ -1,0 +1,95 @@
+//! What every HTTP-level test needs: the real application on a free port with a fresh SQLite database.
+#![allow(dead_code)] // Each test crate uses its own subset.
+
+use std::{collections::HashMap, path::Path};
+
+use leptodo::{config::Settings, startup::Application};
+use reqwest::{header, StatusCode};
+
+/// A running server and a client that keeps cookies, like a browser.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = dir.path().join("nested/leptodo.db");
+    let mut settings = Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new())
+        .expect("the shipped Leptos.toml loads");
+    settings.site_addr = "127.0.0.1:0".parse().expect("socket address");
+    settings.database_url = format!("sqlite://{}", database.display());
+    // Cheap argon2 keeps logins in tests fast; the rules do not depend on the cost.
+    settings.argon2_memory_kib = 1024;
+    settings.argon2_iterations = 1;
+    customise(&mut settings);
+    let app = Application::build(&settings).await.expect("the app starts");
+    let address = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until(std::future::pending()));
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client");
+    TestApp {
+        address,
+        client,
+        database,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// Calls a server function the way the hydrated page does (JSON answer, no redirect).
+    pub async fn call(&self, path: &str) -> reqwest::Response {
+        self.call_as(&self.client, path).await
+    }
+
+    /// Calls a server function with another client, i.e. another browser with its own cookies.
+    pub async fn call_as(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client
+            .post(format!("{}{path}", self.address))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .send()
+            .await
+            .expect("request completes")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request completes")
+    }
+
+    /// POSTs a JSON body with this app's cookie-keeping client.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .json(body)
+            .send()
+            .await
+            .expect("request completes")
+    }
+
+    /// A connection to the test's database, to arrange or inspect what the API cannot.
+    pub async fn database(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.database.display()))
+            .await
+            .expect("open the test database")
+    }
+
+    pub async fn counts(&self, path: &str) -> serde_json::Value {
+        let response = self.call(path).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("JSON body")
+    }
+}
