@@ -54,6 +54,18 @@ fn form(email: &str, username: &str) -> RegistrationInput {
     }
 }
 
+/// Registers Ann with the standard password.
+async fn register_ann(app: &Accounts) -> repository::UserRecord {
+    register(
+        &app.pool,
+        &app.hasher,
+        &form("ann@example.com", "annlee"),
+        None,
+    )
+    .await
+    .expect("registered")
+}
+
 fn field_error(error: &AppError, field: &str) -> String {
     error
         .fields()
@@ -86,14 +98,7 @@ async fn registration_stores_a_normalised_account_with_the_user_role() {
 #[tokio::test]
 async fn a_taken_email_or_username_is_a_field_conflict_whatever_the_case() {
     let app = accounts().await;
-    register(
-        &app.pool,
-        &app.hasher,
-        &form("ann@example.com", "annlee"),
-        None,
-    )
-    .await
-    .expect("first");
+    register_ann(&app).await;
 
     let error = register(
         &app.pool,
@@ -175,14 +180,7 @@ async fn login_works_with_email_or_username_in_any_case() {
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_account_get_the_same_answer() {
     let app = accounts().await;
-    register(
-        &app.pool,
-        &app.hasher,
-        &form("ann@example.com", "annlee"),
-        None,
-    )
-    .await
-    .expect("registered");
+    register_ann(&app).await;
     let wrong_password = authenticate(&app.pool, &app.hasher, "annlee", "not the passphrase", None)
         .await
         .expect_err("wrong password");
@@ -224,14 +222,7 @@ async fn overlong_input_is_refused_without_error() {
 #[tokio::test]
 async fn a_deactivated_account_is_told_so_only_after_the_right_password() {
     let app = accounts().await;
-    let user = register(
-        &app.pool,
-        &app.hasher,
-        &form("ann@example.com", "annlee"),
-        None,
-    )
-    .await
-    .expect("registered");
+    let user = register_ann(&app).await;
     sqlx::query("UPDATE users SET active = FALSE WHERE id = ?")
         .bind(user.id)
         .execute(&app.pool)
@@ -272,14 +263,7 @@ async fn each_login_shifts_the_trackable_fields() {
 #[tokio::test]
 async fn an_outdated_hash_is_upgraded_at_the_next_login() {
     let old = accounts_with_cost(1024, 1).await;
-    let user = register(
-        &old.pool,
-        &old.hasher,
-        &form("ann@example.com", "annlee"),
-        None,
-    )
-    .await
-    .expect("registered");
+    let user = register_ann(&old).await;
     assert!(user.password_hash.contains("m=1024,t=1"));
 
     // Same database, stronger parameters: as after an operator raised them in Leptos.toml.

@@ -309,14 +309,15 @@ async fn remember_me_sets_a_persistent_cookie_and_its_absence_a_browser_session_
 #[tokio::test]
 async fn bodies_that_are_not_json_or_lack_fields_get_json_errors_saying_why() {
     let app = spawn_app().await;
-    let url = format!("{}/api/auth/login", app.address);
+    let send = |content_type: &'static str, body: &'static str| {
+        app.client
+            .post(format!("{}/api/auth/login", app.address))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+    };
 
-    let form = app
-        .client
-        .post(&url)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body("login=ann&password=x")
-        .send()
+    let form = send("application/x-www-form-urlencoded", "login=ann&password=x")
         .await
         .expect("request completes");
     assert_eq!(
@@ -324,12 +325,7 @@ async fn bodies_that_are_not_json_or_lack_fields_get_json_errors_saying_why() {
         "unsupported_media_type"
     );
 
-    let malformed = app
-        .client
-        .post(&url)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body("{\"login\": ")
-        .send()
+    let malformed = send("application/json", "{\"login\": ")
         .await
         .expect("request completes");
     assert_eq!(
