@@ -5,8 +5,9 @@ use std::{collections::HashMap, path::Path};
 
 use leptodo::{
     auth::{
-        accounts::{authenticate, register},
+        accounts::{authenticate, change_password, register},
         hashing::PasswordHasher,
+        password_change::PasswordChangeInput,
         registration::RegistrationInput,
         repository,
     },
@@ -287,4 +288,81 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
     authenticate(&old.pool, &stronger, "annlee", PASSWORD, None)
         .await
         .expect("new hash logs in");
+}
+
+fn change(current: &str, new: &str) -> PasswordChangeInput {
+    PasswordChangeInput {
+        current_password: current.into(),
+        new_password: new.into(),
+        new_password_confirm: new.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_password_change_needs_the_current_password() {
+    let app = accounts().await;
+    let user = register_ann(&app).await;
+    let error = change_password(
+        &app.pool,
+        &app.hasher,
+        &user,
+        &change("not my password", "a brand new passphrase"),
+    )
+    .await
+    .expect_err("wrong current password");
+    assert_eq!(error.status(), 422);
+    field_error(&error, "current_password");
+    authenticate(&app.pool, &app.hasher, "annlee", PASSWORD, None)
+        .await
+        .expect("the old password still works");
+}
+
+#[tokio::test]
+async fn a_password_change_replaces_the_password_and_the_session_secret() {
+    let app = accounts().await;
+    let user = register_ann(&app).await;
+    let changed = change_password(
+        &app.pool,
+        &app.hasher,
+        &user,
+        &change(PASSWORD, "a brand new passphrase"),
+    )
+    .await
+    .expect("changed");
+    assert_ne!(changed.session_secret, user.session_secret);
+    assert_ne!(changed.password_hash, user.password_hash);
+    assert_eq!(
+        authenticate(&app.pool, &app.hasher, "annlee", PASSWORD, None)
+            .await
+            .map(|_| ()),
+        Err(AppError::InvalidCredentials)
+    );
+    authenticate(
+        &app.pool,
+        &app.hasher,
+        "annlee",
+        "a brand new passphrase",
+        None,
+    )
+    .await
+    .expect("the new password works");
+}
+
+#[tokio::test]
+async fn a_weak_new_password_is_refused_even_with_the_right_current_one() {
+    let app = accounts().await;
+    let user = register_ann(&app).await;
+    let error = change_password(
+        &app.pool,
+        &app.hasher,
+        &user,
+        &change(PASSWORD, "password1"),
+    )
+    .await
+    .expect_err("common password");
+    assert!(field_error(&error, "new_password").contains("commonly used"));
+    assert!(error
+        .fields()
+        .and_then(|f| f.get("current_password"))
+        .is_none());
 }

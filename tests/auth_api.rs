@@ -122,18 +122,28 @@ async fn login_by_username_sets_a_session_and_me_returns_the_user() {
     let app = spawn_app().await;
     register(&app, "ann@example.com", "annlee").await;
     let other = browser();
-    let response = other
-        .post(format!("{}/api/auth/login", app.address))
-        .json(&json!({ "login": "AnnLee", "password": PASSWORD }))
-        .send()
-        .await
-        .expect("request completes");
+    let response = log_in_from(
+        &other,
+        &app,
+        json!({ "login": "AnnLee", "password": PASSWORD }),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = session_cookie(&response);
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["user"]["username"], "annlee");
     assert_eq!(body["user"]["login_count"], 2);
     assert_eq!(me_with_cookie(&app, &cookie).await, StatusCode::OK);
+}
+
+/// Logs in from `client` (another browser than the app's own).
+async fn log_in_from(client: &reqwest::Client, app: &TestApp, body: Value) -> reqwest::Response {
+    client
+        .post(format!("{}/api/auth/login", app.address))
+        .json(&body)
+        .send()
+        .await
+        .expect("request completes")
 }
 
 /// A second browser, with cookies of its own.
@@ -239,12 +249,12 @@ async fn login_replaces_the_session_id() {
         .await
         .expect("request completes");
     let planted = session_cookie(&anonymous);
-    let login = browser
-        .post(format!("{}/api/auth/login", app.address))
-        .json(&json!({ "login": "annlee", "password": PASSWORD }))
-        .send()
-        .await
-        .expect("request completes");
+    let login = log_in_from(
+        &browser,
+        &app,
+        json!({ "login": "annlee", "password": PASSWORD }),
+    )
+    .await;
     assert_eq!(login.status(), StatusCode::OK);
     let logged_in = session_cookie(&login);
     assert_ne!(planted, logged_in);
@@ -286,12 +296,12 @@ async fn remember_me_sets_a_persistent_cookie_and_its_absence_a_browser_session_
     let app = spawn_app().await;
     register(&app, "ann@example.com", "annlee").await;
     for (remember, persistent) in [(true, true), (false, false)] {
-        let response = reqwest::Client::new()
-            .post(format!("{}/api/auth/login", app.address))
-            .json(&json!({ "login": "annlee", "password": PASSWORD, "remember": remember }))
-            .send()
-            .await
-            .expect("request completes");
+        let response = log_in_from(
+            &reqwest::Client::new(),
+            &app,
+            json!({ "login": "annlee", "password": PASSWORD, "remember": remember }),
+        )
+        .await;
         let set_cookie = response
             .headers()
             .get(header::SET_COOKIE)
@@ -358,4 +368,99 @@ async fn me_without_a_session_is_a_json_401() {
     let app = spawn_app().await;
     let error = error_body(app.get("/api/auth/me").await, StatusCode::UNAUTHORIZED).await;
     assert_eq!(error["code"], "unauthenticated");
+}
+
+#[tokio::test]
+async fn a_password_change_ends_other_sessions_but_keeps_this_one() {
+    let app = spawn_app().await;
+    let registered = app
+        .post_json(
+            "/api/auth/register",
+            &registration("ann@example.com", "annlee"),
+        )
+        .await;
+    let this_browser = session_cookie(&registered);
+    let other = browser();
+    let other_login = log_in_from(
+        &other,
+        &app,
+        json!({ "login": "annlee", "password": PASSWORD }),
+    )
+    .await;
+    let other_browser = session_cookie(&other_login);
+
+    let change = app
+        .post_json(
+            "/api/auth/password",
+            &json!({
+                "current_password": PASSWORD,
+                "new_password": "a brand new passphrase",
+                "new_password_confirm": "a brand new passphrase",
+            }),
+        )
+        .await;
+    assert_eq!(change.status(), StatusCode::NO_CONTENT);
+    assert_ne!(
+        session_cookie(&change),
+        this_browser,
+        "the session id is rotated"
+    );
+
+    assert_eq!(
+        app.get("/api/auth/me").await.status(),
+        StatusCode::OK,
+        "this session continues"
+    );
+    assert_eq!(
+        me_with_cookie(&app, &other_browser).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        me_with_cookie(&app, &this_browser).await,
+        StatusCode::UNAUTHORIZED,
+        "old id retired"
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_with_a_wrong_current_password_changes_nothing() {
+    let app = spawn_app().await;
+    register(&app, "ann@example.com", "annlee").await;
+    let change = app
+        .post_json(
+            "/api/auth/password",
+            &json!({
+                "current_password": "not my password",
+                "new_password": "a brand new passphrase",
+                "new_password_confirm": "a brand new passphrase",
+            }),
+        )
+        .await;
+    let error = error_body(change, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(
+        error["fields"]["current_password"][0].is_string(),
+        "{error}"
+    );
+    let login = log_in_from(
+        &browser(),
+        &app,
+        json!({ "login": "annlee", "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(login.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_password_change_needs_a_login() {
+    let app = spawn_app().await;
+    let change = app
+        .post_json(
+            "/api/auth/password",
+            &json!({ "current_password": "x", "new_password": "y", "new_password_confirm": "y" }),
+        )
+        .await;
+    assert_eq!(
+        error_body(change, StatusCode::UNAUTHORIZED).await["code"],
+        "unauthenticated"
+    );
 }

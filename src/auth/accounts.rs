@@ -1,11 +1,12 @@
-//! The account rules that need the database: registering, and checking a login. The pages' server functions
-//! and the JSON API both call these, so both follow exactly the same rules.
+//! The account rules that need the database: registering, checking a login, changing the password. The
+//! pages' server functions and the JSON API both call these, so both follow exactly the same rules.
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sqlx::SqlitePool;
 
 use super::{
     hashing::{HashingError, PasswordHasher, Verification},
+    password_change::PasswordChangeInput,
     registration::RegistrationInput,
     repository::{self, InsertUserError, UserRecord},
     User,
@@ -92,6 +93,46 @@ pub async fn authenticate(
     }
     tracing::info!(user_id = user.id, "logged in");
     Ok(repository::record_login(pool, user.id, ip, &now_timestamp()).await?)
+}
+
+/// Replaces the password of `user` after checking the current one. The user's session secret is replaced
+/// too, which ends every other session; the caller moves the current session to the new secret.
+pub async fn change_password(
+    pool: &SqlitePool,
+    hasher: &PasswordHasher,
+    user: &UserRecord,
+    input: &PasswordChangeInput,
+) -> Result<UserRecord, AppError> {
+    let checked = input.validate(&[&user.email, &user.username]);
+    let current_is_right = !input.current_password.is_empty()
+        && input.current_password.chars().count() <= MAX_PASSWORD_CHARS
+        && matches!(
+            hasher
+                .verify(&input.current_password, &user.password_hash)
+                .await?,
+            Verification::Match { .. }
+        );
+    let new_password = match (checked, current_is_right) {
+        (Ok(password), true) => password,
+        (checked, _) => {
+            let mut errors = checked.err().unwrap_or_default();
+            if !current_is_right && errors.get("current_password").is_none() {
+                errors.add("current_password", "This is not your current password.");
+            }
+            return Err(AppError::Validation(errors));
+        }
+    };
+    let password_hash = hasher.hash(&new_password).await?;
+    let updated = repository::set_password(
+        pool,
+        user.id,
+        &password_hash,
+        &new_session_secret(),
+        &now_timestamp(),
+    )
+    .await?;
+    tracing::info!(user_id = user.id, "password changed; other sessions ended");
+    Ok(updated)
 }
 
 /// The account as the user may see it, with its roles.

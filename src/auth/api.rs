@@ -12,7 +12,9 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use super::{accounts, registration::RegistrationInput, session, User};
+use super::{
+    accounts, password_change::PasswordChangeInput, registration::RegistrationInput, session, User,
+};
 use crate::{
     error::{ApiJson, AppError},
     startup::AppState,
@@ -25,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/login", post(login))
         .route("/api/auth/logout", post(logout))
         .route("/api/auth/me", get(me))
+        .route("/api/auth/password", post(change_password))
 }
 
 /// Body of `POST /api/auth/login`.
@@ -77,6 +80,20 @@ async fn login(
 
 async fn logout(session: Session) -> Result<StatusCode, AppError> {
     session::log_out(&session).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes the password; every other session of the user ends, this one continues under a new id.
+async fn change_password(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(input): ApiJson<PasswordChangeInput>,
+) -> Result<StatusCode, AppError> {
+    let record = session::current_user(&session, state.sessions, &state.pool)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let updated = accounts::change_password(&state.pool, &state.hasher, &record, &input).await?;
+    session::adopt_new_secret(&session, &updated).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod hashing;
+pub mod password_change;
 pub mod registration;
 #[cfg(feature = "ssr")]
 pub mod repository;

@@ -171,6 +171,26 @@ pub async fn upgrade_password_hash(
         .map(|_| ())
 }
 
+/// Sets a new password hash and session secret: every session holding the old secret ends.
+pub async fn set_password(
+    pool: &SqlitePool,
+    user_id: i64,
+    password_hash: &str,
+    session_secret: &str,
+    now: &str,
+) -> Result<UserRecord, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE users SET password_hash = ?, session_secret = ?, updated_at = ? WHERE id = ?
+         RETURNING {USER_COLUMNS}"
+    ))
+    .bind(password_hash)
+    .bind(session_secret)
+    .bind(now)
+    .bind(user_id)
+    .fetch_one(pool)
+    .await
+}
+
 impl UserRecord {
     /// The public view of this account, with its roles.
     pub fn into_user(self, roles: Vec<String>) -> User {

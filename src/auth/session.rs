@@ -62,6 +62,13 @@ pub async fn log_in(
     Ok(())
 }
 
+/// Keeps this session valid after the user's secret changed (a password change), under a new id.
+pub async fn adopt_new_secret(session: &Session, user: &UserRecord) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    session.insert(SECRET, &user.session_secret).await?;
+    Ok(())
+}
+
 /// Deletes the session server-side and tells the browser to drop the cookie.
 pub async fn log_out(session: &Session) -> Result<(), AppError> {
     session.flush().await?;
