@@ -7,7 +7,10 @@ use leptos_router::{
     SsrMode, StaticSegment,
 };
 
-use crate::home::HomePage;
+use crate::{
+    auth::{Auth, LoginPage, LogoutButton},
+    home::HomePage,
+};
 
 /// The document around every page, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -42,14 +45,62 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/leptodo.css" />
         <Title text="Leptodo" />
         <Router>
-            <main data-hydrated=move || hydrated.get().to_string()>
+            <Layout hydrated />
+        </Router>
+    }
+}
+
+/// Everything inside the router: the header and the page for the current path.
+#[component]
+fn Layout(hydrated: RwSignal<bool>) -> impl IntoView {
+    Auth::provide();
+    view! {
+        <SiteHeader />
+        <main data-hydrated=move || hydrated.get().to_string()>
                 // Async rendering sends each page whole, with its data in place: it must read and work with
                 // JavaScript off, and a page may still set its status or redirect once its data is known.
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                 </Routes>
             </main>
-        </Router>
+    }
+}
+
+/// The bar on top of every page: the user's name and logout, or links to log in and register.
+#[component]
+fn SiteHeader() -> impl IntoView {
+    let auth = Auth::expect();
+    view! {
+        <header class="site-header">
+            <a href="/" class="brand">
+                "Leptodo"
+            </a>
+            <nav>
+                <Transition fallback=|| ()>
+                    {move || {
+                        auth.user
+                            .get()
+                            .map(|user| match user {
+                                Ok(Some(user)) => {
+                                    view! {
+                                        <span class="user-name">{user.name}</span>
+                                        <LogoutButton />
+                                    }
+                                        .into_any()
+                                }
+                                _ => {
+                                    view! {
+                                        <a href="/login">"Log in"</a>
+                                        <a href="/register">"Register"</a>
+                                    }
+                                        .into_any()
+                                }
+                            })
+                    }}
+                </Transition>
+            </nav>
+        </header>
     }
 }
 

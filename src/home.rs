@@ -18,7 +18,7 @@ pub struct ClickCounts {
 /// Reads the saved click counts.
 #[server]
 pub async fn get_click_counts() -> Result<ClickCounts, AppError> {
-    let (state, session) = server::request_parts().await?;
+    let (state, session) = crate::startup::request_context().await?;
     Ok(ClickCounts {
         total: server::total_clicks(&state.pool).await?,
         this_session: server::session_clicks(&session).await?,
@@ -28,7 +28,7 @@ pub async fn get_click_counts() -> Result<ClickCounts, AppError> {
 /// Saves one click in the database and in the session; answers the new counts.
 #[server]
 pub async fn save_click() -> Result<ClickCounts, AppError> {
-    let (state, session) = server::request_parts().await?;
+    let (state, session) = crate::startup::request_context().await?;
     let total = server::add_click(&state.pool).await?;
     let this_session = server::session_clicks(&session).await? + 1;
     session
@@ -93,27 +93,11 @@ pub fn HomePage() -> impl IntoView {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use leptos::prelude::use_context;
     use sqlx::SqlitePool;
     use tower_sessions::Session;
 
-    use crate::{error::AppError, startup::AppState};
-
     /// Session key of this session's click count.
     pub const SESSION_CLICKS_KEY: &str = "home.clicks";
-
-    /// The shared state and the caller's session, as provided by the router.
-    pub async fn request_parts() -> Result<(AppState, Session), AppError> {
-        let state = use_context::<AppState>().ok_or_else(|| {
-            tracing::error!("AppState missing from the server function context");
-            AppError::Internal
-        })?;
-        let session = leptos_axum::extract::<Session>().await.map_err(|error| {
-            tracing::error!(%error, "session layer missing");
-            AppError::Internal
-        })?;
-        Ok((state, session))
-    }
 
     pub async fn total_clicks(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar("SELECT total FROM click_counter WHERE id = 1")

@@ -190,3 +190,20 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
 }
+
+/// Inside a server function or a page rendered on the server: the shared state and the caller's session.
+pub async fn request_context() -> Result<(AppState, tower_sessions::Session), crate::error::AppError>
+{
+    use crate::error::AppError;
+    let state = leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })?;
+    let session = leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "session layer missing");
+            AppError::Internal
+        })?;
+    Ok((state, session))
+}

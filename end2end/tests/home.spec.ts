@@ -1,11 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
 
+import { waitForHydration } from "./accounts";
+
 const savedClicks = (page: Page) => page.locator("#saved-clicks");
 
-/** Waits until the wasm bundle has hydrated the server-rendered page. */
-async function waitForHydration(page: Page) {
-  await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
-}
 
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });

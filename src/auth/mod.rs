@@ -4,8 +4,12 @@
 pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod api;
+pub mod context;
 #[cfg(feature = "ssr")]
 pub mod hashing;
+pub mod login_page;
+pub mod logout;
+pub mod next_path;
 pub mod password_change;
 pub mod registration;
 #[cfg(feature = "ssr")]
@@ -14,4 +18,7 @@ pub mod repository;
 pub mod session;
 pub mod user;
 
+pub use context::Auth;
+pub use login_page::LoginPage;
+pub use logout::LogoutButton;
 pub use user::User;

@@ -13,6 +13,7 @@ use crate::{config::Settings, error::AppError};
 
 const USER_ID: &str = "auth.user_id";
 const SECRET: &str = "auth.secret";
+const FLASH: &str = "flash";
 /// Unix time after which a session without "remember me" counts as idle and ends.
 const IDLE_DEADLINE: &str = "auth.idle_deadline";
 /// The deadline is pushed back at most once a minute, so reading pages does not write the session each time.
@@ -107,6 +108,17 @@ pub async fn current_user(
         }
     }
     Ok(Some(user))
+}
+
+/// Leaves a message for the next page this session shows (e.g. "You have been logged out.").
+pub async fn set_flash(session: &Session, message: &str) -> Result<(), AppError> {
+    session.insert(FLASH, message).await?;
+    Ok(())
+}
+
+/// Takes the message left for this session, if any; it is shown once.
+pub async fn take_flash(session: &Session) -> Result<Option<String>, AppError> {
+    Ok(session.remove::<String>(FLASH).await?)
 }
 
 fn unix_now() -> i64 {

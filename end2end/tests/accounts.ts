@@ -1,0 +1,25 @@
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
+
+export const PASSWORD = "a long and unusual passphrase";
+
+/** A user no other test uses, so tests can run in parallel against one server. */
+export function uniqueUser() {
+  const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  return { email: `user${id}@example.com`, username: `user${id}`, name: `Tester ${id}` };
+}
+
+/** Registers through the JSON API with a client that does not share the page's cookies. */
+export async function registerViaApi(request: APIRequestContext) {
+  const user = uniqueUser();
+  const response = await request.post("/api/auth/register", {
+    data: { ...user, password: PASSWORD, password_confirm: PASSWORD },
+  });
+  expect(response.status()).toBe(201);
+  await request.post("/api/auth/logout");
+  return user;
+}
+
+/** Waits until the wasm bundle has hydrated the server-rendered page. */
+export async function waitForHydration(page: Page) {
+  await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
+}

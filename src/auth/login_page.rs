@@ -1,0 +1,142 @@
+//! `/login`: email or username, password, "remember me".
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Redirect, hooks::use_query_map};
+use serde::{Deserialize, Serialize};
+
+use super::context::Auth;
+use crate::error::AppError;
+
+/// What the login page needs to know before showing the form, read fresh each time the page opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginPageState {
+    /// Already logged in: the page sends the visitor to the start page instead.
+    pub logged_in: bool,
+    /// A one-time message left by the previous page, such as "You have been logged out."
+    pub flash: Option<String>,
+}
+
+/// Reads (and consumes) the flash message and whether the visitor is logged in.
+#[server]
+pub async fn get_login_page_state() -> Result<LoginPageState, AppError> {
+    use crate::{auth::session, startup::request_context};
+    let (state, session) = request_context().await?;
+    let logged_in = session::current_user(&session, state.sessions, &state.pool)
+        .await?
+        .is_some();
+    let flash = session::take_flash(&session).await?;
+    Ok(LoginPageState { logged_in, flash })
+}
+
+/// Checks the credentials, starts the session and redirects to `next` (when it is a local path) or `/`.
+#[server]
+pub async fn log_in(
+    login: String,
+    password: String,
+    remember: Option<String>,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use std::net::SocketAddr;
+
+    use axum::extract::ConnectInfo;
+
+    use crate::{
+        auth::{accounts, next_path::safe_next, session},
+        startup::request_context,
+    };
+    let (state, session) = request_context().await?;
+    let ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(peer)| peer.ip().to_string());
+    let user = accounts::authenticate(&state.pool, &state.hasher, &login, &password, ip.as_deref())
+        .await?;
+    session::log_in(&session, state.sessions, &user, remember.is_some()).await?;
+    leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
+    Ok(())
+}
+
+/// The login page; a logged-in visitor is sent to the start page.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = Auth::expect();
+    let login = ServerAction::<LogIn>::new();
+    auth.refresh_after(login.version().read_only());
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    // The page's own resource, not `auth.user`: right after a logout the shared one may still hold the user.
+    let page_state = Resource::new(|| (), |_| get_login_page_state());
+
+    view! {
+        <Title text="Log in · Leptodo" />
+        <section class="auth-form">
+            <h1>"Log in"</h1>
+            <Transition fallback=|| ()>
+                {move || {
+                    page_state
+                        .get()
+                        .and_then(Result::ok)
+                        .map(|state| {
+                            view! {
+                                {state.logged_in.then(|| view! { <Redirect path="/" /> })}
+                                {state
+                                    .flash
+                                    .map(|message| {
+                                        view! { <p class="flash" role="status">{message}</p> }
+                                    })}
+                            }
+                        })
+                }}
+            </Transition>
+            {move || {
+                (!next().is_empty())
+                    .then(|| view! { <p class="notice">"Please log in to see that page."</p> })
+            }}
+            <ActionForm action=login>
+                <input type="hidden" name="next" prop:value=next />
+                <label>
+                    "Email or username"
+                    <input name="login" autocomplete="username" required maxlength="254" />
+                </label>
+                <label>
+                    "Password"
+                    <input
+                        type="password"
+                        name="password"
+                        autocomplete="current-password"
+                        required
+                        maxlength="128"
+                    />
+                </label>
+                <label class="checkbox">
+                    <input type="checkbox" name="remember" />
+                    "Remember me"
+                </label>
+                <button type="submit">"Log in"</button>
+            </ActionForm>
+            {move || {
+                login
+                    .value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|error| login_error_view(&error))
+            }}
+            <p>"No account yet? " <a href="/register">"Register"</a></p>
+        </section>
+    }
+}
+
+fn login_error_view(error: &AppError) -> impl IntoView {
+    let message = match error.fields() {
+        Some(fields) => ["login", "password"]
+            .iter()
+            .filter_map(|field| fields.get(field))
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
+        None => error.to_string(),
+    };
+    view! { <p class="error" role="alert">{message}</p> }
+}

@@ -1,0 +1,28 @@
+//! Logging out: a POST from the header's button; the login page then shows a one-time message.
+
+use leptos::prelude::*;
+
+use super::context::Auth;
+use crate::error::AppError;
+
+/// Ends the session and redirects to the login page with a one-time "logged out" message.
+#[server]
+pub async fn log_out() -> Result<(), AppError> {
+    use crate::{auth::session, startup::request_context};
+    let (_, session) = request_context().await?;
+    session::log_out(&session).await?;
+    session::set_flash(&session, "You have been logged out.").await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The header's logout button: a form, so it works without JavaScript too.
+#[component]
+pub fn LogoutButton() -> impl IntoView {
+    let auth = Auth::expect();
+    view! {
+        <ActionForm action=auth.logout attr:class="logout">
+            <button type="submit">"Log out"</button>
+        </ActionForm>
+    }
+}

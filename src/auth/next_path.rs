@@ -1,0 +1,55 @@
+//! Where to go after logging in: only somewhere on this site.
+
+/// `next` if it is a safe local path, else `/`.
+///
+/// Safe means one leading `/` and nothing a browser could read as another origin: no `//` (a
+/// scheme-relative URL), no `\` (which browsers treat as `/`), and no control characters or whitespace
+/// (browsers drop tabs and newlines, so `/\t/evil.example` would become `//evil.example`).
+pub fn safe_next(next: &str) -> &str {
+    let is_safe = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    if is_safe {
+        next
+    } else {
+        "/"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn local_paths_are_kept() {
+        for path in [
+            "/",
+            "/account",
+            "/active?x=1#top",
+            "/a/b/c",
+            "/%2F%2Fevil.example",
+        ] {
+            assert_eq!(safe_next(path), path);
+        }
+    }
+
+    #[test]
+    fn anything_that_could_leave_the_site_becomes_the_start_page() {
+        for path in [
+            "",
+            "account",
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            " /account",
+            "javascript:alert(1)",
+            "///evil.example",
+        ] {
+            assert_eq!(safe_next(path), "/", "{path:?}");
+        }
+    }
+}
