@@ -8,7 +8,7 @@ use leptos_router::{
 };
 
 use crate::{
-    auth::{Auth, LoginPage, LogoutButton},
+    auth::{Auth, LoginPage, LogoutButton, RegisterPage},
     home::HomePage,
 };
 
@@ -62,6 +62,7 @@ fn Layout(hydrated: RwSignal<bool>) -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("register") view=RegisterPage ssr=SsrMode::Async />
                 </Routes>
             </main>
     }

@@ -88,6 +88,31 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// Gives a server function's error its own status (422, 401, …) instead of the default 500, so logs and
+/// clients see what happened. A form POST made without JavaScript keeps the redirect Leptos answers it with.
+#[cfg(feature = "ssr")]
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    use leptos::prelude::use_context;
+    if let Err(error) = &result {
+        let from_a_plain_form = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+        });
+        if !from_a_plain_form {
+            if let (Some(response), Ok(status)) = (
+                use_context::<leptos_axum::ResponseOptions>(),
+                axum::http::StatusCode::from_u16(error.status()),
+            ) {
+                response.set_status(status);
+            }
+        }
+    }
+    result
+}
+
 #[cfg(feature = "ssr")]
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {

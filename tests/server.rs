@@ -142,3 +142,34 @@ async fn sessions_are_stored_server_side() {
         .expect("session table exists");
     assert_eq!(rows, 1);
 }
+
+#[tokio::test]
+async fn a_failed_server_function_answers_with_its_own_status_or_a_redirect_for_plain_forms() {
+    use leptodo::auth::login_page::LogIn;
+    let app = spawn_app().await;
+    let url = format!("{}{}", app.address, LogIn::PATH);
+    let from_javascript = app
+        .client
+        .post(&url)
+        .header(header::ACCEPT, "application/json")
+        .form(&[("login", "nobody"), ("password", "wrong password")])
+        .send()
+        .await
+        .expect("request completes");
+    assert_eq!(from_javascript.status(), StatusCode::UNAUTHORIZED);
+
+    let from_plain_form = app
+        .client
+        .post(&url)
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, format!("{}/login", app.address))
+        .form(&[("login", "nobody"), ("password", "wrong password")])
+        .send()
+        .await
+        .expect("request completes");
+    assert_eq!(from_plain_form.status(), StatusCode::FOUND);
+    let location = from_plain_form.headers()[header::LOCATION]
+        .to_str()
+        .expect("ASCII location");
+    assert!(location.contains("/login?__path="), "{location}");
+}

@@ -23,3 +23,10 @@ export async function registerViaApi(request: APIRequestContext) {
 export async function waitForHydration(page: Page) {
   await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
 }
+
+/** Fills and submits the login form on the current page. */
+export async function submitLogin(page: Page, login: string, password: string) {
+  await page.getByLabel("Email or username").fill(login);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}

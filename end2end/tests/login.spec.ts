@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, registerViaApi, waitForHydration } from "./accounts";
+import { PASSWORD, registerViaApi, submitLogin, waitForHydration } from "./accounts";
 
 for (const javaScriptEnabled of [true, false]) {
   test.describe(javaScriptEnabled ? "with JavaScript" : "without JavaScript", () => {
@@ -9,20 +9,16 @@ for (const javaScriptEnabled of [true, false]) {
       const user = await registerViaApi(request);
       await page.goto("/login");
       if (javaScriptEnabled) await waitForHydration(page);
-      await page.getByLabel("Email or username").fill(user.username);
-      await page.getByLabel("Password").fill(PASSWORD);
-      await page.getByRole("button", { name: "Log in" }).click();
+      await submitLogin(page, user.username, PASSWORD);
       await expect(page.locator(".site-header .user-name")).toHaveText(user.name);
-      expect(new URL(page.url()).pathname).toBe("/");
+      await expect(page).toHaveURL((url) => url.pathname === "/");
     });
 
     test("a wrong password shows one generic message", async ({ page, request }) => {
       const user = await registerViaApi(request);
       await page.goto("/login");
       if (javaScriptEnabled) await waitForHydration(page);
-      await page.getByLabel("Email or username").fill(user.email);
-      await page.getByLabel("Password").fill("not the right passphrase");
-      await page.getByRole("button", { name: "Log in" }).click();
+      await submitLogin(page, user.email, "not the right passphrase");
       await expect(page.getByRole("alert")).toHaveText("Wrong email, username or password.");
       await expect(page.locator(".site-header .user-name")).toHaveCount(0);
     });
@@ -31,14 +27,12 @@ for (const javaScriptEnabled of [true, false]) {
       const user = await registerViaApi(request);
       await page.goto("/login");
       if (javaScriptEnabled) await waitForHydration(page);
-      await page.getByLabel("Email or username").fill(user.username);
-      await page.getByLabel("Password").fill(PASSWORD);
-      await page.getByRole("button", { name: "Log in" }).click();
+      await submitLogin(page, user.username, PASSWORD);
       await expect(page.locator(".site-header .user-name")).toHaveText(user.name);
 
       await page.getByRole("button", { name: "Log out" }).click();
       await expect(page.getByRole("status")).toHaveText("You have been logged out.");
-      expect(new URL(page.url()).pathname).toBe("/login");
+      await expect(page).toHaveURL((url) => url.pathname === "/login");
       await expect(page.locator(".site-header .user-name")).toHaveCount(0);
 
       await page.reload();
@@ -56,24 +50,19 @@ test("after login a safe next path is followed and an unsafe one is not", async 
   ]) {
     await page.context().clearCookies();
     await page.goto(`/login?next=${encodeURIComponent(next)}`);
+    const origin = new URL(page.url()).origin;
     await waitForHydration(page);
-    await page.getByLabel("Email or username").fill(user.username);
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Log in" }).click();
+    await submitLogin(page, user.username, PASSWORD);
     await expect(page.locator(".site-header .user-name")).toHaveText(user.name);
-    const url = new URL(page.url());
-    expect(url.origin).toBe(new URL(page.url()).origin);
-    expect(url.pathname + url.search).toBe(expected);
+    await expect(page).toHaveURL((url) => url.origin === origin && url.pathname + url.search === expected);
   }
 });
 
 test("a logged-in visitor of /login is sent to the start page", async ({ page, request }) => {
   const user = await registerViaApi(request);
   await page.goto("/login");
-  await page.getByLabel("Email or username").fill(user.username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
+  await submitLogin(page, user.username, PASSWORD);
   await expect(page.locator(".site-header .user-name")).toHaveText(user.name);
   await page.goto("/login");
-  expect(new URL(page.url()).pathname).toBe("/");
+  await expect(page).toHaveURL((url) => url.pathname === "/");
 });

@@ -45,16 +45,27 @@ pub async fn log_in(
         auth::{accounts, next_path::safe_next, session},
         startup::request_context,
     };
-    let (state, session) = request_context().await?;
-    let ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .ok()
-        .map(|ConnectInfo(peer)| peer.ip().to_string());
-    let user = accounts::authenticate(&state.pool, &state.hasher, &login, &password, ip.as_deref())
-        .await?;
-    session::log_in(&session, state.sessions, &user, remember.is_some()).await?;
-    leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
-    Ok(())
+    crate::error::with_status(
+        async move {
+            let (state, session) = request_context().await?;
+            let ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+                .await
+                .ok()
+                .map(|ConnectInfo(peer)| peer.ip().to_string());
+            let user = accounts::authenticate(
+                &state.pool,
+                &state.hasher,
+                &login,
+                &password,
+                ip.as_deref(),
+            )
+            .await?;
+            session::log_in(&session, state.sessions, &user, remember.is_some()).await?;
+            leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// The login page; a logged-in visitor is sent to the start page.

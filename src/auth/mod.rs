@@ -11,6 +11,7 @@ pub mod login_page;
 pub mod logout;
 pub mod next_path;
 pub mod password_change;
+pub mod register_page;
 pub mod registration;
 #[cfg(feature = "ssr")]
 pub mod repository;
@@ -21,4 +22,5 @@ pub mod user;
 pub use context::Auth;
 pub use login_page::LoginPage;
 pub use logout::LogoutButton;
+pub use register_page::RegisterPage;
 pub use user::User;

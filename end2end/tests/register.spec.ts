@@ -1,0 +1,59 @@
+import { expect, test, type Page } from "@playwright/test";
+import { PASSWORD, registerViaApi, uniqueUser, waitForHydration } from "./accounts";
+
+async function fillRegistration(page: Page, user: { email: string; username: string; name: string }) {
+  await page.getByLabel("Email", { exact: true }).fill(user.email);
+  await page.getByLabel("Username (letters and digits)").fill(user.username);
+  await page.getByLabel("Name", { exact: true }).fill(user.name);
+  await page.getByLabel("Password (8 characters or more)").fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill(PASSWORD);
+}
+
+for (const javaScriptEnabled of [true, false]) {
+  test.describe(javaScriptEnabled ? "with JavaScript" : "without JavaScript", () => {
+    test.use({ javaScriptEnabled });
+
+    test("registering logs in and lands on the start page", async ({ page }) => {
+      const user = uniqueUser();
+      await page.goto("/register");
+      if (javaScriptEnabled) await waitForHydration(page);
+      await fillRegistration(page, user);
+      await page.getByRole("button", { name: "Create account" }).click();
+      await expect(page.locator(".site-header .user-name")).toHaveText(user.name);
+      await expect(page).toHaveURL((url) => url.pathname === "/");
+    });
+
+    test("a taken username is shown next to its field", async ({ page, request }) => {
+      const taken = await registerViaApi(request);
+      await page.goto("/register");
+      if (javaScriptEnabled) await waitForHydration(page);
+      await fillRegistration(page, { ...uniqueUser(), username: taken.username.toUpperCase() });
+      await page.getByRole("button", { name: "Create account" }).click();
+      await expect(page.locator("#register-username-error")).toHaveText("This username is taken.");
+      await expect(page.locator(".site-header .user-name")).toHaveCount(0);
+    });
+  });
+}
+
+test("the browser checks each field as soon as it is left, before any request", async ({ page }) => {
+  await page.goto("/register");
+  await waitForHydration(page);
+  let posted = false;
+  page.on("request", (request) => {
+    if (request.method() === "POST") posted = true;
+  });
+  await page.getByLabel("Email", { exact: true }).fill("not an email");
+  await page.getByLabel("Username (letters and digits)").focus();
+  await expect(page.locator("#register-email-error")).toContainText("is not a valid email address");
+  await page.getByLabel("Username (letters and digits)").fill("a b");
+  await page.getByLabel("Name", { exact: true }).focus();
+  await expect(page.locator("#register-username-error")).toHaveText(
+    "A username uses only the letters a–z and digits 0–9.",
+  );
+  await page.getByLabel("Password (8 characters or more)").fill("password1");
+  await page.getByLabel("Confirm password").focus();
+  await expect(page.locator("#register-password-error")).toContainText("most commonly used");
+  await page.getByLabel("Email", { exact: true }).fill("fixed@example.com");
+  await expect(page.locator("#register-email-error")).toHaveText("");
+  expect(posted).toBe(false);
+});
