@@ -207,3 +207,11 @@ pub async fn request_context() -> Result<(AppState, tower_sessions::Session), cr
         })?;
     Ok((state, session))
 }
+
+/// Inside a server function: the address of the peer that sent the request, as recorded at login.
+pub async fn client_ip() -> Option<String> {
+    leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|axum::extract::ConnectInfo(peer)| peer.ip().to_string())
+}

@@ -37,21 +37,14 @@ pub async fn log_in(
     remember: Option<String>,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use std::net::SocketAddr;
-
-    use axum::extract::ConnectInfo;
-
     use crate::{
         auth::{accounts, next_path::safe_next, session},
-        startup::request_context,
+        startup::{client_ip, request_context},
     };
     crate::error::with_status(
         async move {
             let (state, session) = request_context().await?;
-            let ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-                .await
-                .ok()
-                .map(|ConnectInfo(peer)| peer.ip().to_string());
+            let ip = client_ip().await;
             let user = accounts::authenticate(
                 &state.pool,
                 &state.hasher,

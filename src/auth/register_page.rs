@@ -18,21 +18,14 @@ pub async fn register(
     password: String,
     password_confirm: String,
 ) -> Result<(), AppError> {
-    use std::net::SocketAddr;
-
-    use axum::extract::ConnectInfo;
-
     use crate::{
         auth::{accounts, session},
-        startup::request_context,
+        startup::{client_ip, request_context},
     };
     crate::error::with_status(
         async move {
             let (state, session) = request_context().await?;
-            let ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-                .await
-                .ok()
-                .map(|ConnectInfo(peer)| peer.ip().to_string());
+            let ip = client_ip().await;
             let input = RegistrationInput {
                 email,
                 username,
