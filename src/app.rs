@@ -8,7 +8,7 @@ use leptos_router::{
 };
 
 use crate::{
-    auth::{Auth, LoginPage, LogoutButton, RegisterPage},
+    auth::{AccountPage, Auth, LoginPage, LogoutButton, RegisterPage},
     home::HomePage,
 };
 
@@ -63,6 +63,7 @@ fn Layout(hydrated: RwSignal<bool>) -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
                 </Routes>
             </main>
     }
@@ -85,7 +86,9 @@ fn SiteHeader() -> impl IntoView {
                             .map(|user| match user {
                                 Ok(Some(user)) => {
                                     view! {
-                                        <span class="user-name">{user.name}</span>
+                                        <a href="/account" class="user-name">
+                                            {user.name}
+                                        </a>
                                         <LogoutButton />
                                     }
                                         .into_any()

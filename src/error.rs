@@ -94,14 +94,7 @@ impl FromServerFnError for AppError {
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     use leptos::prelude::use_context;
     if let Err(error) = &result {
-        let from_a_plain_form = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
-            parts
-                .headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|accept| accept.to_str().ok())
-                .is_some_and(|accept| accept.contains("text/html"))
-        });
-        if !from_a_plain_form {
+        if !is_plain_form_post() {
             if let (Some(response), Ok(status)) = (
                 use_context::<leptos_axum::ResponseOptions>(),
                 axum::http::StatusCode::from_u16(error.status()),
@@ -111,6 +104,19 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+/// Inside a server function: whether the request is a form POST made without JavaScript (the browser asks for
+/// HTML; the hydrated page asks for JSON). Leptos answers those with a redirect back to the form's page.
+#[cfg(feature = "ssr")]
+pub fn is_plain_form_post() -> bool {
+    leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    })
 }
 
 #[cfg(feature = "ssr")]

@@ -1,5 +1,6 @@
 //! Accounts: registration, login, sessions and the account page.
 
+pub mod account_page;
 #[cfg(feature = "ssr")]
 pub mod accounts;
 #[cfg(feature = "ssr")]
@@ -19,6 +20,7 @@ pub mod repository;
 pub mod session;
 pub mod user;
 
+pub use account_page::AccountPage;
 pub use context::Auth;
 pub use login_page::LoginPage;
 pub use logout::LogoutButton;

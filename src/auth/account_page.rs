@@ -1,0 +1,204 @@
+//! `/account`: the user's details and the change-password form.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What the account page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDetails {
+    /// Display name.
+    pub name: String,
+    /// Normalised email.
+    pub email: String,
+    /// Username.
+    pub username: String,
+    /// When the account was created.
+    pub member_since: String,
+    /// The login before the current one, if any: when, and from which address.
+    pub last_login: Option<(String, Option<String>)>,
+    /// How many times the user has logged in.
+    pub login_count: i64,
+    /// A one-time message, such as the confirmation of a password change made without JavaScript.
+    pub flash: Option<String>,
+}
+
+/// The logged-in user's details, or `None` for a visitor who must log in first.
+#[server]
+pub async fn get_account() -> Result<Option<AccountDetails>, AppError> {
+    use crate::{auth::session, startup::request_context};
+    let (state, session) = request_context().await?;
+    let Some(user) = session::current_user(&session, state.sessions, &state.pool).await? else {
+        return Ok(None);
+    };
+    Ok(Some(AccountDetails {
+        name: user.name,
+        email: user.email,
+        username: user.username,
+        member_since: user.created_at,
+        last_login: user.last_login_at.map(|at| (at, user.last_login_ip)),
+        login_count: user.login_count,
+        flash: session::take_flash(&session).await?,
+    }))
+}
+
+/// Changes the password after checking the current one; every other session of the user ends.
+#[server]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    new_password_confirm: String,
+) -> Result<(), AppError> {
+    use crate::{
+        auth::{accounts, password_change::PasswordChangeInput, session},
+        error::{is_plain_form_post, with_status},
+        startup::request_context,
+    };
+    with_status(
+        async move {
+            let (state, session) = request_context().await?;
+            let user = session::current_user(&session, state.sessions, &state.pool)
+                .await?
+                .ok_or(AppError::Unauthenticated)?;
+            let input = PasswordChangeInput {
+                current_password,
+                new_password,
+                new_password_confirm,
+            };
+            let updated =
+                accounts::change_password(&state.pool, &state.hasher, &user, &input).await?;
+            session::adopt_new_secret(&session, &updated).await?;
+            // Without JavaScript the page reloads and can only learn of the success from the session.
+            if is_plain_form_post() {
+                session::set_flash(&session, PASSWORD_CHANGED).await?;
+                leptos_axum::redirect("/account");
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+const PASSWORD_CHANGED: &str =
+    "Your password has been changed. Your other sessions have been logged out.";
+
+/// Shows an RFC 3339 UTC timestamp as `2026-11-22 19:35:00 UTC`.
+fn readable_time(timestamp: &str) -> String {
+    match timestamp.strip_suffix('Z') {
+        Some(utc) => format!("{} UTC", utc.replacen('T', " ", 1)),
+        None => timestamp.to_owned(),
+    }
+}
+
+/// The account page; visitors who are not logged in are sent to the login page and back here after.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let account = Resource::new(|| (), |_| get_account());
+
+    view! {
+        <Title text="Your account · Leptodo" />
+        <section class="account">
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    account
+                        .get()
+                        .map(|result| match result {
+                            Ok(Some(details)) => details_view(details).into_any(),
+                            Ok(None) => view! { <Redirect path="/login?next=%2Faccount" /> }.into_any(),
+                            Err(error) => {
+                                view! { <p class="error" role="alert">{error.to_string()}</p> }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+            <h2>"Change your password"</h2>
+            <ActionForm action=change attr:class="auth-form">
+                <label>
+                    "Current password"
+                    <input type="password" name="current_password" autocomplete="current-password" />
+                </label>
+                <label>
+                    "New password"
+                    <input type="password" name="new_password" autocomplete="new-password" />
+                </label>
+                <label>
+                    "Confirm new password"
+                    <input type="password" name="new_password_confirm" autocomplete="new-password" />
+                </label>
+                <button type="submit">"Change password"</button>
+            </ActionForm>
+            {move || {
+                change
+                    .value()
+                    .get()
+                    .map(|result| match result {
+                        Ok(()) => view! { <p class="flash" role="status">{PASSWORD_CHANGED}</p> }.into_any(),
+                        Err(error) => password_errors_view(&error).into_any(),
+                    })
+            }}
+        </section>
+    }
+}
+
+fn details_view(details: AccountDetails) -> impl IntoView {
+    let last_login = match details.last_login {
+        Some((at, ip)) => format!(
+            "{} from {}",
+            readable_time(&at),
+            ip.unwrap_or_else(|| "an unknown address".into())
+        ),
+        None => "This is your first login.".into(),
+    };
+    view! {
+        <h1>{details.name}</h1>
+        {details.flash.map(|message| view! { <p class="flash" role="status">{message}</p> })}
+        <dl class="account-details">
+            <dt>"Email"</dt>
+            <dd>{details.email}</dd>
+            <dt>"Username"</dt>
+            <dd class="username">{details.username}</dd>
+            <dt>"Member since"</dt>
+            <dd>{readable_time(&details.member_since)}</dd>
+            <dt>"Previous login"</dt>
+            <dd class="last-login">{last_login}</dd>
+            <dt>"Logins"</dt>
+            <dd class="login-count">{details.login_count}</dd>
+        </dl>
+    }
+}
+
+fn password_errors_view(error: &AppError) -> impl IntoView {
+    let messages: Vec<String> = match error.fields() {
+        Some(fields) => ["current_password", "new_password", "new_password_confirm"]
+            .iter()
+            .filter_map(|field| fields.get(field))
+            .flatten()
+            .cloned()
+            .collect(),
+        None => vec![error.to_string()],
+    };
+    view! {
+        <ul class="error" role="alert">
+            {messages.into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
+        </ul>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable_time;
+
+    #[test]
+    fn utc_timestamps_read_naturally() {
+        assert_eq!(
+            readable_time("2026-11-22T19:35:00Z"),
+            "2026-11-22 19:35:00 UTC"
+        );
+        assert_eq!(readable_time("not a time"), "not a time");
+    }
+}
