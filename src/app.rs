@@ -85,10 +85,13 @@ fn SiteHeader() -> impl IntoView {
                             .get()
                             .map(|user| match user {
                                 Ok(Some(user)) => {
+                                    let is_admin = user.has_role("admin");
                                     view! {
                                         <a href="/account" class="user-name">
                                             {user.name}
                                         </a>
+                                        {is_admin
+                                            .then(|| view! { <a href="/admin" class="admin-link">"Admin"</a> })}
                                         <LogoutButton />
                                     }
                                         .into_any()

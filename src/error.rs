@@ -23,6 +23,9 @@ pub enum AppError {
     /// The request needs a logged-in user.
     #[error("Please log in to continue.")]
     Unauthenticated,
+    /// Nothing lives at this path, or it is not yours to see.
+    #[error("Not found.")]
+    NotFound,
     /// The request body could not be read: malformed JSON, a missing field, a value of the wrong type.
     #[error("{0}")]
     BadRequest(String),
@@ -45,6 +48,7 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::InvalidCredentials | Self::Unauthenticated => 401,
             Self::BadRequest(_) => 400,
+            Self::NotFound => 404,
             Self::UnsupportedMediaType => 415,
             Self::Inactive => 403,
             Self::Internal => 500,
@@ -61,6 +65,7 @@ impl AppError {
             Self::Inactive => "inactive",
             Self::Unauthenticated => "unauthenticated",
             Self::BadRequest(_) => "bad_request",
+            Self::NotFound => "not_found",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Internal => "internal",
             Self::Unreachable => "unreachable",

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use axum::{
     extract::{ConnectInfo, State},
     http::StatusCode,
-    routing::{get, post},
+    routing::{any, get, post},
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/logout", post(logout))
         .route("/api/auth/me", get(me))
         .route("/api/auth/password", post(change_password))
+        .route("/api/{*rest}", any(not_found))
+}
+
+/// Unknown `/api/` paths answer in the API's JSON shape, not with the HTML 404 page.
+async fn not_found() -> AppError {
+    AppError::NotFound
 }
 
 /// Body of `POST /api/auth/login`.
