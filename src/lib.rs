@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod domain;
 pub mod error;
+pub mod forms;
 pub mod home;
 
 #[cfg(feature = "ssr")]

@@ -86,7 +86,7 @@ impl Application {
             hasher,
             sessions: SessionPolicy::new(settings),
         };
-        let routes = generate_route_list(App);
+        let routes = route_list();
         let router = Router::new()
             .route("/healthz", get(healthz))
             .merge(auth::api::routes())
@@ -189,6 +189,17 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// The page routes of [`App`], generated once per process.
+///
+/// Generating them renders the app with a process-wide switch on that makes every resource first polled
+/// meanwhile wait forever (leptos#4773). Generating once, before any server of this process can serve,
+/// keeps a second `Application` (tests start many) from stalling pages another one is rendering.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Inside a server function or a page rendered on the server: the shared state and the caller's session.

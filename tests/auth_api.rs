@@ -2,29 +2,9 @@
 
 mod common;
 
-use common::{spawn_app, TestApp};
+use common::{register, registration, spawn_app, TestApp, PASSWORD};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
-
-const PASSWORD: &str = "a long and unusual passphrase";
-
-fn registration(email: &str, username: &str) -> Value {
-    json!({
-        "email": email,
-        "username": username,
-        "name": "Ann Lee",
-        "password": PASSWORD,
-        "password_confirm": PASSWORD,
-    })
-}
-
-async fn register(app: &TestApp, email: &str, username: &str) -> Value {
-    let response = app
-        .post_json("/api/auth/register", &registration(email, username))
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json().await.expect("JSON body")
-}
 
 async fn error_body(response: reqwest::Response, status: StatusCode) -> Value {
     assert_eq!(response.status(), status);
@@ -470,43 +450,4 @@ async fn unknown_api_paths_answer_json_404() {
     let app = spawn_app().await;
     let error = error_body(app.get("/api/no/such/thing").await, StatusCode::NOT_FOUND).await;
     assert_eq!(error["code"], "not_found");
-}
-
-#[tokio::test]
-#[ignore = "hangs in about 1 run of 6: server rendering of a page for a logged-in user can stall; open bug, see the issue 3 note"]
-async fn markup_in_a_name_is_shown_as_text() {
-    let app = spawn_app().await;
-    let mut body = registration("ann@example.com", "annlee");
-    body["name"] = json!("<script>alert('owned')</script> & Co");
-    let response = app.post_json("/api/auth/register", &body).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let page = app.get("/account").await.text().await.expect("HTML");
-    assert!(
-        !page.contains("<script>alert('owned')"),
-        "markup was rendered as HTML"
-    );
-    assert!(page.contains("&lt;script&gt;alert("), "{page}");
-}
-
-#[tokio::test]
-#[ignore = "hangs in about 1 run of 6: server rendering of a page for a logged-in user can stall; open bug, see the issue 3 note"]
-async fn the_header_links_to_the_admin_section_only_for_admins() {
-    let app = spawn_app().await;
-    register(&app, "ann@example.com", "annlee").await;
-    let page = app.get("/").await.text().await.expect("HTML");
-    assert!(
-        page.contains("Ann Lee"),
-        "the header shows the user: {page}"
-    );
-    assert!(!page.contains(r#"href="/admin""#));
-
-    sqlx::query(
-        "INSERT INTO roles_users (user_id, role_id) SELECT users.id, roles.id FROM users, roles
-         WHERE roles.name = 'admin'",
-    )
-    .execute(&app.database().await)
-    .await
-    .expect("grant admin");
-    let page = app.get("/").await.text().await.expect("HTML");
-    assert!(page.contains(r#"href="/admin""#), "{page}");
 }

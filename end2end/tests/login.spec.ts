@@ -21,6 +21,7 @@ for (const javaScriptEnabled of [true, false]) {
       await submitLogin(page, user.email, "not the right passphrase");
       await expect(page.getByRole("alert")).toHaveText("Wrong email, username or password.");
       await expect(page.locator(".site-header .user-name")).toHaveCount(0);
+      await expect(page.getByLabel("Email or username")).toHaveValue(user.email);
     });
 
     test("logging out lands on the login page with a one-time message", async ({ page, request }) => {

@@ -23,14 +23,22 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(page).toHaveURL((url) => url.pathname === "/");
     });
 
-    test("a taken username is shown next to its field", async ({ page, request }) => {
+    test("a taken username is shown next to its field, and what was typed stays", async ({ page, request }) => {
       const taken = await registerViaApi(request);
+      const user = { ...uniqueUser(), username: taken.username.toUpperCase() };
       await page.goto("/register");
       if (javaScriptEnabled) await waitForHydration(page);
-      await fillRegistration(page, { ...uniqueUser(), username: taken.username.toUpperCase() });
+      await fillRegistration(page, user);
       await page.getByRole("button", { name: "Create account" }).click();
       await expect(page.locator("#register-username-error")).toHaveText("This username is taken.");
       await expect(page.locator(".site-header .user-name")).toHaveCount(0);
+      await expect(page.getByLabel("Email", { exact: true })).toHaveValue(user.email);
+      await expect(page.getByLabel("Username (letters and digits)")).toHaveValue(user.username);
+      await expect(page.getByLabel("Name", { exact: true })).toHaveValue(user.name);
+      if (!javaScriptEnabled) {
+        // The page was reloaded: passwords are never sent back.
+        await expect(page.getByLabel("Password (8 characters or more)")).toHaveValue("");
+      }
     });
   });
 }

@@ -6,28 +6,39 @@ use leptos_router::{components::Redirect, hooks::use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::context::Auth;
-use crate::error::AppError;
+use crate::{error::AppError, forms::TypedValues};
 
 /// What the login page needs to know before showing the form, read fresh each time the page opens.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginPageState {
     /// Already logged in: the page sends the visitor to the start page instead.
     pub logged_in: bool,
     /// A one-time message left by the previous page, such as "You have been logged out."
     pub flash: Option<String>,
+    /// The email or username typed before a login without JavaScript failed.
+    pub typed: TypedValues,
 }
 
 /// Reads (and consumes) the flash message and whether the visitor is logged in.
 #[server]
 pub async fn get_login_page_state() -> Result<LoginPageState, AppError> {
-    use crate::{auth::session, startup::request_context};
+    use crate::{auth::session, forms, startup::request_context};
     let (state, session) = request_context().await?;
     let logged_in = session::current_user(&session, state.sessions, &state.pool)
         .await?
         .is_some();
     let flash = session::take_flash(&session).await?;
-    Ok(LoginPageState { logged_in, flash })
+    let typed = forms::take(&session, FORM).await?;
+    Ok(LoginPageState {
+        logged_in,
+        flash,
+        typed,
+    })
 }
+
+/// The name under which the typed login is kept for this form.
+#[cfg(feature = "ssr")]
+const FORM: &str = "login";
 
 /// Checks the credentials, starts the session and redirects to `next` (when it is a local path) or `/`.
 #[server]
@@ -39,26 +50,24 @@ pub async fn log_in(
 ) -> Result<(), AppError> {
     use crate::{
         auth::{accounts, next_path::safe_next, session},
+        error::with_status,
+        forms,
         startup::{client_ip, request_context},
     };
-    crate::error::with_status(
-        async move {
-            let (state, session) = request_context().await?;
-            let ip = client_ip().await;
-            let user = accounts::authenticate(
-                &state.pool,
-                &state.hasher,
-                &login,
-                &password,
-                ip.as_deref(),
-            )
-            .await?;
-            session::log_in(&session, state.sessions, &user, remember.is_some()).await?;
-            leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
-            Ok(())
-        }
-        .await,
-    )
+    let (state, session) = request_context().await?;
+    let result = async {
+        let ip = client_ip().await;
+        let user =
+            accounts::authenticate(&state.pool, &state.hasher, &login, &password, ip.as_deref())
+                .await?;
+        session::log_in(&session, state.sessions, &user, remember.is_some()).await?;
+        leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
+        Ok(())
+    }
+    .await;
+    let typed = TypedValues::new([("login", login.as_str())]);
+    forms::keep_after_failure(&session, FORM, typed, &result).await?;
+    with_status(result)
 }
 
 /// The login page; a logged-in visitor is sent to the start page.
@@ -76,12 +85,16 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Log in · Leptodo" />
         <section class="auth-form">
             <h1>"Log in"</h1>
+            {move || {
+                (!next().is_empty())
+                    .then(|| view! { <p class="notice">"Please log in to see that page."</p> })
+            }}
             <Transition fallback=|| ()>
                 {move || {
                     page_state
                         .get()
-                        .and_then(Result::ok)
                         .map(|state| {
+                            let state = state.unwrap_or_default();
                             view! {
                                 {state.logged_in.then(|| view! { <Redirect path="/" /> })}
                                 {state
@@ -89,36 +102,38 @@ pub fn LoginPage() -> impl IntoView {
                                     .map(|message| {
                                         view! { <p class="flash" role="status">{message}</p> }
                                     })}
+                                <ActionForm action=login>
+                                    <input type="hidden" name="next" value=next />
+                                    <label>
+                                        "Email or username"
+                                        <input
+                                            name="login"
+                                            autocomplete="username"
+                                            required
+                                            maxlength="254"
+                                            value=state.typed.get("login")
+                                        />
+                                    </label>
+                                    <label>
+                                        "Password"
+                                        <input
+                                            type="password"
+                                            name="password"
+                                            autocomplete="current-password"
+                                            required
+                                            maxlength="128"
+                                        />
+                                    </label>
+                                    <label class="checkbox">
+                                        <input type="checkbox" name="remember" />
+                                        "Remember me"
+                                    </label>
+                                    <button type="submit">"Log in"</button>
+                                </ActionForm>
                             }
                         })
                 }}
             </Transition>
-            {move || {
-                (!next().is_empty())
-                    .then(|| view! { <p class="notice">"Please log in to see that page."</p> })
-            }}
-            <ActionForm action=login>
-                <input type="hidden" name="next" prop:value=next />
-                <label>
-                    "Email or username"
-                    <input name="login" autocomplete="username" required maxlength="254" />
-                </label>
-                <label>
-                    "Password"
-                    <input
-                        type="password"
-                        name="password"
-                        autocomplete="current-password"
-                        required
-                        maxlength="128"
-                    />
-                </label>
-                <label class="checkbox">
-                    <input type="checkbox" name="remember" />
-                    "Remember me"
-                </label>
-                <button type="submit">"Log in"</button>
-            </ActionForm>
             {move || {
                 login
                     .value()

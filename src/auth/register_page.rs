@@ -5,8 +5,31 @@ use leptos::{ev, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-use super::{context::get_current_user, context::Auth, registration::RegistrationInput};
-use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+
+use super::{context::Auth, registration::RegistrationInput};
+use crate::{error::AppError, forms::TypedValues};
+
+/// What the registration page needs before showing the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterPageState {
+    /// Already logged in: the page sends the visitor to the start page instead.
+    pub logged_in: bool,
+    /// What was typed before a submission without JavaScript came back with errors.
+    pub typed: TypedValues,
+}
+
+/// Whether the visitor is logged in, and what they typed into a form that came back.
+#[server]
+pub async fn get_register_page_state() -> Result<RegisterPageState, AppError> {
+    use crate::{auth::session, forms, startup::request_context};
+    let (state, session) = request_context().await?;
+    let logged_in = session::current_user(&session, state.sessions, &state.pool)
+        .await?
+        .is_some();
+    let typed = forms::take(&session, FORM).await?;
+    Ok(RegisterPageState { logged_in, typed })
+}
 
 /// Creates the account, logs it in and redirects to the start page.
 #[server]
@@ -20,29 +43,41 @@ pub async fn register(
 ) -> Result<(), AppError> {
     use crate::{
         auth::{accounts, session},
+        error::with_status,
+        forms,
         startup::{client_ip, request_context},
     };
-    crate::error::with_status(
-        async move {
-            let (state, session) = request_context().await?;
-            let ip = client_ip().await;
-            let input = RegistrationInput {
-                email,
-                username,
-                name,
-                website: website.unwrap_or_default(),
-                password,
-                password_confirm,
-            };
-            let user =
-                accounts::register(&state.pool, &state.hasher, &input, ip.as_deref()).await?;
-            session::log_in(&session, state.sessions, &user, false).await?;
-            leptos_axum::redirect("/");
-            Ok(())
-        }
-        .await,
-    )
+    let (state, session) = request_context().await?;
+    let website = website.unwrap_or_default();
+    let typed = TypedValues::new([
+        ("email", email.as_str()),
+        ("username", &username),
+        ("name", &name),
+        ("website", &website),
+    ]);
+    let input = RegistrationInput {
+        email,
+        username,
+        name,
+        website,
+        password,
+        password_confirm,
+    };
+    let result = async {
+        let ip = client_ip().await;
+        let user = accounts::register(&state.pool, &state.hasher, &input, ip.as_deref()).await?;
+        session::log_in(&session, state.sessions, &user, false).await?;
+        leptos_axum::redirect("/");
+        Ok(())
+    }
+    .await;
+    forms::keep_after_failure(&session, FORM, typed, &result).await?;
+    with_status(result)
 }
+
+/// The name under which typed values are kept for this form.
+#[cfg(feature = "ssr")]
+const FORM: &str = "register";
 
 /// One input of the form, with what the user typed and whether they have left it yet.
 #[derive(Clone, Copy)]
@@ -53,10 +88,10 @@ struct Field {
 }
 
 impl Field {
-    fn new(name: &'static str) -> Self {
+    fn new(name: &'static str, typed: &TypedValues) -> Self {
         Self {
             name,
-            value: RwSignal::new(String::new()),
+            value: RwSignal::new(typed.get(name)),
             touched: RwSignal::new(false),
         }
     }
@@ -68,8 +103,37 @@ pub fn RegisterPage() -> impl IntoView {
     let auth = Auth::expect();
     let action = ServerAction::<Register>::new();
     auth.refresh_after(action.version().read_only());
-    let current = Resource::new(|| (), |_| get_current_user());
+    let page_state = Resource::new(|| (), |_| get_register_page_state());
 
+    view! {
+        <Title text="Register · Leptodo" />
+        <section class="auth-form">
+            <h1>"Create your account"</h1>
+            <Transition fallback=|| ()>
+                {move || {
+                    page_state
+                        .get()
+                        .map(|state| match state {
+                            Ok(state) if state.logged_in => view! { <Redirect path="/" /> }.into_any(),
+                            Ok(state) => registration_form(action, &state.typed).into_any(),
+                            Err(_) => registration_form(action, &TypedValues::default()).into_any(),
+                        })
+                }}
+            </Transition>
+            {move || {
+                action
+                    .value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|error| view! { <p class="error" role="alert">{error.to_string()}</p> })
+            }}
+            <p>"Already registered? " <a href="/login">"Log in"</a></p>
+        </section>
+    }
+}
+
+/// The form, filled with what was `typed` before, checking each field as the user types.
+fn registration_form(action: ServerAction<Register>, typed: &TypedValues) -> impl IntoView {
     let [email, username, name, website, password, password_confirm] = [
         "email",
         "username",
@@ -78,7 +142,7 @@ pub fn RegisterPage() -> impl IntoView {
         "password",
         "password_confirm",
     ]
-    .map(Field::new);
+    .map(|field| Field::new(field, typed));
     // The same rules the server applies, run in the browser as the user types.
     let local_errors = Memo::new(move |_| {
         RegistrationInput {
@@ -125,6 +189,7 @@ pub fn RegisterPage() -> impl IntoView {
                     type=kind
                     autocomplete=autocomplete
                     aria-describedby=error_id.clone()
+                    value=field.value.get_untracked()
                     aria-invalid=move || message_for(field).is_some().to_string()
                     on:input=move |event: ev::Event| field.value.set(event_target_value(&event))
                     on:blur=move |_| field.touched.set(true)
@@ -136,35 +201,14 @@ pub fn RegisterPage() -> impl IntoView {
         };
 
     view! {
-        <Title text="Register · Leptodo" />
-        <section class="auth-form">
-            <h1>"Create your account"</h1>
-            <Transition fallback=|| ()>
-                {move || {
-                    current
-                        .get()
-                        .and_then(Result::ok)
-                        .flatten()
-                        .map(|_| view! { <Redirect path="/" /> })
-                }}
-            </Transition>
-            <ActionForm action=action>
-                {input(email, "Email", "email", "email")}
-                {input(username, "Username (letters and digits)", "text", "username")}
-                {input(name, "Name", "text", "name")}
-                {input(website, "Website (optional)", "url", "url")}
-                {input(password, "Password (8 characters or more)", "password", "new-password")}
-                {input(password_confirm, "Confirm password", "password", "new-password")}
-                <button type="submit">"Create account"</button>
-            </ActionForm>
-            {move || {
-                action
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|error| view! { <p class="error" role="alert">{error.to_string()}</p> })
-            }}
-            <p>"Already registered? " <a href="/login">"Log in"</a></p>
-        </section>
+        <ActionForm action=action>
+            {input(email, "Email", "email", "email")}
+            {input(username, "Username (letters and digits)", "text", "username")}
+            {input(name, "Name", "text", "name")}
+            {input(website, "Website (optional)", "url", "url")}
+            {input(password, "Password (8 characters or more)", "password", "new-password")}
+            {input(password_confirm, "Confirm password", "password", "new-password")}
+            <button type="submit">"Create account"</button>
+        </ActionForm>
     }
 }

@@ -82,12 +82,21 @@ pub async fn current_user(
     policy: SessionPolicy,
     pool: &SqlitePool,
 ) -> Result<Option<UserRecord>, AppError> {
+    current_user_at(session, policy, pool, unix_now()).await
+}
+
+/// [`current_user`] as seen at Unix time `now`, so tests can step past the idle deadline without waiting.
+async fn current_user_at(
+    session: &Session,
+    policy: SessionPolicy,
+    pool: &SqlitePool,
+    now: i64,
+) -> Result<Option<UserRecord>, AppError> {
     let Some(user_id) = session.get::<i64>(USER_ID).await? else {
         return Ok(None);
     };
     let secret = session.get::<String>(SECRET).await?;
     let deadline = session.get::<i64>(IDLE_DEADLINE).await?;
-    let now = unix_now();
     if deadline.is_some_and(|deadline| now > deadline) {
         session.flush().await?;
         return Ok(None);
@@ -127,4 +136,110 @@ fn unix_now() -> i64 {
         .map_or(0, |elapsed| {
             i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{collections::HashMap, path::Path, sync::Arc};
+
+    use tower_sessions_sqlx_store::SqliteStore;
+
+    use super::*;
+    use crate::{
+        auth::{accounts, hashing::PasswordHasher, registration::RegistrationInput},
+        db,
+    };
+
+    const PASSWORD: &str = "a long and unusual passphrase";
+
+    struct Fixture {
+        pool: SqlitePool,
+        store: Arc<SqliteStore>,
+        policy: SessionPolicy,
+        user: UserRecord,
+        _dir: tempfile::TempDir,
+    }
+
+    /// A real database with Ann registered, idle timeout 30 minutes.
+    async fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut settings = Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new())
+            .expect("the shipped Leptos.toml loads");
+        settings.database_url = format!("sqlite://{}/leptodo.db", dir.path().display());
+        settings.argon2_memory_kib = 1024;
+        settings.argon2_iterations = 1;
+        settings.session_idle_minutes = 30;
+        let pool = db::connect_and_migrate(&settings).await.expect("database");
+        let store = SqliteStore::new(pool.clone());
+        store.migrate().await.expect("session table");
+        let hasher = PasswordHasher::new(&settings).expect("hasher");
+        let form = RegistrationInput {
+            email: "ann@example.com".into(),
+            username: "annlee".into(),
+            name: "Ann Lee".into(),
+            website: String::new(),
+            password: PASSWORD.into(),
+            password_confirm: PASSWORD.into(),
+        };
+        let user = accounts::register(&pool, &hasher, &form, None)
+            .await
+            .expect("registration");
+        Fixture {
+            pool,
+            store: Arc::new(store),
+            policy: SessionPolicy::new(&settings),
+            user,
+            _dir: dir,
+        }
+    }
+
+    async fn logged_in_at(fixture: &Fixture, remember: bool, now: i64) -> Option<UserRecord> {
+        let session = Session::new(None, fixture.store.clone(), None);
+        log_in(&session, fixture.policy, &fixture.user, remember)
+            .await
+            .expect("log in");
+        current_user_at(&session, fixture.policy, &fixture.pool, now)
+            .await
+            .expect("session readable")
+    }
+
+    #[tokio::test]
+    async fn a_session_without_remember_me_ends_after_the_idle_time() {
+        let fixture = fixture().await;
+        let start = unix_now();
+        let just_before = start + 30 * 60 - 1;
+        assert!(logged_in_at(&fixture, false, just_before).await.is_some());
+        assert!(logged_in_at(&fixture, false, start + 30 * 60 + 2)
+            .await
+            .is_none());
+    }
+
+    #[tokio::test]
+    async fn activity_pushes_the_idle_deadline_back() {
+        let fixture = fixture().await;
+        let session = Session::new(None, fixture.store.clone(), None);
+        log_in(&session, fixture.policy, &fixture.user, false)
+            .await
+            .expect("log in");
+        let mut now = unix_now();
+        // Six requests 25 minutes apart: three hours in all, never 30 idle minutes.
+        for _ in 0..6 {
+            now += 25 * 60;
+            let user = current_user_at(&session, fixture.policy, &fixture.pool, now).await;
+            assert!(user.expect("session readable").is_some());
+        }
+        let after_idling = now + 31 * 60;
+        let user = current_user_at(&session, fixture.policy, &fixture.pool, after_idling).await;
+        assert!(user.expect("session readable").is_none());
+        // The idle session was deleted, not merely refused once.
+        let again = current_user_at(&session, fixture.policy, &fixture.pool, now).await;
+        assert!(again.expect("session readable").is_none());
+    }
+
+    #[tokio::test]
+    async fn remember_me_is_not_bound_by_the_idle_time() {
+        let fixture = fixture().await;
+        let a_week_later = unix_now() + 7 * 24 * 3600;
+        assert!(logged_in_at(&fixture, true, a_week_later).await.is_some());
+    }
 }

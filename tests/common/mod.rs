@@ -5,6 +5,7 @@ use std::{collections::HashMap, path::Path};
 
 use leptodo::{config::Settings, startup::Application};
 use reqwest::{header, StatusCode};
+use serde_json::{json, Value};
 
 /// A running server and a client that keeps cookies, like a browser.
 pub struct TestApp {
@@ -29,6 +30,13 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     settings.argon2_memory_kib = 1024;
     settings.argon2_iterations = 1;
     customise(&mut settings);
+    // `TEST_LOG=leptodo=debug cargo test …` shows the server's log, each line named after its test.
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_thread_names(true)
+            .try_init();
+    }
     let app = Application::build(&settings).await.expect("the app starts");
     let address = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until(std::future::pending()));
@@ -92,4 +100,27 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.expect("JSON body")
     }
+}
+
+/// A password every rule accepts.
+pub const PASSWORD: &str = "a long and unusual passphrase";
+
+/// A valid `/api/auth/register` body for Ann Lee.
+pub fn registration(email: &str, username: &str) -> Value {
+    json!({
+        "email": email,
+        "username": username,
+        "name": "Ann Lee",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+    })
+}
+
+/// Registers through the JSON API, which also logs `app.client` in; returns the answer.
+pub async fn register(app: &TestApp, email: &str, username: &str) -> Value {
+    let response = app
+        .post_json("/api/auth/register", &registration(email, username))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.expect("JSON body")
 }
