@@ -29,6 +29,9 @@ pub enum AppError {
     /// The request body could not be read: malformed JSON, a missing field, a value of the wrong type.
     #[error("{0}")]
     BadRequest(String),
+    /// The path exists but not with this HTTP method.
+    #[error("This method is not allowed here.")]
+    MethodNotAllowed,
     /// The request body is not JSON.
     #[error("Send the request body as JSON with Content-Type: application/json.")]
     UnsupportedMediaType,
@@ -49,6 +52,7 @@ impl AppError {
             Self::InvalidCredentials | Self::Unauthenticated => 401,
             Self::BadRequest(_) => 400,
             Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
             Self::UnsupportedMediaType => 415,
             Self::Inactive => 403,
             Self::Internal => 500,
@@ -66,10 +70,18 @@ impl AppError {
             Self::Unauthenticated => "unauthenticated",
             Self::BadRequest(_) => "bad_request",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Internal => "internal",
             Self::Unreachable => "unreachable",
         }
+    }
+
+    /// A validation error with one message for one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let mut fields = FieldErrors::default();
+        fields.add(field, message);
+        Self::Validation(fields)
     }
 
     /// The per-field messages, for the errors that have them.
@@ -125,45 +137,6 @@ pub fn is_plain_form_post() -> bool {
 }
 
 #[cfg(feature = "ssr")]
-impl axum::response::IntoResponse for AppError {
-    fn into_response(self) -> axum::response::Response {
-        let status = axum::http::StatusCode::from_u16(self.status())
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
-        if let Some(fields) = self.fields() {
-            error["fields"] = serde_json::to_value(fields).unwrap_or_default();
-        }
-        (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
-    }
-}
-
-/// A JSON request body whose rejections (not JSON, malformed, missing fields) are answered in the API's error
-/// shape instead of axum's plain text.
-#[cfg(feature = "ssr")]
-pub struct ApiJson<T>(pub T);
-
-#[cfg(feature = "ssr")]
-impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
-where
-    S: Send + Sync,
-    T: serde::de::DeserializeOwned,
-{
-    type Rejection = AppError;
-
-    async fn from_request(
-        request: axum::extract::Request,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        use axum::extract::rejection::JsonRejection;
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType),
-            Err(rejection) => Err(AppError::BadRequest(rejection.body_text())),
-        }
-    }
-}
-
-#[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         tracing::error!(%error, "database error");
@@ -182,6 +155,7 @@ impl From<tower_sessions::session::Error> for AppError {
 /// Messages for a form, keyed by field name (sorted, so output is stable): what the page shows next to each
 /// input and what the JSON API returns as `fields`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct FieldErrors(BTreeMap<String, Vec<String>>);
 

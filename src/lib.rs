@@ -2,12 +2,15 @@
 //!
 //! Modules are split by feature; server-only code sits behind `#[cfg(feature = "ssr")]` inside each one.
 
+#[cfg(feature = "ssr")]
+pub mod api;
 pub mod app;
 pub mod auth;
 pub mod domain;
 pub mod error;
 pub mod forms;
 pub mod home;
+pub mod todos;
 
 #[cfg(feature = "ssr")]
 pub mod cli;

@@ -89,7 +89,7 @@ impl Application {
         let routes = route_list();
         let router = Router::new()
             .route("/healthz", get(healthz))
-            .merge(auth::api::routes())
+            .merge(api_routes())
             .leptos_routes(&state, routes, {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
@@ -189,6 +189,16 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// Every `/api/` route; a known path asked with another method answers 405 in the API's JSON shape.
+fn api_routes() -> Router<AppState> {
+    Router::new()
+        .merge(auth::api::routes())
+        .merge(auth::tokens::api::routes())
+        .merge(crate::todos::api::routes())
+        .merge(crate::api::routes())
+        .method_not_allowed_fallback(crate::api::method_not_allowed)
 }
 
 /// The page routes of [`App`], generated once per process.

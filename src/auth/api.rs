@@ -6,17 +6,19 @@ use std::net::SocketAddr;
 use axum::{
     extract::{ConnectInfo, State},
     http::StatusCode,
-    routing::{any, get, post},
+    routing::{get, post},
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::{
-    accounts, password_change::PasswordChangeInput, registration::RegistrationInput, session, User,
+    accounts, api_user::ApiUser, password_change::PasswordChangeInput,
+    registration::RegistrationInput, session, User,
 };
 use crate::{
-    error::{ApiJson, AppError},
+    api::{ApiJson, ErrorBody},
+    error::AppError,
     startup::AppState,
 };
 
@@ -28,30 +30,38 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/logout", post(logout))
         .route("/api/auth/me", get(me))
         .route("/api/auth/password", post(change_password))
-        .route("/api/{*rest}", any(not_found))
-}
-
-/// Unknown `/api/` paths answer in the API's JSON shape, not with the HTML 404 page.
-async fn not_found() -> AppError {
-    AppError::NotFound
 }
 
 /// Body of `POST /api/auth/login`.
-#[derive(Debug, Deserialize)]
-struct LoginRequest {
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    /// Email or username, in any case.
     login: String,
     password: String,
+    /// Keep the session for `remember_me_days` instead of until the browser closes.
     #[serde(default)]
     remember: bool,
 }
 
 /// Every successful answer about an account.
-#[derive(Debug, Serialize)]
-struct UserResponse {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserResponse {
     user: User,
 }
 
-async fn register(
+/// Creates an account and logs it in (the answer sets the session cookie).
+#[utoipa::path(
+    post, path = "/api/auth/register", tag = "auth",
+    request_body = RegistrationInput,
+    responses(
+        (status = 201, body = UserResponse),
+        (status = 400, description = "Malformed JSON or missing fields", body = ErrorBody),
+        (status = 409, description = "Email or username taken (`fields` says which)", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Rules broken (`fields` says which)", body = ErrorBody),
+    )
+)]
+pub async fn register(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
@@ -64,7 +74,19 @@ async fn register(
     Ok((StatusCode::CREATED, Json(UserResponse { user })))
 }
 
-async fn login(
+/// Logs in with email or username; the answer sets the session cookie under a new session id.
+#[utoipa::path(
+    post, path = "/api/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = UserResponse),
+        (status = 400, description = "Malformed JSON or missing fields", body = ErrorBody),
+        (status = 401, description = "Wrong login or password (one message for both)", body = ErrorBody),
+        (status = 403, description = "Right password, deactivated account", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+    )
+)]
+pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
@@ -84,32 +106,54 @@ async fn login(
     Ok(Json(UserResponse { user }))
 }
 
-async fn logout(session: Session) -> Result<StatusCode, AppError> {
+/// Ends the session, server-side; harmless without one.
+#[utoipa::path(
+    post, path = "/api/auth/logout", tag = "auth",
+    responses((status = 204, description = "Logged out"))
+)]
+pub async fn logout(session: Session) -> Result<StatusCode, AppError> {
     session::log_out(&session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Changes the password; every other session of the user ends, this one continues under a new id.
-async fn change_password(
+/// Changes the password. Every other session and every token of the user ends; a session making the call
+/// continues under a new id.
+#[utoipa::path(
+    post, path = "/api/auth/password", tag = "auth",
+    request_body = PasswordChangeInput,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 422, description = "Wrong current password or a weak new one", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = []))
+)]
+pub async fn change_password(
     State(state): State<AppState>,
-    session: Session,
+    user: ApiUser,
     ApiJson(input): ApiJson<PasswordChangeInput>,
 ) -> Result<StatusCode, AppError> {
-    let record = session::current_user(&session, state.sessions, &state.pool)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    let updated = accounts::change_password(&state.pool, &state.hasher, &record, &input).await?;
-    session::adopt_new_secret(&session, &updated).await?;
+    let updated =
+        accounts::change_password(&state.pool, &state.hasher, &user.record, &input).await?;
+    if let Some(session) = &user.session {
+        session::adopt_new_secret(session, &updated).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(
+/// The caller's account.
+#[utoipa::path(
+    get, path = "/api/auth/me", tag = "auth",
+    responses(
+        (status = 200, body = UserResponse),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = []))
+)]
+pub async fn me(
     State(state): State<AppState>,
-    session: Session,
+    user: ApiUser,
 ) -> Result<Json<UserResponse>, AppError> {
-    let record = session::current_user(&session, state.sessions, &state.pool)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    let user = accounts::public_view(&state.pool, record).await?;
+    let user = accounts::public_view(&state.pool, user.record).await?;
     Ok(Json(UserResponse { user }))
 }

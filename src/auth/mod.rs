@@ -5,6 +5,8 @@ pub mod account_page;
 pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod api_user;
 pub mod context;
 #[cfg(feature = "ssr")]
 pub mod hashing;
@@ -18,6 +20,7 @@ pub mod registration;
 pub mod repository;
 #[cfg(feature = "ssr")]
 pub mod session;
+pub mod tokens;
 pub mod user;
 
 pub use account_page::AccountPage;

@@ -6,6 +6,7 @@ use crate::{domain::Password, error::FieldErrors};
 
 /// The change-password form as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasswordChangeInput {
     /// The password in use now, to prove it is the account holder at the keyboard.
     pub current_password: String,

@@ -9,6 +9,7 @@ use crate::{
 
 /// The registration form as typed, field by field, before any rule has run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RegistrationInput {
     /// Email address.
     pub email: String,

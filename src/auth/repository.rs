@@ -171,7 +171,8 @@ pub async fn upgrade_password_hash(
         .map(|_| ())
 }
 
-/// Sets a new password hash and session secret: every session holding the old secret ends.
+/// Sets a new password hash and session secret and revokes the user's API tokens, in one transaction: every
+/// session holding the old secret and every token issued under the old password ends.
 pub async fn set_password(
     pool: &SqlitePool,
     user_id: i64,
@@ -179,7 +180,8 @@ pub async fn set_password(
     session_secret: &str,
     now: &str,
 ) -> Result<UserRecord, sqlx::Error> {
-    sqlx::query_as(&format!(
+    let mut transaction = pool.begin().await?;
+    let user = sqlx::query_as(&format!(
         "UPDATE users SET password_hash = ?, session_secret = ?, updated_at = ? WHERE id = ?
          RETURNING {USER_COLUMNS}"
     ))
@@ -187,8 +189,11 @@ pub async fn set_password(
     .bind(session_secret)
     .bind(now)
     .bind(user_id)
-    .fetch_one(pool)
-    .await
+    .fetch_one(&mut *transaction)
+    .await?;
+    super::tokens::store::revoke_all(&mut *transaction, user_id).await?;
+    transaction.commit().await?;
+    Ok(user)
 }
 
 impl UserRecord {

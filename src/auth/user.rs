@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A user as shown to themself, to admins, and in `/api/auth/*` answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct User {
     /// Stable identifier.
     pub id: i64,

@@ -44,16 +44,41 @@ macro_rules! validated_string {
 mod email;
 mod password;
 mod person_name;
+pub mod todo_title;
+mod token_name;
 mod username;
 mod website;
 
 pub use email::Email;
 pub use password::Password;
 pub use person_name::PersonName;
+pub use todo_title::TodoTitle;
+pub use token_name::TokenName;
 pub use username::Username;
 pub use website::Website;
 
 /// Counts characters (Unicode scalar values), which is what a person means by "characters" in a limit.
 fn char_count(value: &str) -> usize {
     value.chars().count()
+}
+
+/// Trims `input` and checks that it is one line of 1 to `max` characters. `blank` is the message for empty
+/// input; `what` starts the others ("A name has at most …").
+///
+/// Line breaks and other control characters are refused: these texts are shown on one line (the header, a
+/// row of the list) and written to logs, where a control character would garble or forge a line.
+fn one_line_text(input: &str, max: usize, blank: &str, what: &str) -> Result<String, String> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(blank.into());
+    }
+    if char_count(trimmed) > max {
+        return Err(format!("{what} has at most {max} characters."));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(format!(
+            "{what} cannot contain control characters such as line breaks."
+        ));
+    }
+    Ok(trimmed.to_owned())
 }

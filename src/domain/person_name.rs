@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::char_count;
+use super::one_line_text;
 
 /// How a person wants to be addressed: 1–100 characters of any script, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,18 +12,7 @@ const MAX_LEN: usize = 100;
 impl PersonName {
     /// Parses what the user typed, trimmed.
     pub fn parse(input: &str) -> Result<Self, String> {
-        let trimmed = input.trim();
-        if trimmed.is_empty() {
-            return Err("Enter your name.".into());
-        }
-        if char_count(trimmed) > MAX_LEN {
-            return Err(format!("A name has at most {MAX_LEN} characters."));
-        }
-        // Line breaks and other control characters would break the header and the logs the name appears in.
-        if trimmed.chars().any(char::is_control) {
-            return Err("A name cannot contain control characters such as line breaks.".into());
-        }
-        Ok(Self(trimmed.to_owned()))
+        one_line_text(input, MAX_LEN, "Enter your name.", "A name").map(Self)
     }
 }
 

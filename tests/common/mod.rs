@@ -124,3 +124,91 @@ pub async fn register(app: &TestApp, email: &str, username: &str) -> Value {
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json().await.expect("JSON body")
 }
+
+/// A JSON API client with its own cookies: another browser, or a script with a token.
+pub struct Api {
+    base: String,
+    client: reqwest::Client,
+    authorization: Option<String>,
+}
+
+impl Api {
+    /// Sends `method path` with an optional JSON body; answers the status and the body (`null` when empty).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(value) = &self.authorization {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("request completes");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON body, got {text:?}"))
+        };
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+
+    /// The same client (cookies included), sending `Authorization: Bearer <token>` from now on.
+    pub fn with_bearer(&self, token: &str) -> Self {
+        self.with_authorization(&format!("Bearer {token}"))
+    }
+
+    /// The same client (cookies included), sending this `Authorization` header from now on.
+    pub fn with_authorization(&self, value: &str) -> Self {
+        Self {
+            base: self.base.clone(),
+            client: self.client.clone(),
+            authorization: Some(value.to_owned()),
+        }
+    }
+}
+
+impl TestApp {
+    /// A client with no cookies and no token.
+    pub fn anonymous(&self) -> Api {
+        Api {
+            base: self.address.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("HTTP client"),
+            authorization: None,
+        }
+    }
+
+    /// A new client that registered `username` (email `<username>@example.com`) and is logged in by cookie.
+    pub async fn user(&self, username: &str) -> Api {
+        let api = self.anonymous();
+        let (status, body) = api
+            .post(
+                "/api/auth/register",
+                &registration(&format!("{username}@example.com"), username),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        api
+    }
+}

@@ -1,0 +1,54 @@
+//! Who is calling the JSON API: the owner of a bearer token, or the user of the session cookie.
+
+use axum::{
+    extract::FromRequestParts,
+    http::{header::AUTHORIZATION, request::Parts},
+};
+use tower_sessions::Session;
+
+use super::{repository::UserRecord, session, tokens::store as tokens};
+use crate::{error::AppError, startup::AppState};
+
+/// An authenticated API caller; extracting it answers 401 JSON for anyone else, never a redirect.
+pub struct ApiUser {
+    /// The caller's account, active and current.
+    pub record: UserRecord,
+    /// The session, when the caller came with the cookie rather than a token.
+    pub session: Option<Session>,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        // A request that names a token is judged by that token alone: a bad token is not rescued by a cookie.
+        if let Some(value) = parts.headers.get(AUTHORIZATION) {
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|value| value.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or(AppError::Unauthenticated)?;
+            let record = tokens::authenticate(&state.pool, token)
+                .await?
+                .ok_or(AppError::Unauthenticated)?;
+            return Ok(Self {
+                record,
+                session: None,
+            });
+        }
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, message)| {
+                tracing::error!(message, "session layer missing");
+                AppError::Internal
+            })?;
+        let record = session::current_user(&session, state.sessions, &state.pool)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(Self {
+            record,
+            session: Some(session),
+        })
+    }
+}

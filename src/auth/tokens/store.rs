@@ -1,0 +1,202 @@
+//! Creating, finding and revoking tokens in `api_tokens`. Every statement is parameterised and names the owner.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+use sqlx::{SqliteExecutor, SqlitePool};
+
+use super::{ApiToken, NewApiToken};
+use crate::{
+    auth::repository::{self, UserRecord},
+    db::now_timestamp,
+    domain::TokenName,
+    error::AppError,
+};
+
+/// Marks our tokens, so a secret pasted somewhere can be recognised (and found by secret scanners).
+const PREFIX: &str = "ltd_";
+/// 32 random bytes, hex-encoded.
+const SECRET_HEX_LEN: usize = 64;
+/// A bound on tokens per user, so a script stuck in a loop cannot fill the table.
+pub const MAX_PER_USER: i64 = 50;
+/// `last_used_at` is written at most once a minute per token, so scripts do not turn every read into a write.
+const LAST_USED_RESOLUTION_SECONDS: i64 = 60;
+
+fn new_secret() -> String {
+    let mut bytes = [0_u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("{PREFIX}{hex}")
+}
+
+/// What the database keeps instead of the token. A fast hash is enough: the input is 256 random bits, not a
+/// password someone could guess.
+fn digest(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Whether `token` has our shape; anything else is refused without a database query.
+fn well_formed(token: &str) -> bool {
+    token.strip_prefix(PREFIX).is_some_and(|secret| {
+        secret.len() == SECRET_HEX_LEN && secret.bytes().all(|byte| byte.is_ascii_hexdigit())
+    })
+}
+
+/// Creates a token for `owner`; its secret is in the answer and nowhere else.
+pub async fn create(
+    pool: &SqlitePool,
+    owner: &UserRecord,
+    name: &TokenName,
+) -> Result<NewApiToken, AppError> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE user_id = ?")
+        .bind(owner.id)
+        .fetch_one(pool)
+        .await?;
+    if count >= MAX_PER_USER {
+        return Err(AppError::invalid(
+            "name",
+            format!("You have {MAX_PER_USER} tokens already; revoke one first."),
+        ));
+    }
+    let token = new_secret();
+    let (id, created_at): (i64, String) = sqlx::query_as(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)
+         RETURNING id, created_at",
+    )
+    .bind(owner.id)
+    .bind(name.as_str())
+    .bind(digest(&token))
+    .bind(now_timestamp())
+    .fetch_one(pool)
+    .await?;
+    tracing::info!(user_id = owner.id, token_id = id, "API token created");
+    Ok(NewApiToken {
+        id,
+        name: name.as_str().to_owned(),
+        token,
+        created_at,
+    })
+}
+
+/// The owner's tokens, oldest first.
+pub async fn list(pool: &SqlitePool, owner: &UserRecord) -> Result<Vec<ApiToken>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id",
+    )
+    .bind(owner.id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Revokes one of the owner's tokens; `false` when the owner has no such token.
+pub async fn revoke(pool: &SqlitePool, owner: &UserRecord, id: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?")
+        .bind(id)
+        .bind(owner.id)
+        .execute(pool)
+        .await?;
+    if result.rows_affected() > 0 {
+        tracing::info!(user_id = owner.id, token_id = id, "API token revoked");
+    }
+    Ok(result.rows_affected() > 0)
+}
+
+/// Revokes every token of the user: the password changed or the account was deactivated.
+pub async fn revoke_all(
+    executor: impl SqliteExecutor<'_>,
+    user_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM api_tokens WHERE user_id = ?")
+        .bind(user_id)
+        .execute(executor)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// The active user this token belongs to, or `None` for an unknown, revoked or malformed token.
+pub async fn authenticate(pool: &SqlitePool, token: &str) -> Result<Option<UserRecord>, AppError> {
+    if !well_formed(token) {
+        return Ok(None);
+    }
+    let found: Option<(i64, i64, Option<String>)> =
+        sqlx::query_as("SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = ?")
+            .bind(digest(token))
+            .fetch_optional(pool)
+            .await?;
+    let Some((token_id, user_id, last_used_at)) = found else {
+        return Ok(None);
+    };
+    let Some(user) = repository::find_by_id(pool, user_id)
+        .await?
+        .filter(|user| user.active)
+    else {
+        return Ok(None);
+    };
+    let now = now_timestamp();
+    if last_used_at.is_none_or(|last| stale(&last, &now)) {
+        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+            .bind(&now)
+            .bind(token_id)
+            .execute(pool)
+            .await?;
+    }
+    Ok(Some(user))
+}
+
+/// Whether `last` (RFC 3339) is a minute or more before `now`; an unreadable time counts as stale.
+fn stale(last: &str, now: &str) -> bool {
+    use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+    match (
+        OffsetDateTime::parse(last, &Rfc3339),
+        OffsetDateTime::parse(now, &Rfc3339),
+    ) {
+        (Ok(last), Ok(now)) => (now - last).whole_seconds() >= LAST_USED_RESOLUTION_SECONDS,
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{digest, new_secret, stale, well_formed};
+
+    #[test]
+    fn secrets_are_prefixed_random_and_well_formed() {
+        let (first, second) = (new_secret(), new_secret());
+        assert_ne!(first, second);
+        assert!(first.starts_with("ltd_") && first.len() == 68);
+        assert!(well_formed(&first));
+    }
+
+    #[test]
+    fn malformed_tokens_are_recognised_without_the_database() {
+        let good = new_secret();
+        for bad in [
+            "",
+            "ltd_",
+            "ltd_xyz",
+            &good[..good.len() - 1],
+            &format!("{good}0"),
+            &good.replacen("ltd_", "abc_", 1),
+            &format!("ltd_{}", "g".repeat(64)),
+        ] {
+            assert!(!well_formed(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_stored_digest_is_not_the_token() {
+        let token = new_secret();
+        assert_eq!(digest(&token).len(), 64);
+        assert!(!digest(&token).contains(&token[4..]));
+        assert_eq!(digest(&token), digest(&token));
+    }
+
+    #[test]
+    fn last_used_is_rewritten_once_a_minute() {
+        assert!(!stale("2026-11-22T10:00:00Z", "2026-11-22T10:00:59Z"));
+        assert!(stale("2026-11-22T10:00:00Z", "2026-11-22T10:01:00Z"));
+        assert!(stale("garbage", "2026-11-22T10:01:00Z"));
+    }
+}

@@ -1,0 +1,292 @@
+//! `/api/todos`: the REST API of the seed's Backbone client, for scripts and other clients. Same rules and
+//! queries as the page; every route answers only about the caller's own todos.
+
+use axum::{
+    extract::{rejection::QueryRejection, Query, State},
+    http::StatusCode,
+    routing::{get, post},
+    Json, Router,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    repository::{self, Owner},
+    Todo, TodoFilter,
+};
+use crate::{
+    api::{ApiId, ApiJson, ErrorBody},
+    auth::api_user::ApiUser,
+    db::now_timestamp,
+    domain::TodoTitle,
+    error::AppError,
+    startup::AppState,
+};
+
+/// The routes of this module, to merge into the application router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/todos", get(list).post(create))
+        .route("/api/todos/toggle-all", post(toggle_all))
+        .route("/api/todos/clear-completed", post(clear_completed))
+        .route(
+            "/api/todos/{id}",
+            get(show).patch(update).put(replace).delete(destroy),
+        )
+}
+
+/// Query of `GET /api/todos`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `all` (the default), `active` or `completed`.
+    filter: Option<String>,
+}
+
+/// Body of `POST /api/todos`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTodo {
+    /// 1–500 characters after trimming.
+    title: String,
+}
+
+/// Body of `PATCH /api/todos/{id}`: at least one field.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchTodo {
+    /// New title, 1–500 characters after trimming.
+    title: Option<String>,
+    /// New state.
+    completed: Option<bool>,
+}
+
+/// Body of `PUT /api/todos/{id}`: both fields.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutTodo {
+    /// New title, 1–500 characters after trimming.
+    title: String,
+    /// New state.
+    completed: bool,
+}
+
+/// Body of `POST /api/todos/toggle-all`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToggleAll {
+    /// The state every todo gets.
+    completed: bool,
+}
+
+/// Answer of `POST /api/todos/clear-completed`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Cleared {
+    /// How many completed todos were deleted.
+    deleted: u64,
+}
+
+fn title(input: &str) -> Result<TodoTitle, AppError> {
+    TodoTitle::parse(input).map_err(|message| AppError::invalid("title", message))
+}
+
+/// The caller's todos in creation order, optionally filtered.
+#[utoipa::path(
+    get, path = "/api/todos", tag = "todos",
+    params(ListQuery),
+    responses(
+        (status = 200, body = [Todo]),
+        (status = 400, description = "Unknown filter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    user: ApiUser,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Vec<Todo>>, AppError> {
+    let Query(query) = query.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let filter = match query.filter.as_deref() {
+        None => TodoFilter::All,
+        Some(name) => TodoFilter::parse(name).map_err(AppError::BadRequest)?,
+    };
+    let owner = Owner::from(&user.record);
+    Ok(Json(repository::list(&state.pool, owner, filter).await?))
+}
+
+/// Adds a todo at the end of the list.
+#[utoipa::path(
+    post, path = "/api/todos", tag = "todos",
+    request_body = CreateTodo,
+    responses(
+        (status = 201, body = Todo),
+        (status = 400, description = "Malformed JSON, missing or unknown fields", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 422, description = "Invalid title", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = []))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<CreateTodo>,
+) -> Result<(StatusCode, Json<Todo>), AppError> {
+    let title = title(&body.title)?;
+    let owner = Owner::from(&user.record);
+    let todo = repository::insert(&state.pool, owner, &title, &now_timestamp()).await?;
+    Ok((StatusCode::CREATED, Json(todo)))
+}
+
+/// One of the caller's todos.
+#[utoipa::path(
+    get, path = "/api/todos/{id}", tag = "todos",
+    params(("id" = i64, Path, description = "Todo id")),
+    responses(
+        (status = 200, body = Todo),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such todo of yours", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = []))
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiId(id): ApiId,
+) -> Result<Json<Todo>, AppError> {
+    let owner = Owner::from(&user.record);
+    repository::find(&state.pool, owner, id)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
+}
+
+/// Changes the title, the state, or both.
+#[utoipa::path(
+    patch, path = "/api/todos/{id}", tag = "todos",
+    params(("id" = i64, Path, description = "Todo id")),
+    request_body = PatchTodo,
+    responses(
+        (status = 200, body = Todo),
+        (status = 400, description = "Malformed JSON, no or unknown fields", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such todo of yours", body = ErrorBody),
+        (status = 422, description = "Invalid title", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = []))
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiId(id): ApiId,
+    ApiJson(body): ApiJson<PatchTodo>,
+) -> Result<Json<Todo>, AppError> {
+    if body.title.is_none() && body.completed.is_none() {
+        return Err(AppError::BadRequest(
+            "Send `title`, `completed`, or both.".into(),
+        ));
+    }
+    let title = body.title.as_deref().map(title).transpose()?;
+    save(&state, &user, id, title.as_ref(), body.completed).await
+}
+
+/// Sets both the title and the state.
+#[utoipa::path(
+    put, path = "/api/todos/{id}", tag = "todos",
+    params(("id" = i64, Path, description = "Todo id")),
+    request_body = PutTodo,
+    responses(
+        (status = 200, body = Todo),
+        (status = 400, description = "Malformed JSON, missing or unknown fields", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such todo of yours", body = ErrorBody),
+        (status = 422, description = "Invalid title", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = []))
+)]
+pub async fn replace(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiId(id): ApiId,
+    ApiJson(body): ApiJson<PutTodo>,
+) -> Result<Json<Todo>, AppError> {
+    let title = title(&body.title)?;
+    save(&state, &user, id, Some(&title), Some(body.completed)).await
+}
+
+async fn save(
+    state: &AppState,
+    user: &ApiUser,
+    id: i64,
+    title: Option<&TodoTitle>,
+    completed: Option<bool>,
+) -> Result<Json<Todo>, AppError> {
+    let owner = Owner::from(&user.record);
+    repository::update(&state.pool, owner, id, title, completed, &now_timestamp())
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
+}
+
+/// Deletes one of the caller's todos.
+#[utoipa::path(
+    delete, path = "/api/todos/{id}", tag = "todos",
+    params(("id" = i64, Path, description = "Todo id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such todo of yours", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = []))
+)]
+pub async fn destroy(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiId(id): ApiId,
+) -> Result<StatusCode, AppError> {
+    let owner = Owner::from(&user.record);
+    if repository::delete(&state.pool, owner, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Marks every todo done or not done; answers the whole list.
+#[utoipa::path(
+    post, path = "/api/todos/toggle-all", tag = "todos",
+    request_body = ToggleAll,
+    responses(
+        (status = 200, body = [Todo]),
+        (status = 400, description = "Malformed JSON, missing or unknown fields", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = []))
+)]
+pub async fn toggle_all(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<ToggleAll>,
+) -> Result<Json<Vec<Todo>>, AppError> {
+    let owner = Owner::from(&user.record);
+    let todos =
+        repository::set_all_completed(&state.pool, owner, body.completed, &now_timestamp()).await?;
+    Ok(Json(todos))
+}
+
+/// Deletes every completed todo.
+#[utoipa::path(
+    post, path = "/api/todos/clear-completed", tag = "todos",
+    responses(
+        (status = 200, body = Cleared),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = []))
+)]
+pub async fn clear_completed(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Cleared>, AppError> {
+    let owner = Owner::from(&user.record);
+    let deleted = repository::delete_completed(&state.pool, owner).await?;
+    Ok(Json(Cleared { deleted }))
+}

@@ -1,0 +1,118 @@
+//! Todos: the TodoMVC page, its server functions, the REST API and the queries behind both.
+
+#[cfg(feature = "ssr")]
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod repository;
+
+use serde::{Deserialize, Serialize};
+
+/// One todo, as the page and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+pub struct Todo {
+    /// Stable identifier, never reused.
+    pub id: i64,
+    /// 1–500 characters, trimmed.
+    pub title: String,
+    /// Done or not.
+    pub completed: bool,
+    /// When it was created (RFC 3339, UTC).
+    pub created_at: String,
+    /// When its title or state last changed (RFC 3339, UTC).
+    pub updated_at: String,
+}
+
+/// Which todos a list shows: TodoMVC's All / Active / Completed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum TodoFilter {
+    /// Every todo.
+    #[default]
+    All,
+    /// Those not done yet.
+    Active,
+    /// Those done.
+    Completed,
+}
+
+impl TodoFilter {
+    /// Every filter, in the order the page lists them.
+    pub const ALL: [Self; 3] = [Self::All, Self::Active, Self::Completed];
+
+    /// Parses the API's `filter` parameter.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        match input {
+            "all" => Ok(Self::All),
+            "active" => Ok(Self::Active),
+            "completed" => Ok(Self::Completed),
+            _ => Err("The filter is one of all, active and completed.".into()),
+        }
+    }
+
+    /// Whether `todo` belongs in this list.
+    pub fn matches(self, todo: &Todo) -> bool {
+        match self {
+            Self::All => true,
+            Self::Active => !todo.completed,
+            Self::Completed => todo.completed,
+        }
+    }
+
+    /// The page that shows this list.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::All => "/",
+            Self::Active => "/active",
+            Self::Completed => "/completed",
+        }
+    }
+
+    /// The link text on the page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All",
+            Self::Active => "Active",
+            Self::Completed => "Completed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Todo, TodoFilter};
+
+    fn todo(completed: bool) -> Todo {
+        Todo {
+            id: 1,
+            title: "t".into(),
+            completed,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn filters_parse_from_their_names_only() {
+        for filter in TodoFilter::ALL {
+            let name = serde_json::to_value(filter).expect("serialises");
+            assert_eq!(
+                TodoFilter::parse(name.as_str().unwrap_or_default()),
+                Ok(filter)
+            );
+        }
+        assert!(TodoFilter::parse("Active").is_err());
+        assert!(TodoFilter::parse("").is_err());
+    }
+
+    #[test]
+    fn filters_pick_the_right_todos() {
+        assert!(TodoFilter::All.matches(&todo(true)) && TodoFilter::All.matches(&todo(false)));
+        assert!(
+            TodoFilter::Active.matches(&todo(false)) && !TodoFilter::Active.matches(&todo(true))
+        );
+        assert!(TodoFilter::Completed.matches(&todo(true)));
+        assert!(!TodoFilter::Completed.matches(&todo(false)));
+    }
+}

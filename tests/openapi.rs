@@ -1,0 +1,89 @@
+//! `GET /api/openapi.json`: the generated description of the whole JSON API.
+
+mod common;
+
+use common::spawn_app;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// Every route the API serves, as (method, OpenAPI path).
+const ROUTES: [(&str, &str); 16] = [
+    ("post", "/api/auth/register"),
+    ("post", "/api/auth/login"),
+    ("post", "/api/auth/logout"),
+    ("get", "/api/auth/me"),
+    ("post", "/api/auth/password"),
+    ("get", "/api/auth/tokens"),
+    ("post", "/api/auth/tokens"),
+    ("delete", "/api/auth/tokens/{id}"),
+    ("get", "/api/todos"),
+    ("post", "/api/todos"),
+    ("get", "/api/todos/{id}"),
+    ("patch", "/api/todos/{id}"),
+    ("put", "/api/todos/{id}"),
+    ("delete", "/api/todos/{id}"),
+    ("post", "/api/todos/toggle-all"),
+    ("post", "/api/todos/clear-completed"),
+];
+
+async fn document() -> Value {
+    let app = spawn_app().await;
+    let response = app.anonymous().get("/api/openapi.json").await;
+    assert_eq!(response.0, StatusCode::OK, "public, no login needed");
+    response.1
+}
+
+#[tokio::test]
+async fn the_document_describes_every_route_and_nothing_else() {
+    let doc = document().await;
+    assert!(doc["openapi"]
+        .as_str()
+        .is_some_and(|version| version.starts_with("3.")));
+    let mut documented: Vec<(String, String)> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, operations)| {
+            operations
+                .as_object()
+                .expect("operations")
+                .keys()
+                .map(move |method| (method.clone(), path.clone()))
+        })
+        .collect();
+    documented.sort();
+    let mut expected: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(method, path)| ((*method).to_owned(), (*path).to_owned()))
+        .collect();
+    expected.sort();
+    assert_eq!(documented, expected);
+}
+
+#[tokio::test]
+async fn schemas_match_what_the_api_answers() {
+    let doc = document().await;
+    let schemas = &doc["components"]["schemas"];
+    let todo_fields: Vec<&str> = schemas["Todo"]["required"]
+        .as_array()
+        .expect("Todo.required")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        todo_fields,
+        ["id", "title", "completed", "created_at", "updated_at"]
+    );
+    assert!(schemas["ErrorBody"]["properties"]["error"].is_object());
+    assert!(schemas["User"]["properties"].get("password_hash").is_none());
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["session"]["in"], "cookie");
+    assert_eq!(schemes["session"]["name"], "leptodo_session");
+    let list = &doc["paths"]["/api/todos"]["get"];
+    assert_eq!(list["parameters"][0]["name"], "filter");
+    assert_eq!(
+        list["responses"]["200"]["content"]["application/json"]["schema"]["items"]["$ref"],
+        "#/components/schemas/Todo"
+    );
+}
