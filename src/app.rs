@@ -3,13 +3,13 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     SsrMode, StaticSegment,
 };
 
 use crate::{
     auth::{AccountPage, Auth, LoginPage, LogoutButton, RegisterPage},
-    home::HomePage,
+    todos::TodoPage,
 };
 
 /// The document around every page, rendered on the server only.
@@ -42,6 +42,8 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
 
     view! {
+        // TodoMVC's look (a vendored, adapted stylesheet), then ours.
+        <Stylesheet id="todomvc" href="/todomvc.css" />
         <Stylesheet id="leptos" href="/pkg/leptodo.css" />
         <Title text="Leptodo" />
         <Router>
@@ -60,10 +62,15 @@ fn Layout(hydrated: RwSignal<bool>) -> impl IntoView {
                 // Async rendering sends each page whole, with its data in place: it must read and work with
                 // JavaScript off, and a page may still set its status or redirect once its data is known.
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
+                    // One page for the three filters: moving between them keeps the list mounted.
+                    <ParentRoute path=StaticSegment("") view=TodoPage ssr=SsrMode::Async>
+                        <Route path=StaticSegment("") view=|| () ssr=SsrMode::Async />
+                        <Route path=StaticSegment("active") view=|| () ssr=SsrMode::Async />
+                        <Route path=StaticSegment("completed") view=|| () ssr=SsrMode::Async />
+                    </ParentRoute>
                 </Routes>
             </main>
     }

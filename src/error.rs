@@ -84,6 +84,15 @@ impl AppError {
         Self::Validation(fields)
     }
 
+    /// The most specific sentence for the user: the fields' own messages rather than "Please correct the
+    /// highlighted fields." when there is no form to highlight them in.
+    pub fn user_message(&self) -> String {
+        self.fields()
+            .map(|fields| fields.messages().join(" "))
+            .filter(|message| !message.is_empty())
+            .unwrap_or_else(|| self.to_string())
+    }
+
     /// The per-field messages, for the errors that have them.
     pub fn fields(&self) -> Option<&FieldErrors> {
         match self {
@@ -176,6 +185,11 @@ impl FieldErrors {
     /// The messages for `field`, if any.
     pub fn get(&self, field: &str) -> Option<&[String]> {
         self.0.get(field).map(Vec::as_slice)
+    }
+
+    /// Every message, field by field.
+    pub fn messages(&self) -> Vec<String> {
+        self.0.values().flatten().cloned().collect()
     }
 
     /// Whether no field has a message.

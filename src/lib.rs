@@ -9,7 +9,6 @@ pub mod auth;
 pub mod domain;
 pub mod error;
 pub mod forms;
-pub mod home;
 pub mod todos;
 
 #[cfg(feature = "ssr")]

@@ -221,10 +221,11 @@ async fn login_replaces_the_session_id() {
     register(&app, "ann@example.com", "annlee").await;
     // An anonymous session, as an attacker could plant it before the victim logs in.
     let browser = browser();
+    // A failed login without JavaScript keeps the typed login in a new anonymous session.
     let anonymous = browser
-        .post(format!("{}{}", app.address, leptos_path()))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
+        .post(format!("{}{}", app.address, login_path()))
+        .header(header::ACCEPT, "text/html")
+        .form(&[("login", "annlee"), ("password", "wrong")])
         .send()
         .await
         .expect("request completes");
@@ -245,9 +246,9 @@ async fn login_replaces_the_session_id() {
     assert_eq!(me_with_cookie(&app, &logged_in).await, StatusCode::OK);
 }
 
-fn leptos_path() -> &'static str {
+fn login_path() -> &'static str {
     use leptos::server_fn::ServerFn;
-    leptodo::home::SaveClick::PATH
+    leptodo::auth::login_page::LogIn::PATH
 }
 
 #[tokio::test]

@@ -2,10 +2,11 @@
 
 mod common;
 
-use common::{spawn_app, spawn_app_with};
-use leptodo::home::{GetClickCounts, SaveClick};
+use common::{register, registration, spawn_app, spawn_app_with, TestApp};
+use leptodo::todos::server_fns::{AddTodo, LoadTodoPage};
 use leptos::server_fn::ServerFn;
 use reqwest::{header, StatusCode};
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn healthz_answers_ok_when_the_database_is_reachable() {
@@ -26,16 +27,13 @@ async fn first_start_creates_the_database_file_and_its_folder() {
 }
 
 #[tokio::test]
-async fn home_page_is_rendered_on_the_server_with_the_hydration_script() {
+async fn the_todo_page_is_rendered_on_the_server_with_the_hydration_script() {
     let app = spawn_app().await;
+    register(&app, "ann@example.com", "annlee").await;
     let response = app.get("/").await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.expect("body");
-    assert!(html.contains("<h1>Leptodo</h1>"), "{html}");
-    assert!(
-        html.contains("Saved clicks: 0 in all, 0 from this session"),
-        "{html}"
-    );
+    assert!(html.contains(r#"<section class="todoapp">"#), "{html}");
     assert!(
         html.contains("/pkg/leptodo.js"),
         "no hydration script: {html}"
@@ -55,41 +53,68 @@ async fn unknown_paths_get_a_404_page() {
         .contains("Page not found"));
 }
 
+/// Calls a server function the way the hydrated page does: a form body, a JSON answer.
+async fn call(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(format!("{}{path}", app.address))
+        .header(header::ACCEPT, "application/json")
+        .form(form)
+        .send()
+        .await
+        .expect("request completes")
+}
+
 #[tokio::test]
-async fn server_function_writes_to_sqlite_and_reads_it_back() {
+async fn server_functions_write_to_sqlite_and_read_it_back_per_user() {
     let app = spawn_app().await;
-    let before = app.counts(GetClickCounts::PATH).await;
-    assert_eq!(before["total"], 0);
+    register(&app, "ann@example.com", "annlee").await;
+    let added = call(
+        &app.client,
+        &app,
+        AddTodo::PATH,
+        &[("title", "  buy milk ")],
+    )
+    .await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let todo: Value = added.json().await.expect("JSON body");
+    assert_eq!(todo["title"], "buy milk");
 
-    let saved = app.counts(SaveClick::PATH).await;
-    assert_eq!(saved["total"], 1);
-    assert_eq!(saved["this_session"], 1);
-    app.counts(SaveClick::PATH).await;
-
-    let after = app.counts(GetClickCounts::PATH).await;
-    assert_eq!(after["total"], 2);
-    assert_eq!(after["this_session"], 2);
-
-    // Another client shares the database but not the session.
-    let theirs: serde_json::Value = app
-        .call_as(&reqwest::Client::new(), GetClickCounts::PATH)
+    let page: Value = call(&app.client, &app, LoadTodoPage::PATH, &[])
         .await
         .json()
         .await
         .expect("JSON body");
-    assert_eq!(theirs["total"], 2);
-    assert_eq!(theirs["this_session"], 0);
+    assert_eq!(page["todos"][0]["id"], todo["id"]);
+
+    // A visitor gets no list, and cannot add to anyone's.
+    let visitor = reqwest::Client::new();
+    let theirs: Value = call(&visitor, &app, LoadTodoPage::PATH, &[])
+        .await
+        .json()
+        .await
+        .expect("JSON body");
+    assert_eq!(theirs, Value::Null);
+    let refused = call(&visitor, &app, AddTodo::PATH, &[("title", "x")]).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let error: Value = refused.json().await.expect("JSON error");
+    assert_eq!(error, json!("Unauthenticated"));
 }
 
 #[tokio::test]
 async fn form_post_without_javascript_redirects_back_to_the_page() {
     let app = spawn_app().await;
+    register(&app, "ann@example.com", "annlee").await;
     let response = app
         .client
-        .post(format!("{}{}", app.address, SaveClick::PATH))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .post(format!("{}{}", app.address, AddTodo::PATH))
         .header(header::ACCEPT, "text/html,application/xhtml+xml")
-        .header(header::REFERER, format!("{}/", app.address))
+        .header(header::REFERER, format!("{}/active", app.address))
+        .form(&[("title", "from a form")])
         .send()
         .await
         .expect("request completes");
@@ -98,20 +123,40 @@ async fn form_post_without_javascript_redirects_back_to_the_page() {
         .to_str()
         .expect("ASCII location");
     // Leptos strips error details from the Referer and may leave an empty query behind.
-    assert_eq!(location.trim_end_matches('?'), format!("{}/", app.address));
-    assert_eq!(app.counts(GetClickCounts::PATH).await["total"], 1);
+    assert_eq!(
+        location.trim_end_matches('?'),
+        format!("{}/active", app.address)
+    );
+    let page: Value = call(&app.client, &app, LoadTodoPage::PATH, &[])
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(page["todos"][0]["title"], "from a form");
+}
+
+/// The session cookie a registration sets.
+async fn registration_cookie(app: &TestApp) -> String {
+    let response = app
+        .post_json(
+            "/api/auth/register",
+            &registration("ann@example.com", "annlee"),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response
+        .headers()
+        .get(header::SET_COOKIE)
+        .expect("the session cookie is set")
+        .to_str()
+        .expect("ASCII cookie")
+        .to_owned()
 }
 
 #[tokio::test]
 async fn session_cookie_is_http_only_same_site_lax_and_not_secure_by_default() {
     let app = spawn_app().await;
-    let response = app.call(SaveClick::PATH).await;
-    let cookie = response
-        .headers()
-        .get(header::SET_COOKIE)
-        .expect("the session cookie is set")
-        .to_str()
-        .expect("ASCII cookie");
+    let cookie = registration_cookie(&app).await;
     assert!(cookie.starts_with("leptodo_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -121,20 +166,14 @@ async fn session_cookie_is_http_only_same_site_lax_and_not_secure_by_default() {
 #[tokio::test]
 async fn session_cookie_is_secure_when_configured() {
     let app = spawn_app_with(|settings| settings.cookie_secure = true).await;
-    let response = app.call(SaveClick::PATH).await;
-    let cookie = response
-        .headers()
-        .get(header::SET_COOKIE)
-        .expect("the session cookie is set")
-        .to_str()
-        .expect("ASCII cookie");
+    let cookie = registration_cookie(&app).await;
     assert!(cookie.contains("; Secure"), "{cookie}");
 }
 
 #[tokio::test]
 async fn sessions_are_stored_server_side() {
     let app = spawn_app().await;
-    app.call(SaveClick::PATH).await;
+    registration_cookie(&app).await;
     let pool = app.database().await;
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions")
         .fetch_one(&pool)

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
+use super::next_path::login_then;
 use crate::error::AppError;
 
 /// What the account page shows.
@@ -108,7 +109,7 @@ pub fn AccountPage() -> impl IntoView {
                         .get()
                         .map(|result| match result {
                             Ok(Some(details)) => details_view(details).into_any(),
-                            Ok(None) => view! { <Redirect path="/login?next=%2Faccount" /> }.into_any(),
+                            Ok(None) => view! { <Redirect path=login_then("/account") /> }.into_any(),
                             Err(error) => {
                                 view! { <p class="error" role="alert">{error.to_string()}</p> }
                                     .into_any()

@@ -17,9 +17,30 @@ pub fn safe_next(next: &str) -> &str {
     }
 }
 
+/// The login page that returns to `path` afterwards: `/login?next=<path, percent-encoded>`.
+pub fn login_then(path: &str) -> String {
+    let encoded: String = path
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(byte).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect();
+    format!("/login?next={encoded}")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{login_then, safe_next};
+
+    #[test]
+    fn the_login_link_carries_the_path_encoded() {
+        assert_eq!(login_then("/"), "/login?next=%2F");
+        assert_eq!(login_then("/account"), "/login?next=%2Faccount");
+        assert_eq!(login_then("/a b&c=é"), "/login?next=%2Fa%20b%26c%3D%C3%A9");
+    }
 
     #[test]
     fn local_paths_are_kept() {

@@ -2,8 +2,14 @@
 
 #[cfg(feature = "ssr")]
 pub mod api;
+mod item;
+pub mod page;
 #[cfg(feature = "ssr")]
 pub mod repository;
+pub mod server_fns;
+mod state;
+
+pub use page::TodoPage;
 
 use serde::{Deserialize, Serialize};
 
@@ -51,12 +57,12 @@ impl TodoFilter {
         }
     }
 
-    /// Whether `todo` belongs in this list.
-    pub fn matches(self, todo: &Todo) -> bool {
+    /// Whether a todo that is `completed` (or not) belongs in this list.
+    pub fn matches(self, completed: bool) -> bool {
         match self {
             Self::All => true,
-            Self::Active => !todo.completed,
-            Self::Completed => todo.completed,
+            Self::Active => !completed,
+            Self::Completed => completed,
         }
     }
 
@@ -81,17 +87,7 @@ impl TodoFilter {
 
 #[cfg(test)]
 mod tests {
-    use super::{Todo, TodoFilter};
-
-    fn todo(completed: bool) -> Todo {
-        Todo {
-            id: 1,
-            title: "t".into(),
-            completed,
-            created_at: String::new(),
-            updated_at: String::new(),
-        }
-    }
+    use super::TodoFilter;
 
     #[test]
     fn filters_parse_from_their_names_only() {
@@ -108,11 +104,8 @@ mod tests {
 
     #[test]
     fn filters_pick_the_right_todos() {
-        assert!(TodoFilter::All.matches(&todo(true)) && TodoFilter::All.matches(&todo(false)));
-        assert!(
-            TodoFilter::Active.matches(&todo(false)) && !TodoFilter::Active.matches(&todo(true))
-        );
-        assert!(TodoFilter::Completed.matches(&todo(true)));
-        assert!(!TodoFilter::Completed.matches(&todo(false)));
+        assert!(TodoFilter::All.matches(true) && TodoFilter::All.matches(false));
+        assert!(TodoFilter::Active.matches(false) && !TodoFilter::Active.matches(true));
+        assert!(TodoFilter::Completed.matches(true) && !TodoFilter::Completed.matches(false));
     }
 }

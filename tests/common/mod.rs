@@ -54,22 +54,6 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
-    /// Calls a server function the way the hydrated page does (JSON answer, no redirect).
-    pub async fn call(&self, path: &str) -> reqwest::Response {
-        self.call_as(&self.client, path).await
-    }
-
-    /// Calls a server function with another client, i.e. another browser with its own cookies.
-    pub async fn call_as(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
-        client
-            .post(format!("{}{path}", self.address))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json")
-            .send()
-            .await
-            .expect("request completes")
-    }
-
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))
@@ -93,12 +77,6 @@ impl TestApp {
         sqlx::SqlitePool::connect(&format!("sqlite://{}", self.database.display()))
             .await
             .expect("open the test database")
-    }
-
-    pub async fn counts(&self, path: &str) -> serde_json::Value {
-        let response = self.call(path).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.expect("JSON body")
     }
 }
 

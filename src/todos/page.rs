@@ -1,0 +1,166 @@
+//! The todo page, TodoMVC's markup and behaviour: `/`, `/active` and `/completed` are one page whose filter is
+//! the path, so moving between them keeps the list (and any change on its way to the server).
+
+use leptos::{ev, html, prelude::*, server_fn::ServerFn};
+use leptos_meta::Title;
+use leptos_router::{
+    components::{Outlet, Redirect},
+    hooks::{use_location, use_query_map},
+};
+
+use super::{
+    item::TodoRow,
+    server_fns::{load_todo_page, AddTodo, ClearCompletedTodos, TodoPageData, ToggleAllTodos},
+    state::TodoStore,
+    TodoFilter,
+};
+use crate::auth::next_path::login_then;
+
+/// The page behind `/`, `/active` and `/completed`; visitors are sent to log in and back.
+#[component]
+pub fn TodoPage() -> impl IntoView {
+    let location = use_location();
+    let filter = Memo::new(move |_| match location.pathname.read().as_str() {
+        "/active" => TodoFilter::Active,
+        "/completed" => TodoFilter::Completed,
+        _ => TodoFilter::All,
+    });
+    let page = Resource::new(|| (), |_| load_todo_page());
+
+    view! {
+        <Title text="Todos · Leptodo" />
+        <Transition fallback=|| view! { <p class="loading">"Loading your todos…"</p> }>
+            {move || {
+                page.get()
+                    .map(|loaded| match loaded {
+                        Ok(Some(data)) => view! { <TodoApp data filter /> }.into_any(),
+                        Ok(None) => {
+                            let next = location.pathname.get_untracked();
+                            view! { <Redirect path=login_then(&next) /> }.into_any()
+                        }
+                        Err(error) => {
+                            view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()
+                        }
+                    })
+            }}
+        </Transition>
+        <Outlet />
+    }
+}
+
+/// The list itself: new-todo input, toggle-all, rows, counter, filters and "Clear completed".
+#[component]
+fn TodoApp(data: TodoPageData, filter: Memo<TodoFilter>) -> AnyView {
+    let store = TodoStore::new(data.todos, data.flash);
+    // Without JavaScript a todo is edited at `?edit=<id>`; with it, by double-clicking.
+    let editing = RwSignal::new(
+        use_query_map()
+            .read_untracked()
+            .get("edit")
+            .and_then(|id| id.parse::<i64>().ok()),
+    );
+    let new_todo = NodeRef::<html::Input>::new();
+    let on_new_todo = move |event: ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(input) = new_todo.get() else { return };
+        let typed = input.value();
+        if typed.trim().is_empty() {
+            return;
+        }
+        match store.add(&typed) {
+            Ok(()) => input.set_value(""),
+            Err(message) => store.message.set(Some(message)),
+        }
+    };
+    let has_todos = move || !store.items.read().is_empty();
+    let active = move || store.active_count();
+    let all_done = move || has_todos() && active() == 0;
+
+    view! {
+        <section class="todoapp">
+            <header class="header">
+                <h1>"todos"</h1>
+                <form method="post" action=AddTodo::PATH on:submit=on_new_todo>
+                    <input
+                        class="new-todo"
+                        name="title"
+                        placeholder="What needs to be done?"
+                        aria-label="New todo"
+                        autocomplete="off"
+                        autofocus=editing.get_untracked().is_none()
+                        value=data.typed.get("title")
+                        node_ref=new_todo
+                    />
+                </form>
+            </header>
+            {move || {
+                store.message.get().map(|message| view! { <p class="todo-message" role="alert">{message}</p> })
+            }}
+            <Show when=has_todos>
+                <section class="main">
+                    <input
+                        id="toggle-all"
+                        class="toggle-all"
+                        type="checkbox"
+                        checked=all_done()
+                        prop:checked=all_done
+                        on:change=move |event| store.set_all_completed(event_target_checked(&event))
+                    />
+                    <label for="toggle-all">"Mark all as complete"</label>
+                    <form method="post" action=ToggleAllTodos::PATH class="js-off-only toggle-all-form">
+                        <input type="hidden" name="completed" value=move || (!all_done()).to_string() />
+                        <button class="toggle-all-button" aria-label="Mark all as complete"></button>
+                    </form>
+                    <ul class="todo-list">
+                        <For
+                            each=move || store.visible(filter.get())
+                            key=|item| item.key
+                            children=move |item| view! { <TodoRow item store editing /> }
+                        />
+                    </ul>
+                </section>
+                <TodoFooter store filter />
+            </Show>
+        </section>
+        <footer class="info">
+            <p>"Double-click to edit a todo"</p>
+        </footer>
+    }
+    .into_any()
+}
+
+/// Items left, the filter links, and "Clear completed" when something is done.
+#[component]
+fn TodoFooter(store: TodoStore, filter: Memo<TodoFilter>) -> AnyView {
+    let active = move || store.active_count();
+    let on_clear = move |event: ev::SubmitEvent| {
+        event.prevent_default();
+        store.clear_completed();
+    };
+    view! {
+        <footer class="footer">
+            <span class="todo-count">
+                <strong>{active}</strong>
+                {move || if active() == 1 { " item left" } else { " items left" }}
+            </span>
+            <ul class="filters">
+                {TodoFilter::ALL
+                    .map(|each| {
+                        view! {
+                            <li>
+                                <a href=each.path() class:selected=move || filter.get() == each>
+                                    {each.label()}
+                                </a>
+                            </li>
+                        }
+                    })}
+            </ul>
+            <Show when=move || { store.completed_count() > 0 }>
+                <form method="post" action=ClearCompletedTodos::PATH class="clear-completed-form" on:submit=on_clear>
+                    <button class="clear-completed">"Clear completed"</button>
+                </form>
+            </Show>
+        </footer>
+    }
+    .into_any()
+}

@@ -1,0 +1,195 @@
+//! The todo page's server functions. Each is also the target of a plain `<form method="post">`, so the page
+//! works without JavaScript: Leptos then answers with a redirect back to the page, and a failure is told there
+//! through a one-time message in the session.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::Todo;
+use crate::{error::AppError, forms::TypedValues};
+
+/// What the todo page loads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TodoPageData {
+    /// Every todo of the user, in creation order; the page filters them itself.
+    pub todos: Vec<Todo>,
+    /// Why the last form POST made without JavaScript failed, shown once.
+    pub flash: Option<String>,
+    /// What was typed into the new-todo input before that failure.
+    pub typed: TypedValues,
+}
+
+/// The logged-in user's todos, or `None` for a visitor, who is sent to log in.
+#[server]
+pub async fn load_todo_page() -> Result<Option<TodoPageData>, AppError> {
+    use self::server::*;
+    let (state, session) = crate::startup::request_context().await?;
+    let Some(user) = session::current_user(&session, state.sessions, &state.pool).await? else {
+        return Ok(None);
+    };
+    Ok(Some(TodoPageData {
+        todos: repository::list(&state.pool, Owner::from(&user), TodoFilter::All).await?,
+        flash: session::take_flash(&session).await?,
+        typed: forms::take(&session, NEW_TODO_FORM).await?,
+    }))
+}
+
+/// Adds a todo at the end of the list.
+#[server]
+pub async fn add_todo(title: String) -> Result<Todo, AppError> {
+    use self::server::*;
+    let (state, session, owner) = context().await?;
+    let result = async {
+        let title = parse_title(&title)?;
+        Ok(repository::insert(&state.pool, owner?, &title, &now_timestamp()).await?)
+    }
+    .await;
+    let typed = TypedValues::new([("title", title.as_str())]);
+    forms::keep_after_failure(&session, NEW_TODO_FORM, typed, &result).await?;
+    settle(&session, result).await
+}
+
+/// Marks a todo done or not done.
+#[server]
+pub async fn set_todo_completed(id: i64, completed: bool) -> Result<Todo, AppError> {
+    use self::server::*;
+    let (state, session, owner) = context().await?;
+    let result = async {
+        repository::update(
+            &state.pool,
+            owner?,
+            id,
+            None,
+            Some(completed),
+            &now_timestamp(),
+        )
+        .await?
+        .ok_or(AppError::NotFound)
+    }
+    .await;
+    settle(&session, result).await
+}
+
+/// Renames a todo; a blank title deletes it (TodoMVC's rule). Answers the todo, or `None` once deleted.
+#[server]
+pub async fn rename_todo(id: i64, title: String) -> Result<Option<Todo>, AppError> {
+    use self::server::*;
+    let (state, session, owner) = context().await?;
+    let result = async {
+        let owner = owner?;
+        if title.trim().is_empty() {
+            return match repository::delete(&state.pool, owner, id).await? {
+                true => Ok(None),
+                false => Err(AppError::NotFound),
+            };
+        }
+        let title = parse_title(&title)?;
+        repository::update(&state.pool, owner, id, Some(&title), None, &now_timestamp())
+            .await?
+            .map(Some)
+            .ok_or(AppError::NotFound)
+    }
+    .await;
+    // Without JavaScript the edit form lives at `?edit=<id>`; go back to the list, not to the form.
+    leave_edit_mode();
+    settle(&session, result).await
+}
+
+/// Deletes a todo.
+#[server]
+pub async fn delete_todo(id: i64) -> Result<(), AppError> {
+    use self::server::*;
+    let (state, session, owner) = context().await?;
+    let result = async {
+        match repository::delete(&state.pool, owner?, id).await? {
+            true => Ok(()),
+            false => Err(AppError::NotFound),
+        }
+    }
+    .await;
+    settle(&session, result).await
+}
+
+/// Marks every todo done or not done; answers the whole list.
+#[server]
+pub async fn toggle_all_todos(completed: bool) -> Result<Vec<Todo>, AppError> {
+    use self::server::*;
+    let (state, session, owner) = context().await?;
+    let result = async {
+        Ok(repository::set_all_completed(&state.pool, owner?, completed, &now_timestamp()).await?)
+    }
+    .await;
+    settle(&session, result).await
+}
+
+/// Deletes every completed todo; answers how many there were.
+#[server]
+pub async fn clear_completed_todos() -> Result<u64, AppError> {
+    use self::server::*;
+    let (state, session, owner) = context().await?;
+    let result = async { Ok(repository::delete_completed(&state.pool, owner?).await?) }.await;
+    settle(&session, result).await
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    pub use tower_sessions::Session;
+
+    pub use crate::{
+        auth::session,
+        db::now_timestamp,
+        forms,
+        startup::AppState,
+        todos::{
+            repository::{self, Owner},
+            TodoFilter,
+        },
+    };
+    use crate::{
+        domain::TodoTitle,
+        error::{is_plain_form_post, with_status, AppError},
+    };
+
+    /// The form whose typed title is kept after a failure without JavaScript.
+    pub const NEW_TODO_FORM: &str = "new-todo";
+
+    /// The state, the session, and the owner, or why there is none (not logged in), which the caller settles
+    /// like any other failure.
+    pub async fn context() -> Result<(AppState, Session, Result<Owner, AppError>), AppError> {
+        let (state, session) = crate::startup::request_context().await?;
+        let owner = session::current_user(&session, state.sessions, &state.pool)
+            .await?
+            .map(|user| Owner::from(&user))
+            .ok_or(AppError::Unauthenticated);
+        Ok((state, session, owner))
+    }
+
+    pub fn parse_title(input: &str) -> Result<TodoTitle, AppError> {
+        TodoTitle::parse(input).map_err(|message| AppError::invalid("title", message))
+    }
+
+    /// Gives the error its status for the hydrated page; a form POST made without JavaScript is redirected back
+    /// by Leptos and finds the message in the session.
+    pub async fn settle<T>(session: &Session, result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(error) = &result {
+            if is_plain_form_post() {
+                session::set_flash(session, &error.user_message()).await?;
+            }
+        }
+        with_status(result)
+    }
+
+    /// For a form POST made without JavaScript: redirect to the page it came from, minus its query (`?edit=`).
+    pub fn leave_edit_mode() {
+        use leptos::prelude::use_context;
+        if !is_plain_form_post() {
+            return;
+        }
+        let path = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.headers.get(axum::http::header::REFERER).cloned())
+            .and_then(|referer| referer.to_str().ok().and_then(|r| url::Url::parse(r).ok()))
+            .map(|referer| referer.path().to_owned())
+            .unwrap_or_else(|| "/".to_owned());
+        leptos_axum::redirect(crate::auth::next_path::safe_next(&path));
+    }
+}
