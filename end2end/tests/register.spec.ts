@@ -21,6 +21,9 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByRole("button", { name: "Create account" }).click();
       await expect(page.locator(".site-header .user-name")).toHaveText(user.name);
       await expect(page).toHaveURL((url) => url.pathname === "/");
+      // The start page is an empty todo list.
+      await expect(page.locator(".todoapp .new-todo")).toBeVisible();
+      await expect(page.locator(".todo-list li")).toHaveCount(0);
     });
 
     test("a taken username is shown next to its field, and what was typed stays", async ({ page, request }) => {

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
-use super::next_path::login_then;
+use super::{next_path::login_then, tokens::TokensPanel};
 use crate::error::AppError;
 
 /// What the account page shows.
@@ -142,6 +142,7 @@ pub fn AccountPage() -> impl IntoView {
                         Err(error) => password_errors_view(&error).into_any(),
                     })
             }}
+            <TokensPanel refresh=change.version().read_only() />
         </section>
     }
 }

@@ -123,7 +123,8 @@ fn TodoApp(data: TodoPageData, filter: Memo<TodoFilter>) -> AnyView {
             </Show>
         </section>
         <footer class="info">
-            <p>"Double-click to edit a todo"</p>
+            <p class="js-on-only">"Double-click to edit a todo"</p>
+            <p class="js-off-only">"Point at a todo and choose Edit to change it"</p>
         </footer>
     }
     .into_any()

@@ -6,8 +6,11 @@
 
 #[cfg(feature = "ssr")]
 pub mod api;
+pub mod panel;
 #[cfg(feature = "ssr")]
 pub mod store;
+
+pub use panel::TokensPanel;
 
 use serde::{Deserialize, Serialize};
 

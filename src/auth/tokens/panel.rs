@@ -1,0 +1,196 @@
+//! The account page's "API tokens" section: list, create (the secret shown once) and revoke.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiToken, NewApiToken};
+use crate::error::AppError;
+
+/// What the section shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenList {
+    /// The user's tokens, oldest first.
+    pub tokens: Vec<ApiToken>,
+    /// A token created by a form POST without JavaScript, shown on the page it returned to, once.
+    pub just_created: Option<NewApiToken>,
+}
+
+/// The logged-in user's tokens.
+#[server]
+pub async fn load_tokens() -> Result<TokenList, AppError> {
+    use self::server::*;
+    let (state, session, user) = caller().await?;
+    Ok(TokenList {
+        tokens: store::list(&state.pool, &user).await?,
+        just_created: session.remove(JUST_CREATED).await?,
+    })
+}
+
+/// Creates a token named `name`; its secret is in the answer and nowhere else.
+#[server]
+pub async fn create_token(name: String) -> Result<NewApiToken, AppError> {
+    use self::server::*;
+    let result = async {
+        let (state, session, user) = caller().await?;
+        let name = TokenName::parse(&name).map_err(|message| AppError::invalid("name", message))?;
+        let token = store::create(&state.pool, &user, &name).await?;
+        // Without JavaScript the answer is a redirect, so the page it returns to shows the secret instead.
+        if is_plain_form_post() {
+            session.insert(JUST_CREATED, &token).await?;
+        }
+        Ok(token)
+    }
+    .await;
+    with_status(result)
+}
+
+/// Revokes one of the logged-in user's tokens.
+#[server]
+pub async fn revoke_token(id: i64) -> Result<(), AppError> {
+    use self::server::*;
+    let result = async {
+        let (state, _, user) = caller().await?;
+        match store::revoke(&state.pool, &user, id).await? {
+            true => Ok(()),
+            false => Err(AppError::NotFound),
+        }
+    }
+    .await;
+    with_status(result)
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    pub use crate::{
+        auth::tokens::store,
+        domain::TokenName,
+        error::{is_plain_form_post, with_status},
+    };
+    use crate::{
+        auth::{repository::UserRecord, session},
+        error::AppError,
+        startup::{request_context, AppState},
+    };
+
+    /// Session key of a token created without JavaScript, until the account page shows it.
+    pub const JUST_CREATED: &str = "tokens.just_created";
+
+    /// The state, the session and the logged-in user.
+    pub async fn caller() -> Result<(AppState, tower_sessions::Session, UserRecord), AppError> {
+        let (state, session) = request_context().await?;
+        let user = session::current_user(&session, state.sessions, &state.pool)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok((state, session, user))
+    }
+}
+
+/// The section; `refresh` changes when something else on the page may have revoked tokens (a new password).
+#[component]
+pub fn TokensPanel(refresh: ReadSignal<usize>) -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let list = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                revoke.version().get(),
+                refresh.get(),
+            )
+        },
+        |_| load_tokens(),
+    );
+
+    view! {
+        <section class="tokens">
+            <h2>"API tokens"</h2>
+            <p>
+                "Scripts can use the JSON API (" <a href="/api/openapi.json">"OpenAPI description"</a>
+                ") by sending " <code>"Authorization: Bearer <token>"</code>
+                ". Changing your password revokes every token."
+            </p>
+            <ActionForm action=create attr:class="auth-form token-form">
+                <label>
+                    "Token name" <input name="name" required maxlength="100" placeholder="backup script" />
+                </label>
+                <button type="submit">"Create token"</button>
+            </ActionForm>
+            {move || {
+                create
+                    .value()
+                    .get()
+                    .map(|result| match result {
+                        Ok(token) => new_token_view(token).into_any(),
+                        Err(error) => {
+                            view! { <p class="error" role="alert">{error.user_message()}</p> }.into_any()
+                        }
+                    })
+            }}
+            <Transition fallback=|| ()>
+                {move || {
+                    list.get()
+                        .map(|loaded| match loaded {
+                            Ok(loaded) => {
+                                view! {
+                                    {loaded.just_created.map(new_token_view)}
+                                    {token_table(loaded.tokens, revoke)}
+                                }
+                                    .into_any()
+                            }
+                            Err(error) => {
+                                view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+fn new_token_view(token: NewApiToken) -> impl IntoView {
+    view! {
+        <div class="flash new-token" role="status">
+            <p>"Token “" {token.name} "” created. Copy it now: it will not be shown again."</p>
+            <code class="token-secret">{token.token}</code>
+        </div>
+    }
+}
+
+fn token_table(tokens: Vec<ApiToken>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    if tokens.is_empty() {
+        return view! { <p class="no-tokens">"No tokens yet."</p> }.into_any();
+    }
+    view! {
+        <table class="token-list">
+            <thead>
+                <tr>
+                    <th>"Name"</th>
+                    <th>"Created"</th>
+                    <th>"Last used"</th>
+                    <th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {tokens
+                    .into_iter()
+                    .map(|token| {
+                        view! {
+                            <tr>
+                                <td class="token-name">{token.name}</td>
+                                <td>{token.created_at}</td>
+                                <td>{token.last_used_at.unwrap_or_else(|| "never".into())}</td>
+                                <td>
+                                    <ActionForm action=revoke>
+                                        <input type="hidden" name="id" value=token.id />
+                                        <button type="submit">"Revoke"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
