@@ -14,6 +14,8 @@ use crate::{
 
 /// The document around every page, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::security::headers::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

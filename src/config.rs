@@ -43,6 +43,11 @@ pub struct Settings {
     pub password_hashing_concurrency: u32,
     /// Whether the session cookie carries `Secure` (on whenever the site is served over HTTPS).
     pub cookie_secure: bool,
+    /// The site's public URL, e.g. `https://todo.example.com`; unsafe requests from another origin are
+    /// refused. Empty: the origin must match the request's `Host` header.
+    pub site_url: String,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
     /// `tracing` filter directives, e.g. `info` or `leptodo=debug,tower_http=info`.
     pub log_level: String,
     /// `text` for people, `json` for log collectors.
@@ -125,6 +130,8 @@ impl Settings {
             .and_then(|b| b.set_default("argon2_parallelism", 1))
             .and_then(|b| b.set_default("password_hashing_concurrency", 0))
             .and_then(|b| b.set_default("cookie_secure", false))
+            .and_then(|b| b.set_default("site_url", ""))
+            .and_then(|b| b.set_default("max_body_bytes", 64 * 1024))
             .and_then(|b| b.set_default("log_level", "info"))
             .and_then(|b| b.set_default("log_format", "text"))
             .map_err(|error| fail(None, error.to_string()))?

@@ -23,6 +23,9 @@ pub enum AppError {
     /// The request needs a logged-in user.
     #[error("Please log in to continue.")]
     Unauthenticated,
+    /// An unsafe request sent by a browser on behalf of another site.
+    #[error("This request came from another site and was refused.")]
+    CrossSite,
     /// Nothing lives at this path, or it is not yours to see.
     #[error("Not found.")]
     NotFound,
@@ -54,7 +57,7 @@ impl AppError {
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::UnsupportedMediaType => 415,
-            Self::Inactive => 403,
+            Self::Inactive | Self::CrossSite => 403,
             Self::Internal => 500,
             Self::Unreachable => 503,
         }
@@ -67,6 +70,7 @@ impl AppError {
             Self::Conflict(_) => "conflict",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Inactive => "inactive",
+            Self::CrossSite => "cross_site",
             Self::Unauthenticated => "unauthenticated",
             Self::BadRequest(_) => "bad_request",
             Self::NotFound => "not_found",

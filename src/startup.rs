@@ -2,12 +2,16 @@
 
 use std::{future::Future, io, net::SocketAddr};
 
-use axum::{extract::FromRef, extract::State, http::StatusCode, routing::get, Router};
+use axum::{extract::FromRef, extract::State, http::StatusCode, middleware, routing::get, Router};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::SqlitePool;
 use tokio::{net::TcpListener, task::JoinHandle};
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    limit::RequestBodyLimitLayer,
+    trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
+};
 use tracing::Level;
 
 use crate::{
@@ -19,6 +23,10 @@ use crate::{
     },
     config::Settings,
     db::{self, DatabaseError},
+    security::{
+        cross_origin::{self, CrossOriginPolicy},
+        headers::{self, HeaderPolicy},
+    },
     sessions,
 };
 
@@ -50,6 +58,9 @@ pub enum StartupError {
     /// The password hashing parameters are invalid.
     #[error(transparent)]
     Hashing(#[from] HashingError),
+    /// `site_url` is not an http(s) URL.
+    #[error("configuration: key `site_url`: {0}")]
+    SiteUrl(String),
     /// The session table could not be created.
     #[error("cannot prepare the session store: {0}")]
     Sessions(#[source] sqlx::Error),
@@ -76,6 +87,8 @@ impl Application {
     /// Opens the database, applies migrations and binds the listener.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
         let hasher = PasswordHasher::new(settings)?;
+        let cross_origin =
+            CrossOriginPolicy::new(&settings.site_url).map_err(StartupError::SiteUrl)?;
         let pool = db::connect_and_migrate(settings).await?;
         let (session_layer, session_cleanup) = sessions::layer(&pool, settings)
             .await
@@ -96,6 +109,18 @@ impl Application {
             })
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .layer(session_layer)
+            .layer(middleware::from_fn_with_state(
+                cross_origin,
+                cross_origin::protect,
+            ))
+            .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+            .layer(middleware::from_fn_with_state(
+                HeaderPolicy {
+                    hsts: settings.cookie_secure,
+                },
+                headers::add,
+            ))
+            .layer(CatchPanicLayer::custom(answer_panic))
             .layer(
                 TraceLayer::new_for_http()
                     .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
@@ -191,6 +216,18 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown signal received; finishing in-flight requests");
 }
 
+/// A handler panicked: the bug is logged with its message, the client gets the generic 500 and nothing else.
+fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request handler panicked");
+    crate::error::AppError::Internal.into_response()
+}
+
 /// Every `/api/` route; a known path asked with another method answers 405 in the API's JSON shape.
 fn api_routes() -> Router<AppState> {
     Router::new()
@@ -235,4 +272,34 @@ pub async fn client_ip() -> Option<String> {
         .await
         .ok()
         .map(|axum::extract::ConnectInfo(peer)| peer.ip().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::Request, routing::get, Router};
+    use tower::ServiceExt;
+    use tower_http::catch_panic::CatchPanicLayer;
+
+    use super::answer_panic;
+
+    #[tokio::test]
+    async fn a_panicking_handler_gets_the_generic_500_without_internals() {
+        async fn broken() -> &'static str {
+            panic!("secret detail: index out of bounds")
+        }
+        let router = Router::new()
+            .route("/boom", get(broken))
+            .layer(CatchPanicLayer::custom(answer_panic));
+        let response = router
+            .oneshot(Request::get("/boom").body(Body::empty()).expect("request"))
+            .await
+            .expect("an answer, not a dropped connection");
+        assert_eq!(response.status(), 500);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .expect("body");
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains(r#""code":"internal""#), "{body}");
+        assert!(!body.contains("secret detail"), "{body}");
+    }
 }

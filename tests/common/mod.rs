@@ -111,6 +111,15 @@ pub struct Api {
 }
 
 impl Api {
+    /// A request from this client: its cookies, and its `Authorization` header if it has one.
+    pub fn raw(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.base));
+        match &self.authorization {
+            Some(value) => request.header(header::AUTHORIZATION, value),
+            None => request,
+        }
+    }
+
     /// Sends `method path` with an optional JSON body; answers the status and the body (`null` when empty).
     pub async fn send(
         &self,
@@ -118,22 +127,27 @@ impl Api {
         path: &str,
         body: Option<&Value>,
     ) -> (StatusCode, Value) {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(value) = &self.authorization {
-            request = request.header(header::AUTHORIZATION, value);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.expect("request completes");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON body, got {text:?}"))
+        let request = self.raw(method, path);
+        let request = match body {
+            Some(body) => request.json(body),
+            None => request,
         };
-        (status, body)
+        answer(request).await
+    }
+
+    /// Sends a JSON body with extra headers, such as the `Origin` a browser would add.
+    pub async fn send_with_headers(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut request = self.raw(method, path).json(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        answer(request).await
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -189,4 +203,17 @@ impl TestApp {
         assert_eq!(status, StatusCode::CREATED, "{body}");
         api
     }
+}
+
+/// Sends the request; answers the status and the JSON body (`null` when empty).
+async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.expect("request completes");
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON body, got {text:?}"))
+    };
+    (status, body)
 }

@@ -1,0 +1,259 @@
+//! Cross-site request protection, security headers and body limits, through the real router.
+
+mod common;
+
+use common::{spawn_app, spawn_app_with, Api};
+use reqwest::{header, StatusCode};
+use serde_json::json;
+
+async fn todo_count(api: &Api) -> usize {
+    api.get("/api/todos").await.1.as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test]
+async fn cross_site_unsafe_requests_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let ann = app.user("annlee").await;
+    for headers in [
+        [
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://evil.example"),
+        ],
+        [
+            ("sec-fetch-site", "same-site"),
+            ("origin", "https://sub.example"),
+        ],
+        [("origin", "https://evil.example"), ("x-unused", "1")],
+        [("origin", "null"), ("x-unused", "1")],
+    ] {
+        let (status, body) = ann
+            .send_with_headers(
+                reqwest::Method::POST,
+                "/api/todos",
+                &json!({ "title": "forged" }),
+                &headers,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{headers:?}");
+        assert_eq!(body["error"]["code"], "cross_site", "{headers:?}");
+    }
+    assert_eq!(todo_count(&ann).await, 0, "nothing was created");
+}
+
+#[tokio::test]
+async fn same_origin_browsers_programs_and_bearer_tokens_pass() {
+    let app = spawn_app().await;
+    let ann = app.user("annlee").await;
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let origin = app.address.clone();
+    let body = json!({ "title": "fine" });
+    let same_origin = [
+        ("sec-fetch-site", "same-origin"),
+        ("origin", origin.as_str()),
+    ];
+    let (status, _) = ann
+        .send_with_headers(reqwest::Method::POST, "/api/todos", &body, &same_origin)
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let matching_origin = [("origin", origin.as_str()), ("host", host.as_str())];
+    let (status, _) = ann
+        .send_with_headers(reqwest::Method::POST, "/api/todos", &body, &matching_origin)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "an old browser without Sec-Fetch-Site"
+    );
+    let (status, _) = ann.post("/api/todos", &body).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a program sends neither header"
+    );
+
+    let (_, token) = ann.post("/api/auth/tokens", &json!({ "name": "ci" })).await;
+    let script = app
+        .anonymous()
+        .with_bearer(token["token"].as_str().expect("token"));
+    let cross = [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://elsewhere.example"),
+    ];
+    let (status, _) = script
+        .send_with_headers(reqwest::Method::POST, "/api/todos", &body, &cross)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "bearer requests are not subject to it"
+    );
+    assert_eq!(todo_count(&ann).await, 4);
+}
+
+#[tokio::test]
+async fn a_configured_site_url_is_the_origin_that_counts() {
+    let app = spawn_app_with(|settings| settings.site_url = "https://todo.example".into()).await;
+    let ann = app.user("annlee").await;
+    let body = json!({ "title": "x" });
+    let ours = [("origin", "https://todo.example"), ("x-unused", "1")];
+    assert_eq!(
+        ann.send_with_headers(reqwest::Method::POST, "/api/todos", &body, &ours)
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    let own_host = [("origin", app.address.as_str()), ("x-unused", "1")];
+    assert_eq!(
+        ann.send_with_headers(reqwest::Method::POST, "/api/todos", &body, &own_host)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_cross_site_form_gets_an_error_page_and_does_not_log_anyone_out() {
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app().await;
+    let ann = app.user("annlee").await;
+    let response = ann
+        .raw(reqwest::Method::POST, leptodo::auth::logout::LogOut::PATH)
+        .header(header::ACCEPT, "text/html")
+        .header("sec-fetch-site", "cross-site")
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&[("x", "y")])
+        .send()
+        .await
+        .expect("request completes");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response
+        .text()
+        .await
+        .expect("body")
+        .contains("Request refused"));
+    assert_eq!(
+        ann.get("/api/auth/me").await.0,
+        StatusCode::OK,
+        "still logged in"
+    );
+}
+
+#[tokio::test]
+async fn pages_carry_a_policy_whose_nonce_is_on_the_inline_scripts() {
+    let app = spawn_app().await;
+    let ann = app.user("annlee").await;
+    let response = ann
+        .raw(reqwest::Method::GET, "/")
+        .send()
+        .await
+        .expect("page");
+    let policy = response.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    assert_eq!(
+        response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+        "nosniff"
+    );
+    assert_eq!(response.headers()[header::REFERRER_POLICY], "same-origin");
+    assert!(response
+        .headers()
+        .get(header::STRICT_TRANSPORT_SECURITY)
+        .is_none());
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in script-src")
+        .to_owned();
+    assert!(nonce.len() >= 16, "{nonce}");
+    assert!(policy.contains("'wasm-unsafe-eval'") && policy.contains("frame-ancestors 'none'"));
+    assert!(!policy.contains("unsafe-inline"));
+    let html = response.text().await.expect("HTML");
+    let inline_scripts = html.matches("<script").count();
+    assert!(inline_scripts > 0);
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        inline_scripts,
+        "{html}"
+    );
+
+    let other = ann
+        .raw(reqwest::Method::GET, "/")
+        .send()
+        .await
+        .expect("page");
+    assert!(
+        !other.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .expect("ASCII")
+            .contains(&nonce),
+        "a fresh nonce each time"
+    );
+}
+
+#[tokio::test]
+async fn api_answers_and_files_get_the_strict_policy_and_hsts_when_secure() {
+    let app = spawn_app_with(|settings| settings.cookie_secure = true).await;
+    for path in [
+        "/api/openapi.json",
+        "/api/no/such/route",
+        "/favicon.svg",
+        "/healthz",
+    ] {
+        let response = app
+            .anonymous()
+            .raw(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("answer");
+        let headers = response.headers();
+        assert!(
+            headers[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .expect("ASCII")
+                .starts_with("default-src 'none'"),
+            "{path}"
+        );
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        assert!(
+            headers[header::STRICT_TRANSPORT_SECURITY]
+                .to_str()
+                .expect("ASCII")
+                .starts_with("max-age="),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_get_413() {
+    let app = spawn_app_with(|settings| settings.max_body_bytes = 1024).await;
+    let ann = app.user("annlee").await;
+    let big = json!({ "title": "x".repeat(2000) });
+    let response = ann
+        .raw(reqwest::Method::POST, "/api/todos")
+        .json(&big)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let response = ann
+        .raw(reqwest::Method::POST, "/api/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(format!(
+            "{{\"login\":\"{}\",\"password\":\"x\"}}",
+            "a".repeat(4096)
+        ))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, _) = ann.post("/api/todos", &json!({ "title": "small" })).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the limit leaves normal requests alone"
+    );
+}
