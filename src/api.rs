@@ -166,8 +166,9 @@ impl Modify for SecuritySchemes {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 crate::sessions::COOKIE_NAME,
+                "Set by `POST /api/auth/login`; named `__Host-leptodo_session` on sites served over HTTPS.",
             ))),
         );
         components.add_security_scheme(

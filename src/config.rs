@@ -31,6 +31,8 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// Minutes without a request after which a session (a login without "remember me") ends.
     pub session_idle_minutes: u32,
+    /// Hours after which every login ends, however active (the absolute session timeout).
+    pub session_absolute_hours: u32,
     /// Days a "remember me" login lasts.
     pub remember_me_days: u32,
     /// argon2id memory cost in KiB per hash (OWASP's minimum for argon2id: 19456 = 19 MiB).
@@ -124,6 +126,7 @@ impl Settings {
             .and_then(|b| b.set_default("database_url", "sqlite://data/leptodo.db"))
             .and_then(|b| b.set_default("database_max_connections", 8))
             .and_then(|b| b.set_default("session_idle_minutes", 60 * 24))
+            .and_then(|b| b.set_default("session_absolute_hours", 30 * 24))
             .and_then(|b| b.set_default("remember_me_days", 30))
             .and_then(|b| b.set_default("argon2_memory_kib", 19_456))
             .and_then(|b| b.set_default("argon2_iterations", 2))

@@ -15,6 +15,9 @@ use crate::config::Settings;
 
 /// Name of the session cookie.
 pub const COOKIE_NAME: &str = "leptodo_session";
+/// Its name over HTTPS. Browsers accept a `__Host-` cookie only with `Secure`, `Path=/` and no `Domain`, so no
+/// other host (a subdomain, a plain-HTTP page) can plant or overwrite it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-leptodo_session";
 /// How often expired session rows are deleted.
 const CLEANUP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
@@ -34,7 +37,12 @@ pub async fn layer(
         }
     });
     let layer = SessionManagerLayer::new(store)
-        .with_name(COOKIE_NAME)
+        .with_name(if settings.cookie_secure {
+            SECURE_COOKIE_NAME
+        } else {
+            COOKIE_NAME
+        })
+        .with_path("/")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.cookie_secure)

@@ -164,10 +164,13 @@ async fn session_cookie_is_http_only_same_site_lax_and_not_secure_by_default() {
 }
 
 #[tokio::test]
-async fn session_cookie_is_secure_when_configured() {
+async fn over_https_the_session_cookie_is_secure_and_host_prefixed() {
     let app = spawn_app_with(|settings| settings.cookie_secure = true).await;
     let cookie = registration_cookie(&app).await;
+    assert!(cookie.starts_with("__Host-leptodo_session="), "{cookie}");
     assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("; Path=/"), "{cookie}");
+    assert!(!cookie.contains("Domain"), "{cookie}");
 }
 
 #[tokio::test]

@@ -14,6 +14,8 @@ use crate::{config::Settings, error::AppError};
 const USER_ID: &str = "auth.user_id";
 const SECRET: &str = "auth.secret";
 const FLASH: &str = "flash";
+/// Unix time of the login; the session ends `session_absolute_hours` later, however busy.
+const LOGGED_IN_AT: &str = "auth.logged_in_at";
 /// Unix time after which a session without "remember me" counts as idle and ends.
 const IDLE_DEADLINE: &str = "auth.idle_deadline";
 /// The deadline is pushed back at most once a minute, so reading pages does not write the session each time.
@@ -23,14 +25,16 @@ const DEADLINE_REFRESH_SECONDS: i64 = 60;
 #[derive(Debug, Clone, Copy)]
 pub struct SessionPolicy {
     idle_seconds: i64,
+    absolute_seconds: i64,
     remember_days: i64,
 }
 
 impl SessionPolicy {
-    /// Reads `session_idle_minutes` and `remember_me_days`.
+    /// Reads `session_idle_minutes`, `session_absolute_hours` and `remember_me_days`.
     pub fn new(settings: &Settings) -> Self {
         Self {
             idle_seconds: i64::from(settings.session_idle_minutes) * 60,
+            absolute_seconds: i64::from(settings.session_absolute_hours) * 3600,
             remember_days: i64::from(settings.remember_me_days),
         }
     }
@@ -49,6 +53,7 @@ pub async fn log_in(
     session.cycle_id().await?;
     session.insert(USER_ID, user.id).await?;
     session.insert(SECRET, &user.session_secret).await?;
+    session.insert(LOGGED_IN_AT, unix_now()).await?;
     if remember {
         session.remove_value(IDLE_DEADLINE).await?;
         session.set_expiry(Some(Expiry::AtDateTime(
@@ -97,7 +102,10 @@ async fn current_user_at(
     };
     let secret = session.get::<String>(SECRET).await?;
     let deadline = session.get::<i64>(IDLE_DEADLINE).await?;
-    if deadline.is_some_and(|deadline| now > deadline) {
+    // A login without a recorded time predates the absolute limit: it ends too, once.
+    let logged_in_at = session.get::<i64>(LOGGED_IN_AT).await?.unwrap_or(i64::MIN);
+    let too_old = now.saturating_sub(logged_in_at) > policy.absolute_seconds;
+    if too_old || deadline.is_some_and(|deadline| now > deadline) {
         session.flush().await?;
         return Ok(None);
     }
@@ -169,6 +177,7 @@ mod tests {
         settings.argon2_memory_kib = 1024;
         settings.argon2_iterations = 1;
         settings.session_idle_minutes = 30;
+        settings.session_absolute_hours = 12;
         let pool = db::connect_and_migrate(&settings).await.expect("database");
         let store = SqliteStore::new(pool.clone());
         store.migrate().await.expect("session table");
@@ -239,7 +248,31 @@ mod tests {
     #[tokio::test]
     async fn remember_me_is_not_bound_by_the_idle_time() {
         let fixture = fixture().await;
-        let a_week_later = unix_now() + 7 * 24 * 3600;
-        assert!(logged_in_at(&fixture, true, a_week_later).await.is_some());
+        let eleven_hours_later = unix_now() + 11 * 3600;
+        assert!(logged_in_at(&fixture, true, eleven_hours_later)
+            .await
+            .is_some());
+    }
+
+    #[tokio::test]
+    async fn every_session_ends_at_the_absolute_limit_however_busy() {
+        let fixture = fixture().await;
+        for remember in [false, true] {
+            let session = Session::new(None, fixture.store.clone(), None);
+            log_in(&session, fixture.policy, &fixture.user, remember)
+                .await
+                .expect("log in");
+            let start = unix_now();
+            // A request every 20 minutes keeps the idle deadline away for the whole 12 hours …
+            for request in 1..=36 {
+                let now = start + request * 20 * 60 - 1;
+                let user = current_user_at(&session, fixture.policy, &fixture.pool, now).await;
+                assert!(user.expect("readable").is_some(), "remember={remember}");
+            }
+            // … and then the login is over.
+            let end = start + 12 * 3600 + 2;
+            let user = current_user_at(&session, fixture.policy, &fixture.pool, end).await;
+            assert!(user.expect("readable").is_none(), "remember={remember}");
+        }
     }
 }
