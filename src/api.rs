@@ -49,6 +49,14 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (status, Json(body)).into_response();
+        if let Self::TooManyAttempts {
+            retry_after_seconds,
+        } = &self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
+        }
         if matches!(self, Self::Unauthenticated) {
             // RFC 9110: a 401 names the scheme that would work.
             response.headers_mut().insert(

@@ -50,6 +50,14 @@ pub struct Settings {
     pub site_url: String,
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub max_body_bytes: usize,
+    /// Failed logins (or password changes, or token creations) per account within the window before 429.
+    pub throttle_failures_per_account: u32,
+    /// The same, per client address.
+    pub throttle_failures_per_ip: u32,
+    /// The sliding window of the throttle, in minutes.
+    pub throttle_window_minutes: u32,
+    /// Header a trusted reverse proxy sets to the client's address (`X-Forwarded-For`); empty: the TCP peer.
+    pub client_ip_header: String,
     /// `tracing` filter directives, e.g. `info` or `leptodo=debug,tower_http=info`.
     pub log_level: String,
     /// `text` for people, `json` for log collectors.
@@ -135,6 +143,10 @@ impl Settings {
             .and_then(|b| b.set_default("cookie_secure", false))
             .and_then(|b| b.set_default("site_url", ""))
             .and_then(|b| b.set_default("max_body_bytes", 64 * 1024))
+            .and_then(|b| b.set_default("throttle_failures_per_account", 10))
+            .and_then(|b| b.set_default("throttle_failures_per_ip", 50))
+            .and_then(|b| b.set_default("throttle_window_minutes", 15))
+            .and_then(|b| b.set_default("client_ip_header", ""))
             .and_then(|b| b.set_default("log_level", "info"))
             .and_then(|b| b.set_default("log_format", "text"))
             .map_err(|error| fail(None, error.to_string()))?

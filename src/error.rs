@@ -23,6 +23,12 @@ pub enum AppError {
     /// The request needs a logged-in user.
     #[error("Please log in to continue.")]
     Unauthenticated,
+    /// Too many recent failures for this account or address; nothing was checked.
+    #[error("Too many failed attempts. Please wait {} minute(s) and try again.", .retry_after_seconds.div_ceil(60))]
+    TooManyAttempts {
+        /// Seconds until an attempt may succeed again (`Retry-After`).
+        retry_after_seconds: u64,
+    },
     /// An unsafe request sent by a browser on behalf of another site.
     #[error("This request came from another site and was refused.")]
     CrossSite,
@@ -58,6 +64,7 @@ impl AppError {
             Self::MethodNotAllowed => 405,
             Self::UnsupportedMediaType => 415,
             Self::Inactive | Self::CrossSite => 403,
+            Self::TooManyAttempts { .. } => 429,
             Self::Internal => 500,
             Self::Unreachable => 503,
         }
@@ -71,6 +78,7 @@ impl AppError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Inactive => "inactive",
             Self::CrossSite => "cross_site",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::Unauthenticated => "unauthenticated",
             Self::BadRequest(_) => "bad_request",
             Self::NotFound => "not_found",
@@ -130,6 +138,15 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
                 axum::http::StatusCode::from_u16(error.status()),
             ) {
                 response.set_status(status);
+                if let AppError::TooManyAttempts {
+                    retry_after_seconds,
+                } = error
+                {
+                    response.insert_header(
+                        axum::http::header::RETRY_AFTER,
+                        axum::http::HeaderValue::from(*retry_after_seconds),
+                    );
+                }
             }
         }
     }

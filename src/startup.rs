@@ -20,10 +20,12 @@ use crate::{
         self,
         hashing::{HashingError, PasswordHasher},
         session::SessionPolicy,
+        throttle::Throttle,
     },
     config::Settings,
     db::{self, DatabaseError},
     security::{
+        client_ip::ClientIpSource,
         cross_origin::{self, CrossOriginPolicy},
         headers::{self, HeaderPolicy},
     },
@@ -41,6 +43,10 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// How long logins last.
     pub sessions: SessionPolicy,
+    /// Counts of failed attempts, per account and address.
+    pub throttle: Throttle,
+    /// Where the client's address is read from.
+    pub client_ips: ClientIpSource,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -61,6 +67,9 @@ pub enum StartupError {
     /// `site_url` is not an http(s) URL.
     #[error("configuration: key `site_url`: {0}")]
     SiteUrl(String),
+    /// `client_ip_header` is not a header name.
+    #[error("configuration: key `client_ip_header`: {0}")]
+    ClientIpHeader(String),
     /// The session table could not be created.
     #[error("cannot prepare the session store: {0}")]
     Sessions(#[source] sqlx::Error),
@@ -89,6 +98,8 @@ impl Application {
         let hasher = PasswordHasher::new(settings)?;
         let cross_origin =
             CrossOriginPolicy::new(&settings.site_url).map_err(StartupError::SiteUrl)?;
+        let client_ips = ClientIpSource::new(&settings.client_ip_header)
+            .map_err(StartupError::ClientIpHeader)?;
         let pool = db::connect_and_migrate(settings).await?;
         let (session_layer, session_cleanup) = sessions::layer(&pool, settings)
             .await
@@ -98,6 +109,8 @@ impl Application {
             pool: pool.clone(),
             hasher,
             sessions: SessionPolicy::new(settings),
+            throttle: Throttle::new(pool.clone(), settings),
+            client_ips,
         };
         let routes = route_list();
         let router = Router::new()
@@ -266,12 +279,15 @@ pub async fn request_context() -> Result<(AppState, tower_sessions::Session), cr
     Ok((state, session))
 }
 
-/// Inside a server function: the address of the peer that sent the request, as recorded at login.
+/// Inside a server function: the client's address, read as `client_ip_header` says.
 pub async fn client_ip() -> Option<String> {
-    leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>()
+    let state = leptos::prelude::use_context::<AppState>()?;
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
+    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>()
         .await
         .ok()
-        .map(|axum::extract::ConnectInfo(peer)| peer.ip().to_string())
+        .map(|axum::extract::ConnectInfo(peer)| peer);
+    state.client_ips.resolve(&parts.headers, peer)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use leptodo::{
         password_change::PasswordChangeInput,
         registration::RegistrationInput,
         repository,
+        throttle::Throttle,
     },
     config::Settings,
     db,
@@ -22,6 +23,7 @@ const PASSWORD: &str = "a long and unusual passphrase";
 struct Accounts {
     pool: SqlitePool,
     hasher: PasswordHasher,
+    throttle: Throttle,
     _dir: tempfile::TempDir,
 }
 
@@ -37,8 +39,10 @@ async fn accounts_with_cost(memory_kib: u32, iterations: u32) -> Accounts {
     settings.database_url = format!("sqlite://{}/leptodo.db", dir.path().display());
     settings.argon2_memory_kib = memory_kib;
     settings.argon2_iterations = iterations;
+    let pool = db::connect_and_migrate(&settings).await.expect("database");
     Accounts {
-        pool: db::connect_and_migrate(&settings).await.expect("database"),
+        throttle: Throttle::new(pool.clone(), &settings),
+        pool,
         hasher: PasswordHasher::new(&settings).expect("hasher"),
         _dir: dir,
     }
@@ -52,6 +56,25 @@ fn form(email: &str, username: &str) -> RegistrationInput {
         website: String::new(),
         password: PASSWORD.into(),
         password_confirm: PASSWORD.into(),
+    }
+}
+
+impl Accounts {
+    /// Logs in from no particular address.
+    async fn log_in(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<repository::UserRecord, AppError> {
+        authenticate(
+            &self.pool,
+            &self.hasher,
+            &self.throttle,
+            login,
+            password,
+            None,
+        )
+        .await
     }
 }
 
@@ -172,7 +195,7 @@ async fn login_works_with_email_or_username_in_any_case() {
     .await
     .expect("registered");
     for login in ["ann@example.com", "ANN@EXAMPLE.COM", "annlee", " AnnLee "] {
-        authenticate(&app.pool, &app.hasher, login, PASSWORD, None)
+        app.log_in(login, PASSWORD)
             .await
             .unwrap_or_else(|error| panic!("{login:?}: {error:?}"));
     }
@@ -182,10 +205,12 @@ async fn login_works_with_email_or_username_in_any_case() {
 async fn a_wrong_password_and_an_unknown_account_get_the_same_answer() {
     let app = accounts().await;
     register_ann(&app).await;
-    let wrong_password = authenticate(&app.pool, &app.hasher, "annlee", "not the passphrase", None)
+    let wrong_password = app
+        .log_in("annlee", "not the passphrase")
         .await
         .expect_err("wrong password");
-    let unknown = authenticate(&app.pool, &app.hasher, "nobody", PASSWORD, None)
+    let unknown = app
+        .log_in("nobody", PASSWORD)
         .await
         .expect_err("unknown account");
     assert_eq!(wrong_password, AppError::InvalidCredentials);
@@ -196,9 +221,7 @@ async fn a_wrong_password_and_an_unknown_account_get_the_same_answer() {
 #[tokio::test]
 async fn blank_fields_are_reported_per_field() {
     let app = accounts().await;
-    let error = authenticate(&app.pool, &app.hasher, "  ", "", None)
-        .await
-        .expect_err("blank");
+    let error = app.log_in("  ", "").await.expect_err("blank");
     assert_eq!(error.status(), 422);
     field_error(&error, "login");
     field_error(&error, "password");
@@ -208,12 +231,12 @@ async fn blank_fields_are_reported_per_field() {
 async fn overlong_input_is_refused_without_error() {
     let app = accounts().await;
     let long = "x".repeat(100_000);
-    let result = authenticate(&app.pool, &app.hasher, &long, PASSWORD, None).await;
+    let result = app.log_in(&long, PASSWORD).await;
     assert!(
         matches!(result, Err(AppError::InvalidCredentials)),
         "{result:?}"
     );
-    let result = authenticate(&app.pool, &app.hasher, "annlee", &long, None).await;
+    let result = app.log_in("annlee", &long).await;
     assert!(
         matches!(result, Err(AppError::InvalidCredentials)),
         "{result:?}"
@@ -229,13 +252,12 @@ async fn a_deactivated_account_is_told_so_only_after_the_right_password() {
         .execute(&app.pool)
         .await
         .expect("deactivate");
-    let wrong = authenticate(&app.pool, &app.hasher, "annlee", "not the passphrase", None)
+    let wrong = app
+        .log_in("annlee", "not the passphrase")
         .await
         .expect_err("wrong password");
     assert_eq!(wrong, AppError::InvalidCredentials);
-    let right = authenticate(&app.pool, &app.hasher, "annlee", PASSWORD, None)
-        .await
-        .expect_err("inactive");
+    let right = app.log_in("annlee", PASSWORD).await.expect_err("inactive");
     assert_eq!(right, AppError::Inactive);
     assert_eq!(right.status(), 403);
 }
@@ -251,9 +273,16 @@ async fn each_login_shifts_the_trackable_fields() {
     )
     .await
     .expect("registered");
-    let user = authenticate(&app.pool, &app.hasher, "annlee", PASSWORD, Some("10.0.0.2"))
-        .await
-        .expect("login");
+    let user = authenticate(
+        &app.pool,
+        &app.hasher,
+        &app.throttle,
+        "annlee",
+        PASSWORD,
+        Some("10.0.0.2"),
+    )
+    .await
+    .expect("login");
     assert_eq!(user.login_count, 2);
     assert_eq!(user.last_login_ip.as_deref(), Some("10.0.0.1"));
     assert_eq!(user.current_login_ip.as_deref(), Some("10.0.0.2"));
@@ -273,9 +302,16 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
     settings.argon2_memory_kib = 2048;
     settings.argon2_iterations = 2;
     let stronger = PasswordHasher::new(&settings).expect("hasher");
-    authenticate(&old.pool, &stronger, "annlee", PASSWORD, None)
-        .await
-        .expect("old hash still logs in");
+    authenticate(
+        &old.pool,
+        &stronger,
+        &old.throttle,
+        "annlee",
+        PASSWORD,
+        None,
+    )
+    .await
+    .expect("old hash still logs in");
     let upgraded = repository::find_by_id(&old.pool, user.id)
         .await
         .expect("query")
@@ -285,9 +321,16 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
         "{}",
         upgraded.password_hash
     );
-    authenticate(&old.pool, &stronger, "annlee", PASSWORD, None)
-        .await
-        .expect("new hash logs in");
+    authenticate(
+        &old.pool,
+        &stronger,
+        &old.throttle,
+        "annlee",
+        PASSWORD,
+        None,
+    )
+    .await
+    .expect("new hash logs in");
 }
 
 fn change(current: &str, new: &str) -> PasswordChangeInput {
@@ -305,14 +348,16 @@ async fn a_password_change_needs_the_current_password() {
     let error = change_password(
         &app.pool,
         &app.hasher,
+        &app.throttle,
         &user,
         &change("not my password", "a brand new passphrase"),
+        None,
     )
     .await
     .expect_err("wrong current password");
     assert_eq!(error.status(), 422);
     field_error(&error, "current_password");
-    authenticate(&app.pool, &app.hasher, "annlee", PASSWORD, None)
+    app.log_in("annlee", PASSWORD)
         .await
         .expect("the old password still works");
 }
@@ -324,28 +369,22 @@ async fn a_password_change_replaces_the_password_and_the_session_secret() {
     let changed = change_password(
         &app.pool,
         &app.hasher,
+        &app.throttle,
         &user,
         &change(PASSWORD, "a brand new passphrase"),
+        None,
     )
     .await
     .expect("changed");
     assert_ne!(changed.session_secret, user.session_secret);
     assert_ne!(changed.password_hash, user.password_hash);
     assert_eq!(
-        authenticate(&app.pool, &app.hasher, "annlee", PASSWORD, None)
-            .await
-            .map(|_| ()),
+        app.log_in("annlee", PASSWORD).await.map(|_| ()),
         Err(AppError::InvalidCredentials)
     );
-    authenticate(
-        &app.pool,
-        &app.hasher,
-        "annlee",
-        "a brand new passphrase",
-        None,
-    )
-    .await
-    .expect("the new password works");
+    app.log_in("annlee", "a brand new passphrase")
+        .await
+        .expect("the new password works");
 }
 
 #[tokio::test]
@@ -355,8 +394,10 @@ async fn a_weak_new_password_is_refused_even_with_the_right_current_one() {
     let error = change_password(
         &app.pool,
         &app.hasher,
+        &app.throttle,
         &user,
         &change(PASSWORD, "password1"),
+        None,
     )
     .await
     .expect_err("common password");

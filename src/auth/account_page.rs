@@ -56,7 +56,7 @@ pub async fn change_password(
     use crate::{
         auth::{accounts, password_change::PasswordChangeInput, session},
         error::{is_plain_form_post, with_status},
-        startup::request_context,
+        startup::{client_ip, request_context},
     };
     with_status(
         async move {
@@ -69,8 +69,15 @@ pub async fn change_password(
                 new_password,
                 new_password_confirm,
             };
-            let updated =
-                accounts::change_password(&state.pool, &state.hasher, &user, &input).await?;
+            let updated = accounts::change_password(
+                &state.pool,
+                &state.hasher,
+                &state.throttle,
+                &user,
+                &input,
+                client_ip().await.as_deref(),
+            )
+            .await?;
             session::adopt_new_secret(&session, &updated).await?;
             // Without JavaScript the page reloads and can only learn of the success from the session.
             if is_plain_form_post() {

@@ -9,6 +9,7 @@ use super::{
     password_change::PasswordChangeInput,
     registration::RegistrationInput,
     repository::{self, InsertUserError, UserRecord},
+    throttle::{Action, Subjects, Throttle},
     User,
 };
 use crate::{db::now_timestamp, error::AppError, error::FieldErrors};
@@ -52,9 +53,12 @@ pub async fn register(
 /// Every failure before the password is known to be right gives the same `InvalidCredentials` after the same
 /// amount of work, so neither the answer nor its timing tells whether the account exists. Only a right
 /// password learns that the account is deactivated.
+///
+/// Throttled: too many recent failures for the account or the address refuse the attempt before any check.
 pub async fn authenticate(
     pool: &SqlitePool,
     hasher: &PasswordHasher,
+    throttle: &Throttle,
     login: &str,
     password: &str,
     ip: Option<&str>,
@@ -69,18 +73,28 @@ pub async fn authenticate(
     if !missing.is_empty() {
         return Err(AppError::Validation(missing));
     }
-    if login.chars().count() > MAX_LOGIN_CHARS || password.chars().count() > MAX_PASSWORD_CHARS {
-        return Err(AppError::InvalidCredentials);
-    }
-
-    let Some(user) = repository::find_by_login(pool, login).await? else {
+    let too_long =
+        login.chars().count() > MAX_LOGIN_CHARS || password.chars().count() > MAX_PASSWORD_CHARS;
+    let found = match too_long {
+        true => None,
+        false => repository::find_by_login(pool, login).await?,
+    };
+    let subjects = match &found {
+        Some(user) => Subjects::user(user.id, ip),
+        None => Subjects::unknown_login(login, ip),
+    };
+    throttle.check(Action::Login, &subjects).await?;
+    let Some(user) = found else {
         hasher.verify_decoy(password).await?;
+        throttle.record_failure(Action::Login, &subjects).await?;
         return Err(AppError::InvalidCredentials);
     };
     let Verification::Match { needs_rehash } = hasher.verify(password, &user.password_hash).await?
     else {
+        throttle.record_failure(Action::Login, &subjects).await?;
         return Err(AppError::InvalidCredentials);
     };
+    throttle.forgive_account(Action::Login, &subjects).await?;
     if !user.active {
         return Err(AppError::Inactive);
     }
@@ -96,13 +110,18 @@ pub async fn authenticate(
 }
 
 /// Replaces the password of `user` after checking the current one. The user's session secret is replaced
-/// too, which ends every other session; the caller moves the current session to the new secret.
+/// too, which ends every other session; the caller moves the current session to the new secret. Wrong
+/// current passwords are throttled like failed logins.
 pub async fn change_password(
     pool: &SqlitePool,
     hasher: &PasswordHasher,
+    throttle: &Throttle,
     user: &UserRecord,
     input: &PasswordChangeInput,
+    ip: Option<&str>,
 ) -> Result<UserRecord, AppError> {
+    let subjects = Subjects::user(user.id, ip);
+    throttle.check(Action::PasswordChange, &subjects).await?;
     let checked = input.validate(&[&user.email, &user.username]);
     let current_is_right = !input.current_password.is_empty()
         && input.current_password.chars().count() <= MAX_PASSWORD_CHARS
@@ -116,6 +135,11 @@ pub async fn change_password(
         (Ok(password), true) => password,
         (checked, _) => {
             let mut errors = checked.err().unwrap_or_default();
+            if !current_is_right {
+                throttle
+                    .record_failure(Action::PasswordChange, &subjects)
+                    .await?;
+            }
             if !current_is_right && errors.get("current_password").is_none() {
                 errors.add("current_password", "This is not your current password.");
             }

@@ -1,10 +1,8 @@
 //! The JSON API for accounts: `/api/auth/*`. Same services and rules as the pages; errors are
 //! `{"error": {"code", "message", "fields"?}}` with the status of [`AppError::status`].
 
-use std::net::SocketAddr;
-
 use axum::{
-    extract::{ConnectInfo, State},
+    extract::State,
     http::StatusCode,
     routing::{get, post},
     Json, Router,
@@ -19,6 +17,7 @@ use super::{
 use crate::{
     api::{ApiJson, ErrorBody},
     error::AppError,
+    security::client_ip::ClientIp,
     startup::AppState,
 };
 
@@ -63,12 +62,11 @@ pub struct UserResponse {
 )]
 pub async fn register(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     session: Session,
     ApiJson(input): ApiJson<RegistrationInput>,
 ) -> Result<(StatusCode, Json<UserResponse>), AppError> {
-    let ip = peer.ip().to_string();
-    let record = accounts::register(&state.pool, &state.hasher, &input, Some(&ip)).await?;
+    let record = accounts::register(&state.pool, &state.hasher, &input, ip.as_deref()).await?;
     session::log_in(&session, state.sessions, &record, false).await?;
     let user = accounts::public_view(&state.pool, record).await?;
     Ok((StatusCode::CREATED, Json(UserResponse { user })))
@@ -84,21 +82,22 @@ pub async fn register(
         (status = 401, description = "Wrong login or password (one message for both)", body = ErrorBody),
         (status = 403, description = "Right password, deactivated account", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 429, description = "Too many recent failures; see `Retry-After`", body = ErrorBody),
     )
 )]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     session: Session,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<UserResponse>, AppError> {
-    let ip = peer.ip().to_string();
     let record = accounts::authenticate(
         &state.pool,
         &state.hasher,
+        &state.throttle,
         &request.login,
         &request.password,
-        Some(&ip),
+        ip.as_deref(),
     )
     .await?;
     session::log_in(&session, state.sessions, &record, request.remember).await?;
@@ -125,16 +124,25 @@ pub async fn logout(session: Session) -> Result<StatusCode, AppError> {
         (status = 204, description = "Changed"),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 422, description = "Wrong current password or a weak new one", body = ErrorBody),
+        (status = 429, description = "Too many wrong current passwords; see `Retry-After`", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]
 pub async fn change_password(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     user: ApiUser,
     ApiJson(input): ApiJson<PasswordChangeInput>,
 ) -> Result<StatusCode, AppError> {
-    let updated =
-        accounts::change_password(&state.pool, &state.hasher, &user.record, &input).await?;
+    let updated = accounts::change_password(
+        &state.pool,
+        &state.hasher,
+        &state.throttle,
+        &user.record,
+        &input,
+        ip.as_deref(),
+    )
+    .await?;
     if let Some(session) = &user.session {
         session::adopt_new_secret(session, &updated).await?;
     }

@@ -57,9 +57,15 @@ pub async fn log_in(
     let (state, session) = request_context().await?;
     let result = async {
         let ip = client_ip().await;
-        let user =
-            accounts::authenticate(&state.pool, &state.hasher, &login, &password, ip.as_deref())
-                .await?;
+        let user = accounts::authenticate(
+            &state.pool,
+            &state.hasher,
+            &state.throttle,
+            &login,
+            &password,
+            ip.as_deref(),
+        )
+        .await?;
         session::log_in(&session, state.sessions, &user, remember.is_some()).await?;
         leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
         Ok(())

@@ -20,6 +20,8 @@ pub mod registration;
 pub mod repository;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 pub mod tokens;
 pub mod user;
 

@@ -3,13 +3,11 @@
 //! A session is only trusted while its copy of the secret equals the user's current one, so changing the
 //! password (which replaces the secret) or deactivating the account ends every session at its next request.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use sqlx::SqlitePool;
 use tower_sessions::{cookie::time, Expiry, Session};
 
 use super::repository::{self, UserRecord};
-use crate::{config::Settings, error::AppError};
+use crate::{config::Settings, db::unix_now, error::AppError};
 
 const USER_ID: &str = "auth.user_id";
 const SECRET: &str = "auth.secret";
@@ -136,14 +134,6 @@ pub async fn set_flash(session: &Session, message: &str) -> Result<(), AppError>
 /// Takes the message left for this session, if any; it is shown once.
 pub async fn take_flash(session: &Session) -> Result<Option<String>, AppError> {
     Ok(session.remove::<String>(FLASH).await?)
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        })
 }
 
 #[cfg(test)]

@@ -107,17 +107,17 @@ pub async fn register(app: &TestApp, email: &str, username: &str) -> Value {
 pub struct Api {
     base: String,
     client: reqwest::Client,
-    authorization: Option<String>,
+    headers: Vec<(String, String)>,
 }
 
 impl Api {
-    /// A request from this client: its cookies, and its `Authorization` header if it has one.
+    /// A request from this client: its cookies, and the headers it always sends.
     pub fn raw(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let request = self.client.request(method, format!("{}{path}", self.base));
-        match &self.authorization {
-            Some(value) => request.header(header::AUTHORIZATION, value),
-            None => request,
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
         }
+        request
     }
 
     /// Sends `method path` with an optional JSON body; answers the status and the body (`null` when empty).
@@ -169,10 +169,17 @@ impl Api {
 
     /// The same client (cookies included), sending this `Authorization` header from now on.
     pub fn with_authorization(&self, value: &str) -> Self {
+        self.with_header(header::AUTHORIZATION.as_str(), value)
+    }
+
+    /// The same client (cookies included), sending this header with every request from now on.
+    pub fn with_header(&self, name: &str, value: &str) -> Self {
+        let mut headers = self.headers.clone();
+        headers.push((name.to_owned(), value.to_owned()));
         Self {
             base: self.base.clone(),
             client: self.client.clone(),
-            authorization: Some(value.to_owned()),
+            headers,
         }
     }
 }
@@ -187,7 +194,7 @@ impl TestApp {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("HTTP client"),
-            authorization: None,
+            headers: Vec::new(),
         }
     }
 

@@ -14,6 +14,7 @@ use crate::{
     auth::api_user::ApiUser,
     domain::TokenName,
     error::AppError,
+    security::client_ip::ClientIp,
     startup::AppState,
 };
 
@@ -40,17 +41,26 @@ pub struct CreateTokenRequest {
         (status = 201, description = "Created; `token` is shown only now", body = NewApiToken),
         (status = 401, description = "Not logged in", body = crate::api::ErrorBody),
         (status = 422, description = "Invalid name, or too many tokens", body = crate::api::ErrorBody),
+        (status = 429, description = "Too many tokens created lately; see `Retry-After`", body = crate::api::ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]
 pub async fn create(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     user: ApiUser,
     ApiJson(request): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, Json<NewApiToken>), AppError> {
     let name =
         TokenName::parse(&request.name).map_err(|message| AppError::invalid("name", message))?;
-    let token = store::create(&state.pool, &user.record, &name).await?;
+    let token = store::create(
+        &state.pool,
+        &state.throttle,
+        &user.record,
+        &name,
+        ip.as_deref(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(token)))
 }
 

@@ -33,7 +33,9 @@ pub async fn create_token(name: String) -> Result<NewApiToken, AppError> {
     let result = async {
         let (state, session, user) = caller().await?;
         let name = TokenName::parse(&name).map_err(|message| AppError::invalid("name", message))?;
-        let token = store::create(&state.pool, &user, &name).await?;
+        let ip = crate::startup::client_ip().await;
+        let token =
+            store::create(&state.pool, &state.throttle, &user, &name, ip.as_deref()).await?;
         // Without JavaScript the answer is a redirect, so the page it returns to shows the secret instead.
         if is_plain_form_post() {
             session.insert(JUST_CREATED, &token).await?;

@@ -6,7 +6,10 @@ use sqlx::{SqliteExecutor, SqlitePool};
 
 use super::{ApiToken, NewApiToken};
 use crate::{
-    auth::repository::{self, UserRecord},
+    auth::{
+        repository::{self, UserRecord},
+        throttle::{Action, Subjects, Throttle},
+    },
     db::now_timestamp,
     domain::TokenName,
     error::AppError,
@@ -44,12 +47,17 @@ fn well_formed(token: &str) -> bool {
     })
 }
 
-/// Creates a token for `owner`; its secret is in the answer and nowhere else.
+/// Creates a token for `owner`; its secret is in the answer and nowhere else. Throttled: every creation counts
+/// as an attempt, so a stolen session cannot mint tokens in bulk.
 pub async fn create(
     pool: &SqlitePool,
+    throttle: &Throttle,
     owner: &UserRecord,
     name: &TokenName,
+    ip: Option<&str>,
 ) -> Result<NewApiToken, AppError> {
+    let subjects = Subjects::user(owner.id, ip);
+    throttle.check(Action::TokenCreation, &subjects).await?;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE user_id = ?")
         .bind(owner.id)
         .fetch_one(pool)
@@ -71,6 +79,9 @@ pub async fn create(
     .bind(now_timestamp())
     .fetch_one(pool)
     .await?;
+    throttle
+        .record_failure(Action::TokenCreation, &subjects)
+        .await?;
     tracing::info!(user_id = owner.id, token_id = id, "API token created");
     Ok(NewApiToken {
         id,

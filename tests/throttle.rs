@@ -1,0 +1,242 @@
+//! Throttling of failed logins, password changes and token creation, through the real router.
+
+mod common;
+
+use common::{spawn_app_with, Api, TestApp, PASSWORD};
+use reqwest::{header, StatusCode};
+use serde_json::{json, Value};
+
+/// Small limits keep the tests short: 3 failures per account, 5 per address, in 15 minutes.
+async fn app() -> TestApp {
+    spawn_app_with(|settings| {
+        settings.throttle_failures_per_account = 3;
+        settings.throttle_failures_per_ip = 5;
+        settings.throttle_window_minutes = 15;
+    })
+    .await
+}
+
+async fn log_in(api: &Api, login: &str, password: &str) -> (StatusCode, Value) {
+    api.post(
+        "/api/auth/login",
+        &json!({ "login": login, "password": password }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn past_the_limit_even_the_right_password_is_refused_with_retry_after() {
+    let app = app().await;
+    app.user("annlee").await;
+    let attacker = app.anonymous();
+    for _ in 0..3 {
+        assert_eq!(
+            log_in(&attacker, "annlee", "guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let response = attacker
+        .raw(reqwest::Method::POST, "/api/auth/login")
+        .json(&json!({ "login": "AnnLee@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "by email too: one account, one count"
+    );
+    let retry_after: u64 = response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "too_many_attempts");
+}
+
+#[tokio::test]
+async fn a_success_forgives_the_accounts_failures() {
+    let app = app().await;
+    let ann = app.user("annlee").await;
+    for _ in 0..2 {
+        assert_eq!(
+            log_in(&ann, "annlee", "guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(log_in(&ann, "annlee", PASSWORD).await.0, StatusCode::OK);
+    for _ in 0..2 {
+        assert_eq!(
+            log_in(&ann, "annlee", "guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(log_in(&ann, "annlee", PASSWORD).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_lockout_ends_when_its_failures_leave_the_window() {
+    let app = app().await;
+    app.user("annlee").await;
+    let client = app.anonymous();
+    for _ in 0..3 {
+        log_in(&client, "annlee", "guess").await;
+    }
+    assert_eq!(
+        log_in(&client, "annlee", PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Refused attempts are not counted: hammering does not extend the lockout.
+    for _ in 0..5 {
+        log_in(&client, "annlee", "guess").await;
+    }
+    let counted: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM auth_failures WHERE subject LIKE 'account:%'")
+            .fetch_one(&app.database().await)
+            .await
+            .expect("count");
+    assert_eq!(counted, 3);
+    // Fifteen minutes later (moved, not waited for).
+    sqlx::query("UPDATE auth_failures SET failed_at = failed_at - 15 * 60")
+        .execute(&app.database().await)
+        .await
+        .expect("age the failures");
+    assert_eq!(log_in(&client, "annlee", PASSWORD).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_accounts_and_one_address_trying_many_accounts_are_throttled() {
+    let app = app().await;
+    app.user("annlee").await;
+    let attacker = app.anonymous();
+    for _ in 0..3 {
+        assert_eq!(
+            log_in(&attacker, "nobody", "guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        log_in(&attacker, "nobody", "guess").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    for name in ["carol", "dave"] {
+        assert_eq!(
+            log_in(&attacker, name, "guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Five failures from this address: every account is closed to it, even with the right password …
+    assert_eq!(
+        log_in(&attacker, "annlee", PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_count() {
+    let app = spawn_app_with(|settings| {
+        settings.throttle_failures_per_account = 100;
+        settings.throttle_failures_per_ip = 2;
+        settings.client_ip_header = "X-Forwarded-For".into();
+    })
+    .await;
+    app.user("annlee").await;
+    let from = |address: &'static str| app.anonymous().with_header("x-forwarded-for", address);
+    for _ in 0..2 {
+        assert_eq!(
+            log_in(&from("203.0.113.1"), "annlee", "guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        log_in(&from("203.0.113.1"), "annlee", PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        log_in(&from("203.0.113.2"), "annlee", PASSWORD).await.0,
+        StatusCode::OK
+    );
+    // A client cannot pick its address: only the proxy's (last) entry counts.
+    assert_eq!(
+        log_in(&from("203.0.113.2, 203.0.113.1"), "annlee", PASSWORD)
+            .await
+            .0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_are_throttled_too() {
+    let app = app().await;
+    let ann = app.user("annlee").await;
+    let change = |current: &str| {
+        json!({
+            "current_password": current,
+            "new_password": "another long passphrase",
+            "new_password_confirm": "another long passphrase",
+        })
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            ann.post("/api/auth/password", &change("guess")).await.0,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    let (status, body) = ann.post("/api/auth/password", &change(PASSWORD)).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts"))
+    );
+    assert_eq!(
+        log_in(&app.anonymous(), "annlee", PASSWORD).await.0,
+        StatusCode::OK,
+        "the password did not change"
+    );
+}
+
+#[tokio::test]
+async fn token_creation_is_rate_limited() {
+    let app = app().await;
+    let ann = app.user("annlee").await;
+    for n in 0..3 {
+        let (status, _) = ann
+            .post("/api/auth/tokens", &json!({ "name": format!("t{n}") }))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, _) = ann
+        .post("/api/auth/tokens", &json!({ "name": "one too many" }))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        ann.get("/api/auth/tokens").await.1.as_array().map(Vec::len),
+        Some(3)
+    );
+}
+
+#[tokio::test]
+async fn the_login_page_gets_the_same_429_and_retry_after() {
+    use leptos::server_fn::ServerFn;
+    let app = app().await;
+    app.user("annlee").await;
+    let browser = app.anonymous();
+    let url = leptodo::auth::login_page::LogIn::PATH;
+    let attempt = |password: &'static str| {
+        browser
+            .raw(reqwest::Method::POST, url)
+            .header(header::ACCEPT, "application/json")
+            .form(&[("login", "annlee"), ("password", password)])
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            attempt("guess").await.expect("answer").status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let refused = attempt(PASSWORD).await.expect("answer");
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().get(header::RETRY_AFTER).is_some());
+}
