@@ -29,6 +29,8 @@ pub struct Settings {
     pub database_url: String,
     /// Upper bound of open database connections.
     pub database_max_connections: u32,
+    /// SQLite's `synchronous`: `full` (an acknowledged write survives a power loss) or `normal`.
+    pub database_synchronous: Synchronous,
     /// Minutes without a request after which a session (a login without "remember me") ends.
     pub session_idle_minutes: u32,
     /// Hours after which every login ends, however active (the absolute session timeout).
@@ -62,6 +64,16 @@ pub struct Settings {
     pub log_level: String,
     /// `text` for people, `json` for log collectors.
     pub log_format: LogFormat,
+}
+
+/// How hard SQLite pushes each commit to the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    /// Sync the write-ahead log at every commit.
+    Full,
+    /// Sync at checkpoints only: safe from process crashes, not from power loss.
+    Normal,
 }
 
 /// How log lines are written.
@@ -133,6 +145,7 @@ impl Settings {
             .and_then(|b| b.set_default("site_root", "target/site"))
             .and_then(|b| b.set_default("database_url", "sqlite://data/leptodo.db"))
             .and_then(|b| b.set_default("database_max_connections", 8))
+            .and_then(|b| b.set_default("database_synchronous", "full"))
             .and_then(|b| b.set_default("session_idle_minutes", 60 * 24))
             .and_then(|b| b.set_default("session_absolute_hours", 30 * 24))
             .and_then(|b| b.set_default("remember_me_days", 30))

@@ -89,3 +89,19 @@ async fn a_grant_must_name_an_existing_user() {
         .await;
     assert!(orphan.is_err(), "foreign keys are not enforced");
 }
+
+#[tokio::test]
+async fn the_database_runs_in_wal_mode_and_syncs_every_commit() {
+    let (pool, _dir) = migrated_database().await;
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&pool)
+        .await
+        .expect("journal mode");
+    assert_eq!(mode, "wal");
+    // 2 = FULL: a commit is on disk before the request that made it is answered.
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&pool)
+        .await
+        .expect("synchronous");
+    assert_eq!(synchronous, 2);
+}

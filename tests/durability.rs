@@ -1,0 +1,237 @@
+//! Crash safety: the real binary is killed with SIGKILL again and again while clients create and toggle
+//! todos; after each restart every write the server acknowledged must be there, and SQLite must find no
+//! corruption. `LEPTODO_CRASH_CYCLES` sets the number of cycles (default 20).
+
+use std::{
+    collections::HashMap,
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_leptodo");
+const PASSWORD: &str = "a long and unusual passphrase";
+const CLIENTS: usize = 8;
+
+/// Starts the server on a free port with `database`; answers the process and its base URL.
+// The child is handed to the caller, which kills and reaps it; clippy cannot follow it there.
+#[allow(clippy::zombie_processes)]
+fn start(database: &Path) -> (Child, String) {
+    let mut command = Command::new(BIN);
+    for (var, _) in std::env::vars() {
+        if var.starts_with("LEPTODO_") || var.starts_with("LEPTOS_") {
+            command.env_remove(var);
+        }
+    }
+    let mut child = command
+        .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
+        .env(
+            "LEPTODO_DATABASE_URL",
+            format!("sqlite://{}", database.display()),
+        )
+        .env("LEPTODO_LOG_LEVEL", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
+    let mut log = String::new();
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server exited early: {log}");
+        }
+        if let Some(address) = line.split("listening on ").nth(1) {
+            let address = address
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            // Keep draining the log so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in stderr.lines() {});
+            return (child, address);
+        }
+        log.push_str(&line);
+    }
+}
+
+/// What the server said was saved: todo id → (title, acknowledged as completed).
+type Acknowledged = Arc<Mutex<HashMap<i64, (String, bool)>>>;
+
+/// Creates and toggles todos until the server stops answering, recording each acknowledgement.
+async fn client(
+    base: String,
+    token: String,
+    cycle: usize,
+    number: usize,
+    acknowledged: Acknowledged,
+) {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    for n in 0.. {
+        let title = format!("cycle {cycle} client {number} todo {n}");
+        let Ok(response) = http
+            .post(format!("{base}/api/todos"))
+            .bearer_auth(&token)
+            .json(&json!({ "title": title }))
+            .send()
+            .await
+        else {
+            return;
+        };
+        if response.status() != StatusCode::CREATED {
+            return;
+        }
+        let Ok(todo) = response.json::<Value>().await else {
+            return;
+        };
+        let id = todo["id"].as_i64().expect("id");
+        acknowledged
+            .lock()
+            .expect("lock")
+            .insert(id, (title, false));
+        if n % 2 == 0 {
+            let Ok(response) = http
+                .patch(format!("{base}/api/todos/{id}"))
+                .bearer_auth(&token)
+                .json(&json!({ "completed": true }))
+                .send()
+                .await
+            else {
+                return;
+            };
+            if response.status() == StatusCode::OK {
+                if let Some(entry) = acknowledged.lock().expect("lock").get_mut(&id) {
+                    entry.1 = true;
+                }
+            }
+        }
+    }
+}
+
+async fn token_for_new_user(base: &str) -> String {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let registered = http
+        .post(format!("{base}/api/auth/register"))
+        .json(&json!({
+            "email": "crash@example.com", "username": "crash", "name": "Crash Test",
+            "password": PASSWORD, "password_confirm": PASSWORD,
+        }))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let token: Value = http
+        .post(format!("{base}/api/auth/tokens"))
+        .json(&json!({ "name": "crash test" }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("JSON");
+    token["token"].as_str().expect("secret").to_owned()
+}
+
+/// Everything the server holds, as id → (title, completed).
+async fn stored(base: &str, token: &str) -> HashMap<i64, (String, bool)> {
+    let list: Value = reqwest::Client::new()
+        .get(format!("{base}/api/todos"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("JSON");
+    list.as_array()
+        .expect("array")
+        .iter()
+        .map(|todo| {
+            let id = todo["id"].as_i64().expect("id");
+            let title = todo["title"].as_str().expect("title").to_owned();
+            (id, (title, todo["completed"].as_bool().expect("completed")))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_writes_survive_repeated_sigkill() {
+    let cycles: usize = std::env::var("LEPTODO_CRASH_CYCLES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(20);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = dir.path().join("leptodo.db");
+    let (mut server, base) = start(&database);
+    let token = token_for_new_user(&base).await;
+    let acknowledged: Acknowledged = Arc::default();
+
+    let mut base = base;
+    for cycle in 0..cycles {
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|number| {
+                tokio::spawn(client(
+                    base.clone(),
+                    token.clone(),
+                    cycle,
+                    number,
+                    acknowledged.clone(),
+                ))
+            })
+            .collect();
+        // Let the clients work for a while that varies from cycle to cycle, then pull the plug.
+        tokio::time::sleep(Duration::from_millis(150 + (cycle as u64 * 37) % 250)).await;
+        server.kill().expect("SIGKILL");
+        server.wait().expect("reaped");
+        for client in clients {
+            client.await.expect("client task");
+        }
+
+        (server, base) = start(&database);
+        let after = stored(&base, &token).await;
+        let expected = acknowledged.lock().expect("lock").clone();
+        for (id, (title, completed)) in &expected {
+            let found = after.get(id);
+            assert!(
+                found.is_some(),
+                "cycle {cycle}: acknowledged todo {id} ({title}) is missing"
+            );
+            if let Some((stored_title, stored_completed)) = found {
+                assert_eq!(stored_title, title, "cycle {cycle}: todo {id}");
+                assert!(
+                    !completed || *stored_completed,
+                    "cycle {cycle}: todo {id} lost its toggle"
+                );
+            }
+        }
+    }
+    server.kill().expect("SIGKILL");
+    server.wait().expect("reaped");
+
+    let acknowledged = acknowledged.lock().expect("lock").len();
+    assert!(
+        acknowledged > cycles * CLIENTS,
+        "the clients got too little done: {acknowledged}"
+    );
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
+        .await
+        .expect("open");
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .expect("integrity check");
+    assert_eq!(integrity, "ok");
+    println!("{cycles} SIGKILL cycles survived; {acknowledged} acknowledged todos all present");
+}
