@@ -1,0 +1,251 @@
+//! Load: many clients at once mixing logins and todo API calls against the real binary, for a fixed time.
+//! Every answer must be a success, and the server must never log "database is locked" (or any error).
+//!
+//! `LEPTODO_LOAD_CLIENTS` (default 200) and `LEPTODO_LOAD_SECONDS` (default 30) set the load. The figures
+//! (throughput, p50/p99) are printed; for numbers worth quoting run the release build:
+//! `cargo test --release --features ssr --test load -- --nocapture`.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_leptodo");
+const PASSWORD: &str = "a long and unusual passphrase";
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Starts the server; answers the process, its URL, and everything it logs from then on.
+// The child is handed to the caller, which kills and reaps it; clippy cannot follow it there.
+#[allow(clippy::zombie_processes)]
+fn start(database: &Path) -> (Child, String, Arc<Mutex<String>>) {
+    let mut command = Command::new(BIN);
+    for (var, _) in std::env::vars() {
+        if var.starts_with("LEPTODO_") || var.starts_with("LEPTOS_") {
+            command.env_remove(var);
+        }
+    }
+    let mut child = command
+        .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
+        .env(
+            "LEPTODO_DATABASE_URL",
+            format!("sqlite://{}", database.display()),
+        )
+        .env("LEPTODO_LOG_LEVEL", "info,tower_http=warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
+    let log = Arc::new(Mutex::new(String::new()));
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server exited early: {}", log.lock().expect("lock"));
+        }
+        if let Some(address) = line.split("listening on ").nth(1) {
+            let address = address
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let collected = log.clone();
+            std::thread::spawn(move || {
+                for line in stderr.lines().map_while(Result::ok) {
+                    collected.lock().expect("lock").push_str(&(line + "\n"));
+                }
+            });
+            return (child, address, log);
+        }
+    }
+}
+
+/// What one client saw.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    logins: usize,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    fn note(
+        &mut self,
+        what: &str,
+        started: Instant,
+        outcome: Result<StatusCode, reqwest::Error>,
+        expected: StatusCode,
+    ) {
+        self.latencies.push(started.elapsed());
+        match outcome {
+            Ok(status) if status == expected => {}
+            Ok(status) => self.failures.push(format!("{what}: {status}")),
+            Err(error) => self.failures.push(format!("{what}: {error}")),
+        }
+    }
+}
+
+/// One user: logs in, then creates, lists, toggles and deletes todos, logging in again every 25 requests.
+async fn client(base: String, username: String, until: Instant) -> Tally {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client");
+    let mut tally = Tally::default();
+    let mut last_id: Option<i64> = None;
+    let mut n = 0_usize;
+    while Instant::now() < until {
+        let started = Instant::now();
+        match n % 25 {
+            0 => {
+                let outcome = http
+                    .post(format!("{base}/api/auth/login"))
+                    .json(&json!({ "login": username, "password": PASSWORD }))
+                    .send()
+                    .await
+                    .map(|response| response.status());
+                tally.logins += 1;
+                tally.note("login", started, outcome, StatusCode::OK);
+            }
+            step if step % 4 == 1 => {
+                let response = http
+                    .post(format!("{base}/api/todos"))
+                    .json(&json!({ "title": format!("todo {n}") }))
+                    .send()
+                    .await;
+                if let Ok(response) = response {
+                    let status = response.status();
+                    last_id = response
+                        .json::<Value>()
+                        .await
+                        .ok()
+                        .and_then(|todo| todo["id"].as_i64());
+                    tally.note("create", started, Ok(status), StatusCode::CREATED);
+                } else if let Err(error) = response {
+                    tally.note("create", started, Err(error), StatusCode::CREATED);
+                }
+            }
+            step if step % 4 == 2 && last_id.is_some() => {
+                let id = last_id.unwrap_or_default();
+                let outcome = http
+                    .patch(format!("{base}/api/todos/{id}"))
+                    .json(&json!({ "completed": true }))
+                    .send()
+                    .await
+                    .map(|response| response.status());
+                tally.note("toggle", started, outcome, StatusCode::OK);
+            }
+            step if step % 12 == 11 && last_id.is_some() => {
+                let id = last_id.take().unwrap_or_default();
+                let outcome = http
+                    .delete(format!("{base}/api/todos/{id}"))
+                    .send()
+                    .await
+                    .map(|response| response.status());
+                tally.note("delete", started, outcome, StatusCode::NO_CONTENT);
+            }
+            _ => {
+                let outcome = http
+                    .get(format!("{base}/api/todos?filter=active"))
+                    .send()
+                    .await
+                    .map(|response| response.status());
+                tally.note("list", started, outcome, StatusCode::OK);
+            }
+        }
+        n += 1;
+    }
+    tally
+}
+
+fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
+    sorted.get(index).copied().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_clients_mixing_logins_and_todo_calls_get_no_errors() {
+    let clients = setting("LEPTODO_LOAD_CLIENTS", 200);
+    let seconds = setting("LEPTODO_LOAD_SECONDS", 30);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (mut server, base, log) = start(&dir.path().join("leptodo.db"));
+
+    let registrations: Vec<_> = (0..clients)
+        .map(|number| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                let username = format!("load{number}");
+                let response = reqwest::Client::new()
+                    .post(format!("{base}/api/auth/register"))
+                    .json(&json!({
+                        "email": format!("{username}@example.com"), "username": username,
+                        "name": "Load Test", "password": PASSWORD, "password_confirm": PASSWORD,
+                    }))
+                    .send()
+                    .await
+                    .expect("register");
+                assert_eq!(response.status(), StatusCode::CREATED);
+                username
+            })
+        })
+        .collect();
+    let mut usernames = Vec::new();
+    for registration in registrations {
+        usernames.push(registration.await.expect("registration task"));
+    }
+
+    let started = Instant::now();
+    let until = started + Duration::from_secs(seconds as u64);
+    let tasks: Vec<_> = usernames
+        .into_iter()
+        .map(|username| tokio::spawn(client(base.clone(), username, until)))
+        .collect();
+    let mut latencies = Vec::new();
+    let mut failures = Vec::new();
+    let mut logins = 0;
+    for task in tasks {
+        let tally = task.await.expect("client task");
+        latencies.extend(tally.latencies);
+        failures.extend(tally.failures);
+        logins += tally.logins;
+    }
+    let elapsed = started.elapsed();
+    server.kill().expect("stop the server");
+    server.wait().expect("reaped");
+
+    latencies.sort();
+    let requests = latencies.len();
+    println!(
+        "{clients} clients, {:.1} s: {requests} requests ({logins} logins), {:.0} requests/s, \
+         p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {} failed",
+        elapsed.as_secs_f64(),
+        requests as f64 / elapsed.as_secs_f64(),
+        percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
+        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+        failures.len(),
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures, e.g. {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    let log = log.lock().expect("lock").clone();
+    assert!(!log.contains("database is locked"), "{log}");
+    assert!(!log.contains("ERROR"), "{log}");
+    assert!(requests > clients, "the clients got almost nothing done");
+}
