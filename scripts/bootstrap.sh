@@ -56,4 +56,13 @@ if [ "${1:-}" = "--e2e" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
   fi
   npm_install "$ROOT/end2end"
+
+  # schemathesis (PyPI) fuzzes the JSON API from its OpenAPI document; pinned, in a virtualenv of its own.
+  venv="$ROOT/tools/venv"
+  if ! cmp -s "$ROOT/tools/requirements-fuzz.txt" "$venv/.installed-requirements.txt"; then
+    step "installing schemathesis in tools/venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/tools/requirements-fuzz.txt"
+    cp "$ROOT/tools/requirements-fuzz.txt" "$venv/.installed-requirements.txt"
+  fi
 fi

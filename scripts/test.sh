@@ -25,4 +25,7 @@ cargo leptos build --release
 section "Playwright end-to-end tests (Debian Chromium)"
 (cd end2end && npx playwright test)
 
+section "schemathesis fuzzing of the JSON API"
+scripts/fuzz.sh
+
 section "all checks passed"

@@ -121,6 +121,17 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
+/// Middleware: the body limit answers 413 in plain text; give it the API's error shape.
+pub async fn explain_payload_too_large(response: Response) -> Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && response.headers().get(header::CONTENT_TYPE)
+            != Some(&HeaderValue::from_static("application/json"))
+    {
+        return AppError::PayloadTooLarge.into_response();
+    }
+    response
+}
+
 /// A known `/api/` path asked with a method it does not take.
 pub async fn method_not_allowed() -> AppError {
     AppError::MethodNotAllowed
@@ -157,7 +168,7 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
         crate::todos::api::toggle_all,
         crate::todos::api::clear_completed,
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &CommonErrors),
     tags(
         (name = "auth", description = "Register, log in and out, the current user, the password"),
         (name = "tokens", description = "Personal access tokens for scripts"),
@@ -183,5 +194,74 @@ impl Modify for SecuritySchemes {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Documents the errors any operation of its kind can answer, where the operation does not already: 400
+/// everywhere (malformed input), 401 where a login is required, 403 for unsafe methods (cross-site requests),
+/// and 413, 415 and 422 for operations with a body. All in the shape of [`ErrorBody`].
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let safe = [&mut item.get]
+                .into_iter()
+                .flatten()
+                .map(|operation| (operation, false));
+            let unsafe_methods = [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            .map(|operation| (operation, true));
+            for (operation, is_unsafe) in safe.chain(unsafe_methods) {
+                let has_body = operation.request_body.is_some();
+                let needs_login = operation
+                    .security
+                    .as_ref()
+                    .is_some_and(|requirements| !requirements.is_empty());
+                let common = [
+                    ("400", true, "Malformed request"),
+                    (
+                        "401",
+                        needs_login,
+                        "Not logged in, or the token is not valid",
+                    ),
+                    (
+                        "403",
+                        is_unsafe,
+                        "Sent by a browser on behalf of another site",
+                    ),
+                    ("413", has_body, "Body larger than `max_body_bytes`"),
+                    ("415", has_body, "Body is not JSON"),
+                    ("422", has_body, "A rule is broken; `fields` says which"),
+                ];
+                for (status, applies, description) in common {
+                    if applies {
+                        operation
+                            .responses
+                            .responses
+                            .entry(status.to_owned())
+                            .or_insert_with(|| error(description).into());
+                    }
+                }
+            }
+        }
     }
 }

@@ -41,6 +41,9 @@ pub enum AppError {
     /// The path exists but not with this HTTP method.
     #[error("This method is not allowed here.")]
     MethodNotAllowed,
+    /// The request body is larger than the configured limit.
+    #[error("The request is too large.")]
+    PayloadTooLarge,
     /// The request body is not JSON.
     #[error("Send the request body as JSON with Content-Type: application/json.")]
     UnsupportedMediaType,
@@ -62,6 +65,7 @@ impl AppError {
             Self::BadRequest(_) => 400,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
+            Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::Inactive | Self::CrossSite => 403,
             Self::TooManyAttempts { .. } => 429,
@@ -83,6 +87,7 @@ impl AppError {
             Self::BadRequest(_) => "bad_request",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Internal => "internal",
             Self::Unreachable => "unreachable",

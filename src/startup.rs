@@ -127,6 +127,9 @@ impl Application {
                 cross_origin::protect,
             ))
             .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+            .layer(middleware::map_response(
+                crate::api::explain_payload_too_large,
+            ))
             .layer(middleware::from_fn_with_state(
                 HeaderPolicy {
                     hsts: settings.cookie_secure,

@@ -239,6 +239,8 @@ async fn bodies_over_the_limit_get_413() {
         .await
         .expect("answer");
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: serde_json::Value = response.json().await.expect("a JSON error");
+    assert_eq!(body["error"]["code"], "payload_too_large");
     let response = ann
         .raw(reqwest::Method::POST, "/api/auth/login")
         .header(header::CONTENT_TYPE, "application/json")
