@@ -194,7 +194,19 @@ async fn pages_carry_a_policy_whose_nonce_is_on_the_inline_scripts() {
 
 #[tokio::test]
 async fn api_answers_and_files_get_the_strict_policy_and_hsts_when_secure() {
-    let app = spawn_app_with(|settings| settings.cookie_secure = true).await;
+    // A site root of its own, so the test does not depend on `cargo leptos build` having run.
+    let site = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(
+        site.path().join("favicon.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .expect("write a static file");
+    let root = site.path().display().to_string();
+    let app = spawn_app_with(move |settings| {
+        settings.cookie_secure = true;
+        settings.site_root = root;
+    })
+    .await;
     for path in [
         "/api/openapi.json",
         "/api/no/such/route",
@@ -207,6 +219,9 @@ async fn api_answers_and_files_get_the_strict_policy_and_hsts_when_secure() {
             .send()
             .await
             .expect("answer");
+        if !path.starts_with("/api/no/") {
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+        }
         let headers = response.headers();
         assert!(
             headers[header::CONTENT_SECURITY_POLICY]
