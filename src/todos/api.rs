@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `all` (the default), `active` or `completed`.
+    #[param(value_type = Option<TodoFilter>)]
     filter: Option<String>,
 }
 
@@ -47,6 +48,7 @@ pub struct ListQuery {
 #[serde(deny_unknown_fields)]
 pub struct CreateTodo {
     /// 1–500 characters after trimming.
+    #[schema(min_length = 1, max_length = 500)]
     title: String,
 }
 
@@ -55,6 +57,7 @@ pub struct CreateTodo {
 #[serde(deny_unknown_fields)]
 pub struct PatchTodo {
     /// New title, 1–500 characters after trimming.
+    #[schema(min_length = 1, max_length = 500)]
     title: Option<String>,
     /// New state.
     completed: Option<bool>,
@@ -65,6 +68,7 @@ pub struct PatchTodo {
 #[serde(deny_unknown_fields)]
 pub struct PutTodo {
     /// New title, 1–500 characters after trimming.
+    #[schema(min_length = 1, max_length = 500)]
     title: String,
     /// New state.
     completed: bool,

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
     /// What the token is for, 1–100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
 }
 
