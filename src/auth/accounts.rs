@@ -35,7 +35,7 @@ pub async fn register(
     let account = input.validate().map_err(AppError::Validation)?;
     let password_hash = hasher.hash(&account.password).await?;
     let now = now_timestamp();
-    let user = repository::insert(pool, &account, &password_hash, &new_session_secret(), &now)
+    let user = repository::insert(pool, &account, &password_hash, &random_secret(), &now)
         .await
         .map_err(|error| match error {
             InsertUserError::EmailTaken => {
@@ -151,7 +151,7 @@ pub async fn change_password(
         pool,
         user.id,
         &password_hash,
-        &new_session_secret(),
+        &random_secret(),
         &now_timestamp(),
     )
     .await?;
@@ -171,9 +171,14 @@ fn conflict(field: &str, message: &str) -> AppError {
     AppError::Conflict(fields)
 }
 
-/// 256 random bits, hex-encoded: the per-user value that sessions must match.
-fn new_session_secret() -> String {
+/// 256 random bits, hex-encoded: the per-user value that sessions must match, and the secret of API tokens.
+pub fn random_secret() -> String {
     let mut bytes = [0_u8; 32];
     OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+/// Lower-case hexadecimal of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

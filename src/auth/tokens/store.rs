@@ -1,12 +1,12 @@
 //! Creating, finding and revoking tokens in `api_tokens`. Every statement is parameterised and names the owner.
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use sqlx::{SqliteExecutor, SqlitePool};
 
 use super::{ApiToken, NewApiToken};
 use crate::{
     auth::{
+        accounts::{hex, random_secret},
         repository::{self, UserRecord},
         throttle::{Action, Subjects, Throttle},
     },
@@ -25,19 +25,13 @@ pub const MAX_PER_USER: i64 = 50;
 const LAST_USED_RESOLUTION_SECONDS: i64 = 60;
 
 fn new_secret() -> String {
-    let mut bytes = [0_u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("{PREFIX}{hex}")
+    format!("{PREFIX}{}", random_secret())
 }
 
 /// What the database keeps instead of the token. A fast hash is enough: the input is 256 random bits, not a
 /// password someone could guess.
 fn digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// Whether `token` has our shape; anything else is refused without a database query.
