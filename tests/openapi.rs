@@ -87,3 +87,18 @@ async fn schemas_match_what_the_api_answers() {
         "#/components/schemas/Todo"
     );
 }
+
+#[tokio::test]
+async fn every_operation_that_needs_a_login_documents_401() {
+    let doc = document().await;
+    for (path, operations) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            let secured = operation["security"]
+                .as_array()
+                .is_some_and(|requirements| !requirements.is_empty());
+            if secured {
+                assert!(operation["responses"]["401"].is_object(), "{method} {path}");
+            }
+        }
+    }
+}

@@ -122,7 +122,6 @@ pub async fn logout(session: Session) -> Result<StatusCode, AppError> {
     request_body = PasswordChangeInput,
     responses(
         (status = 204, description = "Changed"),
-        (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 422, description = "Wrong current password or a weak new one", body = ErrorBody),
         (status = 429, description = "Too many wrong current passwords; see `Retry-After`", body = ErrorBody),
     ),
@@ -154,7 +153,6 @@ pub async fn change_password(
     get, path = "/api/auth/me", tag = "auth",
     responses(
         (status = 200, body = UserResponse),
-        (status = 401, description = "Not logged in", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]

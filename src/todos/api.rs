@@ -100,7 +100,6 @@ fn title(input: &str) -> Result<TodoTitle, AppError> {
     responses(
         (status = 200, body = [Todo]),
         (status = 400, description = "Unknown filter", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]
@@ -125,7 +124,6 @@ pub async fn list(
     responses(
         (status = 201, body = Todo),
         (status = 400, description = "Malformed JSON, missing or unknown fields", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 422, description = "Invalid title", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
@@ -147,7 +145,6 @@ pub async fn create(
     params(("id" = i64, Path, description = "Todo id")),
     responses(
         (status = 200, body = Todo),
-        (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 404, description = "No such todo of yours", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
@@ -172,7 +169,6 @@ pub async fn show(
     responses(
         (status = 200, body = Todo),
         (status = 400, description = "Malformed JSON, no or unknown fields", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 404, description = "No such todo of yours", body = ErrorBody),
         (status = 422, description = "Invalid title", body = ErrorBody),
     ),
@@ -201,7 +197,6 @@ pub async fn update(
     responses(
         (status = 200, body = Todo),
         (status = 400, description = "Malformed JSON, missing or unknown fields", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 404, description = "No such todo of yours", body = ErrorBody),
         (status = 422, description = "Invalid title", body = ErrorBody),
     ),
@@ -237,7 +232,6 @@ async fn save(
     params(("id" = i64, Path, description = "Todo id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 404, description = "No such todo of yours", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
@@ -262,7 +256,6 @@ pub async fn destroy(
     responses(
         (status = 200, body = [Todo]),
         (status = 400, description = "Malformed JSON, missing or unknown fields", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]
@@ -282,7 +275,6 @@ pub async fn toggle_all(
     post, path = "/api/todos/clear-completed", tag = "todos",
     responses(
         (status = 200, body = Cleared),
-        (status = 401, description = "Not logged in", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]

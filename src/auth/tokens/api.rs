@@ -40,7 +40,6 @@ pub struct CreateTokenRequest {
     request_body = CreateTokenRequest,
     responses(
         (status = 201, description = "Created; `token` is shown only now", body = NewApiToken),
-        (status = 401, description = "Not logged in", body = crate::api::ErrorBody),
         (status = 422, description = "Invalid name, or too many tokens", body = crate::api::ErrorBody),
         (status = 429, description = "Too many tokens created lately; see `Retry-After`", body = crate::api::ErrorBody),
     ),
@@ -70,7 +69,6 @@ pub async fn create(
     get, path = "/api/auth/tokens", tag = "tokens",
     responses(
         (status = 200, body = [ApiToken]),
-        (status = 401, description = "Not logged in", body = crate::api::ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]
@@ -87,7 +85,6 @@ pub async fn list(
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Not logged in", body = crate::api::ErrorBody),
         (status = 404, description = "No such token of yours", body = crate::api::ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
