@@ -1,23 +1,14 @@
 //! The `leptodo` binary as an operator runs it: arguments, configuration errors, signals.
 
+mod common;
+
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_leptodo");
-
-fn leptodo() -> Command {
-    let mut command = Command::new(BIN);
-    // The tests decide the configuration; nothing from the developer's shell leaks in.
-    for (var, _) in std::env::vars() {
-        if var.starts_with("LEPTODO_") || var.starts_with("LEPTOS_") {
-            command.env_remove(var);
-        }
-    }
-    command
-}
+use common::process::leptodo;
 
 /// Runs `leptodo` with `config` expecting a configuration error; answers what it wrote to stderr.
 fn refused_config(config: &std::path::Path) -> String {

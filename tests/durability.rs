@@ -2,64 +2,21 @@
 //! todos; after each restart every write the server acknowledged must be there, and SQLite must find no
 //! corruption. `LEPTODO_CRASH_CYCLES` sets the number of cycles (default 20).
 
+mod common;
+
 use std::{
     collections::HashMap,
-    io::{BufRead, BufReader},
-    path::Path,
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
 
+use common::process::start;
+
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_leptodo");
 const PASSWORD: &str = "a long and unusual passphrase";
 const CLIENTS: usize = 8;
-
-/// Starts the server on a free port with `database`; answers the process and its base URL.
-// The child is handed to the caller, which kills and reaps it; clippy cannot follow it there.
-#[allow(clippy::zombie_processes)]
-fn start(database: &Path) -> (Child, String) {
-    let mut command = Command::new(BIN);
-    for (var, _) in std::env::vars() {
-        if var.starts_with("LEPTODO_") || var.starts_with("LEPTOS_") {
-            command.env_remove(var);
-        }
-    }
-    let mut child = command
-        .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
-        .env(
-            "LEPTODO_DATABASE_URL",
-            format!("sqlite://{}", database.display()),
-        )
-        .env("LEPTODO_LOG_LEVEL", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the server starts");
-    let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
-    let mut log = String::new();
-    loop {
-        let mut line = String::new();
-        if stderr.read_line(&mut line).unwrap_or(0) == 0 {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the server exited early: {log}");
-        }
-        if let Some(address) = line.split("listening on ").nth(1) {
-            let address = address
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            // Keep draining the log so the server never blocks on a full pipe.
-            std::thread::spawn(move || for _ in stderr.lines() {});
-            return (child, address);
-        }
-        log.push_str(&line);
-    }
-}
 
 /// What the server said was saved: todo id → (title, acknowledged as completed).
 type Acknowledged = Arc<Mutex<HashMap<i64, (String, bool)>>>;
@@ -174,7 +131,7 @@ async fn acknowledged_writes_survive_repeated_sigkill() {
         .unwrap_or(20);
     let dir = tempfile::tempdir().expect("temporary directory");
     let database = dir.path().join("leptodo.db");
-    let (mut server, base) = start(&database);
+    let (mut server, base, _log) = start(&database);
     let token = token_for_new_user(&base).await;
     let acknowledged: Acknowledged = Arc::default();
 
@@ -199,7 +156,7 @@ async fn acknowledged_writes_survive_repeated_sigkill() {
             client.await.expect("client task");
         }
 
-        (server, base) = start(&database);
+        (server, base, _) = start(&database);
         let after = stored(&base, &token).await;
         let expected = acknowledged.lock().expect("lock").clone();
         for (id, (title, completed)) in &expected {

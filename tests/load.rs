@@ -5,18 +5,15 @@
 //! (throughput, p50/p99) are printed; for numbers worth quoting run the release build:
 //! `cargo test --release --features ssr --test load -- --nocapture`.
 
-use std::{
-    io::{BufRead, BufReader},
-    path::Path,
-    process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::process::start;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_leptodo");
 const PASSWORD: &str = "a long and unusual passphrase";
 
 fn setting(name: &str, default: usize) -> usize {
@@ -24,52 +21,6 @@ fn setting(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|value| value.parse().ok())
         .unwrap_or(default)
-}
-
-/// Starts the server; answers the process, its URL, and everything it logs from then on.
-// The child is handed to the caller, which kills and reaps it; clippy cannot follow it there.
-#[allow(clippy::zombie_processes)]
-fn start(database: &Path) -> (Child, String, Arc<Mutex<String>>) {
-    let mut command = Command::new(BIN);
-    for (var, _) in std::env::vars() {
-        if var.starts_with("LEPTODO_") || var.starts_with("LEPTOS_") {
-            command.env_remove(var);
-        }
-    }
-    let mut child = command
-        .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
-        .env(
-            "LEPTODO_DATABASE_URL",
-            format!("sqlite://{}", database.display()),
-        )
-        .env("LEPTODO_LOG_LEVEL", "info,tower_http=warn")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the server starts");
-    let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
-    let log = Arc::new(Mutex::new(String::new()));
-    loop {
-        let mut line = String::new();
-        if stderr.read_line(&mut line).unwrap_or(0) == 0 {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the server exited early: {}", log.lock().expect("lock"));
-        }
-        if let Some(address) = line.split("listening on ").nth(1) {
-            let address = address
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            let collected = log.clone();
-            std::thread::spawn(move || {
-                for line in stderr.lines().map_while(Result::ok) {
-                    collected.lock().expect("lock").push_str(&(line + "\n"));
-                }
-            });
-            return (child, address, log);
-        }
-    }
 }
 
 /// What one client saw.

@@ -1,0 +1,61 @@
+//! The real `leptodo` binary as a child process, for the tests that kill it or load it.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+};
+
+/// The binary under test, with no `LEPTODO_*`/`LEPTOS_*` variable of the developer's shell leaking in.
+pub fn leptodo() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_leptodo"));
+    for (var, _) in std::env::vars() {
+        if var.starts_with("LEPTODO_") || var.starts_with("LEPTOS_") {
+            command.env_remove(var);
+        }
+    }
+    command
+}
+
+/// Starts the server on a free port with `database`; answers the process, its base URL, and everything it
+/// logs from then on (collected, so the server never blocks on a full pipe).
+// The child is handed to the caller, which kills and reaps it; clippy cannot follow it there.
+#[allow(clippy::zombie_processes)]
+pub fn start(database: &Path) -> (Child, String, Arc<Mutex<String>>) {
+    let mut child = leptodo()
+        .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
+        .env(
+            "LEPTODO_DATABASE_URL",
+            format!("sqlite://{}", database.display()),
+        )
+        .env("LEPTODO_LOG_LEVEL", "info,tower_http=warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
+    let log = Arc::new(Mutex::new(String::new()));
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server exited early: {}", log.lock().expect("lock"));
+        }
+        if let Some(address) = line.split("listening on ").nth(1) {
+            let address = address
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let collected = log.clone();
+            std::thread::spawn(move || {
+                for line in stderr.lines().map_while(Result::ok) {
+                    collected.lock().expect("lock").push_str(&(line + "\n"));
+                }
+            });
+            return (child, address, log);
+        }
+        log.lock().expect("lock").push_str(&line);
+    }
+}
