@@ -167,12 +167,18 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
         crate::todos::api::destroy,
         crate::todos::api::toggle_all,
         crate::todos::api::clear_completed,
+        crate::admin::api::list_users,
+        crate::admin::api::activate,
+        crate::admin::api::deactivate,
+        crate::admin::api::grant_role,
+        crate::admin::api::revoke_role,
     ),
     modifiers(&SecuritySchemes, &CommonErrors),
     tags(
         (name = "auth", description = "Register, log in and out, the current user, the password"),
         (name = "tokens", description = "Personal access tokens for scripts"),
         (name = "todos", description = "The caller's todos"),
+        (name = "admin", description = "Users and roles, for holders of the `admin` role"),
     )
 )]
 pub struct ApiDoc;

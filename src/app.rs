@@ -8,6 +8,7 @@ use leptos_router::{
 };
 
 use crate::{
+    admin::{AuditPage, UsersPage},
     auth::{AccountPage, Auth, LoginPage, LogoutButton, RegisterPage},
     todos::TodoPage,
 };
@@ -67,6 +68,12 @@ fn Layout(hydrated: RwSignal<bool>) -> impl IntoView {
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("admin") view=UsersPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("audit"))
+                        view=AuditPage
+                        ssr=SsrMode::Async
+                    />
                     // One page for the three filters: moving between them keeps the list mounted.
                     <ParentRoute path=StaticSegment("") view=TodoPage ssr=SsrMode::Async>
                         <Route path=StaticSegment("") view=|| () ssr=SsrMode::Async />

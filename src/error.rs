@@ -23,6 +23,12 @@ pub enum AppError {
     /// The request needs a logged-in user.
     #[error("Please log in to continue.")]
     Unauthenticated,
+    /// The user is logged in but lacks the role this needs.
+    #[error("You do not have permission to do this.")]
+    Forbidden,
+    /// The request is understood and allowed, but would break a rule, such as removing the last admin.
+    #[error("{0}")]
+    Refused(String),
     /// Too many recent failures for this account or address; nothing was checked.
     #[error("Too many failed attempts. Please wait {} minute(s) and try again.", .retry_after_seconds.div_ceil(60))]
     TooManyAttempts {
@@ -60,14 +66,14 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Validation(_) => 422,
-            Self::Conflict(_) => 409,
+            Self::Conflict(_) | Self::Refused(_) => 409,
             Self::InvalidCredentials | Self::Unauthenticated => 401,
             Self::BadRequest(_) => 400,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::Inactive | Self::CrossSite => 403,
+            Self::Inactive | Self::CrossSite | Self::Forbidden => 403,
             Self::TooManyAttempts { .. } => 429,
             Self::Internal => 500,
             Self::Unreachable => 503,
@@ -82,6 +88,8 @@ impl AppError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Inactive => "inactive",
             Self::CrossSite => "cross_site",
+            Self::Forbidden => "forbidden",
+            Self::Refused(_) => "refused",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::Unauthenticated => "unauthenticated",
             Self::BadRequest(_) => "bad_request",
@@ -216,6 +224,11 @@ impl FieldErrors {
     /// Every message, field by field.
     pub fn messages(&self) -> Vec<String> {
         self.0.values().flatten().cloned().collect()
+    }
+
+    /// Each field with its messages, by field name.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {
+        self.0.iter()
     }
 
     /// Whether no field has a message.

@@ -2,6 +2,7 @@
 //!
 //! Modules are split by feature; server-only code sits behind `#[cfg(feature = "ssr")]` inside each one.
 
+pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod api;
 pub mod app;

@@ -1,14 +1,19 @@
-//! The `leptodo` server binary.
+//! The `leptodo` binary: the server, and the operator's commands.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use leptodo::{cli::Cli, config::Settings, startup::Application, telemetry};
+use leptodo::{
+    cli::{self, Cli, Command},
+    config::Settings,
+    startup::Application,
+    telemetry,
+};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::load(&cli.config) {
+    let mut settings = match Settings::load(&cli.config) {
         Ok(settings) => settings,
         Err(error) => {
             // Logging is configured by the very file that failed, so this goes straight to stderr.
@@ -16,11 +21,32 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let command = cli.command.unwrap_or(Command::Serve);
+    if !matches!(command, Command::Serve) && std::env::var_os("LEPTODO_LOG_LEVEL").is_none() {
+        // An operator's command prints its answer; the server's info lines would only bury it.
+        settings.log_level = "warn".into();
+    }
     if let Err(error) = telemetry::init(&settings) {
         eprintln!("leptodo: {error}");
         return ExitCode::from(2);
     }
-    let application = match Application::build(&settings).await {
+    if matches!(command, Command::Serve) {
+        return serve(&settings).await;
+    }
+    match cli::run(command, &settings).await {
+        Ok(output) => {
+            println!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("leptodo: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: &Settings) -> ExitCode {
+    let application = match Application::build(settings).await {
         Ok(application) => application,
         Err(error) => {
             tracing::error!(%error, "start-up failed");

@@ -250,6 +250,7 @@ fn api_routes() -> Router<AppState> {
         .merge(auth::api::routes())
         .merge(auth::tokens::api::routes())
         .merge(crate::todos::api::routes())
+        .merge(crate::admin::api::routes())
         .merge(crate::api::routes())
         .method_not_allowed_fallback(crate::api::method_not_allowed)
 }

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 /// Every route the API serves, as (method, OpenAPI path).
-const ROUTES: [(&str, &str); 16] = [
+const ROUTES: [(&str, &str); 21] = [
     ("post", "/api/auth/register"),
     ("post", "/api/auth/login"),
     ("post", "/api/auth/logout"),
@@ -24,6 +24,11 @@ const ROUTES: [(&str, &str); 16] = [
     ("delete", "/api/todos/{id}"),
     ("post", "/api/todos/toggle-all"),
     ("post", "/api/todos/clear-completed"),
+    ("get", "/api/admin/users"),
+    ("post", "/api/admin/users/{id}/activate"),
+    ("post", "/api/admin/users/{id}/deactivate"),
+    ("post", "/api/admin/users/{id}/roles/{role}"),
+    ("delete", "/api/admin/users/{id}/roles/{role}"),
 ];
 
 async fn document() -> Value {

@@ -94,7 +94,7 @@ const PASSWORD_CHANGED: &str =
     "Your password has been changed. Your other sessions have been logged out.";
 
 /// Shows an RFC 3339 UTC timestamp as `2026-11-22 19:35:00 UTC`.
-fn readable_time(timestamp: &str) -> String {
+pub fn readable_time(timestamp: &str) -> String {
     match timestamp.strip_suffix('Z') {
         Some(utc) => format!("{} UTC", utc.replacen('T', " ", 1)),
         None => timestamp.to_owned(),

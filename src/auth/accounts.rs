@@ -2,12 +2,12 @@
 //! pages' server functions and the JSON API both call these, so both follow exactly the same rules.
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{
     hashing::{HashingError, PasswordHasher, Verification},
     password_change::PasswordChangeInput,
-    registration::RegistrationInput,
+    registration::{NewAccount, RegistrationInput},
     repository::{self, InsertUserError, UserRecord},
     throttle::{Action, Subjects, Throttle},
     User,
@@ -35,7 +35,22 @@ pub async fn register(
     let account = input.validate().map_err(AppError::Validation)?;
     let password_hash = hasher.hash(&account.password).await?;
     let now = now_timestamp();
-    let user = repository::insert(pool, &account, &password_hash, &random_secret(), &now)
+    let mut transaction = pool.begin().await?;
+    let user = insert_account(&mut transaction, &account, &password_hash, &now).await?;
+    transaction.commit().await?;
+    tracing::info!(user_id = user.id, "account registered");
+    Ok(repository::record_login(pool, user.id, ip, &now).await?)
+}
+
+/// Inserts a validated account with the `user` role, inside the caller's transaction; a taken email or
+/// username is a `Conflict` on that field.
+pub async fn insert_account(
+    connection: &mut SqliteConnection,
+    account: &NewAccount,
+    password_hash: &str,
+    now: &str,
+) -> Result<UserRecord, AppError> {
+    repository::insert(connection, account, password_hash, &random_secret(), now)
         .await
         .map_err(|error| match error {
             InsertUserError::EmailTaken => {
@@ -43,9 +58,7 @@ pub async fn register(
             }
             InsertUserError::UsernameTaken => conflict("username", "This username is taken."),
             InsertUserError::Database(error) => error.into(),
-        })?;
-    tracing::info!(user_id = user.id, "account registered");
-    Ok(repository::record_login(pool, user.id, ip, &now).await?)
+        })
 }
 
 /// Checks a login (email or username) and password; on success records the login from `ip`.
@@ -147,14 +160,16 @@ pub async fn change_password(
         }
     };
     let password_hash = hasher.hash(&new_password).await?;
+    let mut transaction = pool.begin().await?;
     let updated = repository::set_password(
-        pool,
+        &mut transaction,
         user.id,
         &password_hash,
         &random_secret(),
         &now_timestamp(),
     )
     .await?;
+    transaction.commit().await?;
     tracing::info!(user_id = user.id, "password changed; other sessions ended");
     Ok(updated)
 }

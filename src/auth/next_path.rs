@@ -19,16 +19,19 @@ pub fn safe_next(next: &str) -> &str {
 
 /// The login page that returns to `path` afterwards: `/login?next=<path, percent-encoded>`.
 pub fn login_then(path: &str) -> String {
-    let encoded: String = path
-        .bytes()
+    format!("/login?next={}", percent_encode(path))
+}
+
+/// `text` fit for a URL's query string: every byte but letters, digits and `-._~` percent-encoded.
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
         .map(|byte| match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
                 char::from(byte).to_string()
             }
             _ => format!("%{byte:02X}"),
         })
-        .collect();
-    format!("/login?next={encoded}")
+        .collect()
 }
 
 #[cfg(test)]

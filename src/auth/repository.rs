@@ -1,6 +1,6 @@
 //! Queries on `users`, `roles` and `roles_users`. Every statement is parameterised.
 
-use sqlx::{FromRow, SqlitePool};
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
 
 use super::{registration::NewAccount, user::User};
 
@@ -52,18 +52,18 @@ const USER_COLUMNS: &str =
     "id, email, username, name, website, password_hash, active, session_secret, \
      created_at, last_login_at, current_login_at, last_login_ip, current_login_ip, login_count";
 
-/// Inserts the account and grants it the `user` role, in one transaction.
+/// Inserts the account and grants it the `user` role. Call it inside a transaction, so that both happen or
+/// neither does.
 ///
 /// Uniqueness is left to the database's unique indexes rather than checked first: a check-then-insert would let
 /// two simultaneous registrations of the same email both pass.
 pub async fn insert(
-    pool: &SqlitePool,
+    connection: &mut SqliteConnection,
     account: &NewAccount,
     password_hash: &str,
     session_secret: &str,
     now: &str,
 ) -> Result<UserRecord, InsertUserError> {
-    let mut transaction = pool.begin().await?;
     let inserted = sqlx::query_as::<_, UserRecord>(&format!(
         "INSERT INTO users (email, username, name, website, password_hash, session_secret, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -77,7 +77,7 @@ pub async fn insert(
     .bind(session_secret)
     .bind(now)
     .bind(now)
-    .fetch_one(&mut *transaction)
+    .fetch_one(&mut *connection)
     .await;
     let user = match inserted {
         Ok(user) => user,
@@ -99,9 +99,8 @@ pub async fn insert(
         "INSERT INTO roles_users (user_id, role_id) SELECT ?, id FROM roles WHERE name = 'user'",
     )
     .bind(user.id)
-    .execute(&mut *transaction)
+    .execute(&mut *connection)
     .await?;
-    transaction.commit().await?;
     Ok(user)
 }
 
@@ -171,16 +170,15 @@ pub async fn upgrade_password_hash(
         .map(|_| ())
 }
 
-/// Sets a new password hash and session secret and revokes the user's API tokens, in one transaction: every
-/// session holding the old secret and every token issued under the old password ends.
+/// Sets a new password hash and session secret and revokes the user's API tokens: every session holding the
+/// old secret and every token issued under the old password ends. Call it inside a transaction.
 pub async fn set_password(
-    pool: &SqlitePool,
+    connection: &mut SqliteConnection,
     user_id: i64,
     password_hash: &str,
     session_secret: &str,
     now: &str,
 ) -> Result<UserRecord, sqlx::Error> {
-    let mut transaction = pool.begin().await?;
     let user = sqlx::query_as(&format!(
         "UPDATE users SET password_hash = ?, session_secret = ?, updated_at = ? WHERE id = ?
          RETURNING {USER_COLUMNS}"
@@ -189,10 +187,9 @@ pub async fn set_password(
     .bind(session_secret)
     .bind(now)
     .bind(user_id)
-    .fetch_one(&mut *transaction)
+    .fetch_one(&mut *connection)
     .await?;
-    super::tokens::store::revoke_all(&mut *transaction, user_id).await?;
-    transaction.commit().await?;
+    super::tokens::store::revoke_all(&mut *connection, user_id).await?;
     Ok(user)
 }
 

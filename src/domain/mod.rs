@@ -44,6 +44,7 @@ macro_rules! validated_string {
 mod email;
 mod password;
 mod person_name;
+mod role_name;
 pub mod todo_title;
 mod token_name;
 mod username;
@@ -52,6 +53,7 @@ mod website;
 pub use email::Email;
 pub use password::Password;
 pub use person_name::PersonName;
+pub use role_name::RoleName;
 pub use todo_title::TodoTitle;
 pub use token_name::TokenName;
 pub use username::Username;

@@ -1,0 +1,347 @@
+//! What administrators may do to accounts and roles, and the rules that hold whoever does it: the admin pages,
+//! the JSON API and the command line all call these. Each runs in one `BEGIN IMMEDIATE` transaction with its
+//! audit entry: the write lock is taken first, so the last-admin check sees what a concurrent admin committed,
+//! and no change is ever left without its entry.
+
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::{
+    store::{self, NewAuditEntry},
+    ManagedUser,
+};
+use crate::{
+    auth::{
+        accounts::{self, random_secret},
+        hashing::PasswordHasher,
+        registration::RegistrationInput,
+        repository::{self, UserRecord},
+        tokens,
+    },
+    db::now_timestamp,
+    domain::{Password, RoleName},
+    error::AppError,
+};
+
+/// Who is acting, for the rules (nobody deactivates themself) and the audit log.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    /// A logged-in admin, from their client address.
+    Admin {
+        /// The admin's user id.
+        id: i64,
+        /// The admin's username.
+        username: String,
+        /// The admin's client address, if known.
+        ip: Option<String>,
+    },
+    /// An operator on the server's command line.
+    CommandLine {
+        /// The operating-system user running the command, if known.
+        os_user: Option<String>,
+    },
+}
+
+impl Actor {
+    /// The admin `user`, calling from `ip`.
+    pub fn admin(user: &UserRecord, ip: Option<String>) -> Self {
+        Self::Admin {
+            id: user.id,
+            username: user.username.clone(),
+            ip,
+        }
+    }
+
+    /// Whoever runs this process, as the environment names them.
+    pub fn command_line() -> Self {
+        Self::CommandLine {
+            os_user: ["USER", "LOGNAME"]
+                .into_iter()
+                .find_map(|var| std::env::var(var).ok().filter(|name| !name.is_empty())),
+        }
+    }
+
+    /// The acting admin's user id; `None` on the command line.
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Self::Admin { id, .. } => Some(*id),
+            Self::CommandLine { .. } => None,
+        }
+    }
+
+    fn label(&self) -> String {
+        match self {
+            Self::Admin { username, .. } => username.clone(),
+            Self::CommandLine {
+                os_user: Some(name),
+            } => format!("command line ({name})"),
+            Self::CommandLine { os_user: None } => "command line".into(),
+        }
+    }
+
+    fn ip(&self) -> Option<&str> {
+        match self {
+            Self::Admin { ip, .. } => ip.as_deref(),
+            Self::CommandLine { .. } => None,
+        }
+    }
+
+    /// Writes the audit entry of `action` on `target` (and, for role changes, the role in `detail`).
+    async fn record(
+        &self,
+        connection: &mut SqliteConnection,
+        action: &str,
+        target: (Option<i64>, &str),
+        detail: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        let actor = self.label();
+        let entry = NewAuditEntry {
+            actor_id: self.user_id(),
+            actor: &actor,
+            action,
+            target_user_id: target.0,
+            target: target.1,
+            detail,
+            ip: self.ip(),
+        };
+        store::record(connection, &entry, &now_timestamp()).await
+    }
+}
+
+/// A user after an operation, and whether the operation changed anything (asking twice is not an error).
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The user as they are now.
+    pub user: ManagedUser,
+    /// `false` when the user already was as asked.
+    pub changed: bool,
+}
+
+async fn begin_immediate(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
+/// Refuses a change that left no active admin while `user` was one: somebody must be able to manage the site.
+/// (A site that never had an admin is not stopped from managing its other users.)
+async fn keep_an_admin(
+    connection: &mut SqliteConnection,
+    user: &ManagedUser,
+) -> Result<(), AppError> {
+    if store::active_admin_count(connection).await? == 0 {
+        return Err(AppError::Refused(format!(
+            "{} is the last active admin: make another user an admin first.",
+            user.username
+        )));
+    }
+    Ok(())
+}
+
+/// Activates or deactivates a user. Deactivating ends all their sessions and revokes their API tokens at once;
+/// an admin cannot deactivate themself, and nobody can deactivate the last active admin.
+pub async fn set_active(
+    pool: &SqlitePool,
+    actor: &Actor,
+    user_id: i64,
+    active: bool,
+) -> Result<Outcome, AppError> {
+    if !active && actor.user_id() == Some(user_id) {
+        return Err(AppError::Refused(
+            "You cannot deactivate your own account.".into(),
+        ));
+    }
+    let mut transaction = begin_immediate(pool).await?;
+    let changed = store::set_active(
+        &mut transaction,
+        user_id,
+        active,
+        &random_secret(),
+        &now_timestamp(),
+    )
+    .await?;
+    let user = store::find_user(&mut *transaction, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if changed {
+        if !active {
+            tokens::store::revoke_all(&mut *transaction, user_id).await?;
+            if user.has_role(RoleName::ADMIN) {
+                keep_an_admin(&mut transaction, &user).await?;
+            }
+        }
+        let action = if active { "activate" } else { "deactivate" };
+        actor
+            .record(
+                &mut transaction,
+                action,
+                (Some(user.id), &user.username),
+                None,
+            )
+            .await?;
+        transaction.commit().await?;
+        tracing::info!(user_id, action, "account {action}d by an admin");
+    }
+    Ok(Outcome { user, changed })
+}
+
+/// Grants `role` to a user.
+pub async fn grant_role(
+    pool: &SqlitePool,
+    actor: &Actor,
+    user_id: i64,
+    role: &RoleName,
+) -> Result<Outcome, AppError> {
+    change_role(pool, actor, user_id, role, true).await
+}
+
+/// Revokes `role` from a user; nobody can take `admin` from the last active admin.
+pub async fn revoke_role(
+    pool: &SqlitePool,
+    actor: &Actor,
+    user_id: i64,
+    role: &RoleName,
+) -> Result<Outcome, AppError> {
+    change_role(pool, actor, user_id, role, false).await
+}
+
+async fn change_role(
+    pool: &SqlitePool,
+    actor: &Actor,
+    user_id: i64,
+    role: &RoleName,
+    grant: bool,
+) -> Result<Outcome, AppError> {
+    let mut transaction = begin_immediate(pool).await?;
+    let role_id = store::role_id(&mut *transaction, role)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = store::find_user(&mut *transaction, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let changed = match grant {
+        true => store::insert_grant(&mut transaction, user_id, role_id).await?,
+        false => store::delete_grant(&mut transaction, user_id, role_id).await?,
+    };
+    if !changed {
+        return Ok(Outcome {
+            user: before,
+            changed,
+        });
+    }
+    if !grant && role.as_str() == RoleName::ADMIN && before.active {
+        keep_an_admin(&mut transaction, &before).await?;
+    }
+    let action = if grant { "grant_role" } else { "revoke_role" };
+    actor
+        .record(
+            &mut transaction,
+            action,
+            (Some(user_id), &before.username),
+            Some(role.as_str()),
+        )
+        .await?;
+    let user = store::find_user(&mut *transaction, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    transaction.commit().await?;
+    tracing::info!(user_id, role = role.as_str(), action, "role changed");
+    Ok(Outcome { user, changed })
+}
+
+/// Adds a role; `false` when one of that name exists already (its description is left as it is).
+pub async fn create_role(
+    pool: &SqlitePool,
+    actor: &Actor,
+    name: &RoleName,
+    description: &str,
+) -> Result<bool, AppError> {
+    let mut transaction = begin_immediate(pool).await?;
+    let created = store::insert_role(&mut transaction, name, description).await?;
+    if created {
+        actor
+            .record(&mut transaction, "create_role", (None, name.as_str()), None)
+            .await?;
+        transaction.commit().await?;
+    }
+    Ok(created)
+}
+
+/// Creates an account by the registration rules (the password is given once: the caller confirms it), with
+/// the `user` role and, if `admin`, the `admin` role.
+pub async fn create_user(
+    pool: &SqlitePool,
+    hasher: &PasswordHasher,
+    actor: &Actor,
+    input: &RegistrationInput,
+    admin: bool,
+) -> Result<ManagedUser, AppError> {
+    let account = input.validate().map_err(AppError::Validation)?;
+    // Hashed before the transaction: the write lock is not held through argon2's tens of milliseconds.
+    let password_hash = hasher.hash(&account.password).await?;
+    let mut transaction = begin_immediate(pool).await?;
+    let user =
+        accounts::insert_account(&mut transaction, &account, &password_hash, &now_timestamp())
+            .await?;
+    let target = (Some(user.id), user.username.as_str());
+    actor
+        .record(&mut transaction, "create_user", target, None)
+        .await?;
+    if admin {
+        let admin_role = RoleName::parse(RoleName::ADMIN).map_err(|_| AppError::Internal)?;
+        let role_id = store::role_id(&mut *transaction, &admin_role)
+            .await?
+            .ok_or(AppError::Internal)?;
+        store::insert_grant(&mut transaction, user.id, role_id).await?;
+        actor
+            .record(
+                &mut transaction,
+                "grant_role",
+                target,
+                Some(RoleName::ADMIN),
+            )
+            .await?;
+    }
+    let created = store::find_user(&mut *transaction, user.id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    transaction.commit().await?;
+    tracing::info!(user_id = user.id, admin, "account created by an operator");
+    Ok(created)
+}
+
+/// Gives `user` a new password chosen by an operator; like a password change, it ends all the user's sessions
+/// and revokes their API tokens.
+pub async fn set_password(
+    pool: &SqlitePool,
+    hasher: &PasswordHasher,
+    actor: &Actor,
+    user: &UserRecord,
+    password: &str,
+) -> Result<(), AppError> {
+    let password = Password::parse(password, &[&user.email, &user.username])
+        .map_err(|message| AppError::invalid("password", message))?;
+    let password_hash = hasher.hash(&password).await?;
+    let mut transaction = begin_immediate(pool).await?;
+    repository::set_password(
+        &mut transaction,
+        user.id,
+        &password_hash,
+        &random_secret(),
+        &now_timestamp(),
+    )
+    .await?;
+    actor
+        .record(
+            &mut transaction,
+            "set_password",
+            (Some(user.id), &user.username),
+            None,
+        )
+        .await?;
+    transaction.commit().await?;
+    tracing::info!(
+        user_id = user.id,
+        "password set by an operator; sessions ended"
+    );
+    Ok(())
+}

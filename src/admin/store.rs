@@ -1,0 +1,289 @@
+//! Queries of the administration section. Every statement is parameterised; the ones that change something
+//! take a transaction's connection, so an operation and its audit entry commit together or not at all.
+
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor, SqlitePool};
+
+use super::{AuditEntry, ManagedUser, RoleSummary, UserPage, USERS_PER_PAGE};
+use crate::domain::RoleName;
+
+/// The columns of [`ManagedUser`]; roles come comma-joined (role names cannot hold commas) and unsorted.
+const MANAGED_USER_COLUMNS: &str = "users.id, users.email, users.username, users.name, users.active, \
+     users.created_at, users.current_login_at AS last_login_at, \
+     (SELECT COUNT(*) FROM todos WHERE todos.user_id = users.id) AS todo_count, \
+     (SELECT group_concat(roles.name, ',') FROM roles JOIN roles_users ON roles_users.role_id = roles.id \
+      WHERE roles_users.user_id = users.id) AS roles";
+
+#[derive(FromRow)]
+struct ManagedUserRow {
+    id: i64,
+    email: String,
+    username: String,
+    name: String,
+    active: bool,
+    created_at: String,
+    last_login_at: Option<String>,
+    todo_count: i64,
+    roles: Option<String>,
+}
+
+impl From<ManagedUserRow> for ManagedUser {
+    fn from(row: ManagedUserRow) -> Self {
+        let mut roles: Vec<String> = row
+            .roles
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect();
+        roles.sort();
+        Self {
+            id: row.id,
+            email: row.email,
+            username: row.username,
+            name: row.name,
+            roles,
+            active: row.active,
+            created_at: row.created_at,
+            last_login_at: row.last_login_at,
+            todo_count: row.todo_count,
+        }
+    }
+}
+
+/// `query` as a LIKE pattern matching it anywhere, case-insensitively, with `%`, `_` and `\` taken literally.
+fn contains_pattern(query: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in query.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Page `page` (from 1) of the users whose email or username contains `query` (all users when blank).
+pub async fn search_users(
+    pool: &SqlitePool,
+    query: &str,
+    page: u32,
+) -> Result<UserPage, sqlx::Error> {
+    let query = query.trim();
+    let pattern = contains_pattern(query);
+    let filter = "?1 = '' OR lower(users.email) LIKE ?2 ESCAPE '\\' \
+                  OR lower(users.username) LIKE ?2 ESCAPE '\\'";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
+        .bind(query)
+        .bind(&pattern)
+        .fetch_one(pool)
+        .await?;
+    let page = page.max(1);
+    let offset = i64::from(page - 1) * i64::from(USERS_PER_PAGE);
+    let rows: Vec<ManagedUserRow> = sqlx::query_as(&format!(
+        "SELECT {MANAGED_USER_COLUMNS} FROM users WHERE {filter} ORDER BY users.id LIMIT ?3 OFFSET ?4"
+    ))
+    .bind(query)
+    .bind(&pattern)
+    .bind(i64::from(USERS_PER_PAGE))
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok(UserPage {
+        users: rows.into_iter().map(ManagedUser::from).collect(),
+        query: query.to_owned(),
+        page,
+        per_page: USERS_PER_PAGE,
+        total,
+    })
+}
+
+/// Every user, oldest account first (the command line's `users list`).
+pub async fn all_users(pool: &SqlitePool) -> Result<Vec<ManagedUser>, sqlx::Error> {
+    let rows: Vec<ManagedUserRow> = sqlx::query_as(&format!(
+        "SELECT {MANAGED_USER_COLUMNS} FROM users ORDER BY users.id"
+    ))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(ManagedUser::from).collect())
+}
+
+/// The user with this id, as an administrator sees them.
+pub async fn find_user(
+    executor: impl SqliteExecutor<'_>,
+    id: i64,
+) -> Result<Option<ManagedUser>, sqlx::Error> {
+    let row: Option<ManagedUserRow> = sqlx::query_as(&format!(
+        "SELECT {MANAGED_USER_COLUMNS} FROM users WHERE users.id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(ManagedUser::from))
+}
+
+/// Every role with its number of holders, by name.
+pub async fn roles(pool: &SqlitePool) -> Result<Vec<RoleSummary>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT roles.name, roles.description,
+             (SELECT COUNT(*) FROM roles_users WHERE roles_users.role_id = roles.id) AS user_count
+         FROM roles ORDER BY roles.name",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The id of the role called `name`, if there is one.
+pub async fn role_id(
+    executor: impl SqliteExecutor<'_>,
+    name: &RoleName,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM roles WHERE name = ?")
+        .bind(name.as_str())
+        .fetch_optional(executor)
+        .await
+}
+
+/// Adds a role; `false` when one of that name exists already (left as it is).
+pub async fn insert_role(
+    connection: &mut SqliteConnection,
+    name: &RoleName,
+    description: &str,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO roles (name, description) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name.as_str())
+    .bind(description)
+    .execute(connection)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// Sets `active`; `false` when the user does not exist or already was so. Deactivating also replaces the
+/// session secret, so every session of the user ends (and stays ended if the account is activated again).
+pub async fn set_active(
+    connection: &mut SqliteConnection,
+    user_id: i64,
+    active: bool,
+    new_session_secret: &str,
+    now: &str,
+) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE users SET active = ?1,
+             session_secret = CASE WHEN ?1 THEN session_secret ELSE ?2 END, updated_at = ?3
+         WHERE id = ?4 AND active <> ?1",
+    )
+    .bind(active)
+    .bind(new_session_secret)
+    .bind(now)
+    .bind(user_id)
+    .execute(connection)
+    .await?;
+    Ok(changed.rows_affected() == 1)
+}
+
+/// Grants a role; `false` when the user already held it.
+pub async fn insert_grant(
+    connection: &mut SqliteConnection,
+    user_id: i64,
+    role_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO roles_users (user_id, role_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(role_id)
+    .execute(connection)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// Revokes a role; `false` when the user did not hold it.
+pub async fn delete_grant(
+    connection: &mut SqliteConnection,
+    user_id: i64,
+    role_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let deleted = sqlx::query("DELETE FROM roles_users WHERE user_id = ? AND role_id = ?")
+        .bind(user_id)
+        .bind(role_id)
+        .execute(connection)
+        .await?;
+    Ok(deleted.rows_affected() == 1)
+}
+
+/// How many active users hold the `admin` role.
+pub async fn active_admin_count(connection: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users JOIN roles_users ON roles_users.user_id = users.id
+         JOIN roles ON roles.id = roles_users.role_id
+         WHERE roles.name = ? AND users.active",
+    )
+    .bind(RoleName::ADMIN)
+    .fetch_one(connection)
+    .await
+}
+
+/// An audit entry about to be written.
+pub struct NewAuditEntry<'a> {
+    /// The acting admin's id; `None` for the command line.
+    pub actor_id: Option<i64>,
+    /// The admin's username or `command line (<OS user>)`.
+    pub actor: &'a str,
+    /// What was done.
+    pub action: &'a str,
+    /// The user acted on, if any.
+    pub target_user_id: Option<i64>,
+    /// The username acted on, or the role created.
+    pub target: &'a str,
+    /// The role granted or revoked, if any.
+    pub detail: Option<&'a str>,
+    /// The admin's client address.
+    pub ip: Option<&'a str>,
+}
+
+/// Writes an audit entry, in the transaction of the action it records.
+pub async fn record(
+    connection: &mut SqliteConnection,
+    entry: &NewAuditEntry<'_>,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor, action, target_user_id, target, detail, ip)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(now)
+    .bind(entry.actor_id)
+    .bind(entry.actor)
+    .bind(entry.action)
+    .bind(entry.target_user_id)
+    .bind(entry.target)
+    .bind(entry.detail)
+    .bind(entry.ip)
+    .execute(connection)
+    .await
+    .map(|_| ())
+}
+
+/// The latest `limit` audit entries, newest first.
+pub async fn recent_entries(pool: &SqlitePool, limit: u32) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT at, actor, action, target, detail, ip FROM audit_log ORDER BY id DESC LIMIT ?",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn wildcards_in_a_search_are_taken_literally() {
+        assert_eq!(contains_pattern("Ann"), "%ann%");
+        assert_eq!(contains_pattern("a_b%c\\"), "%a\\_b\\%c\\\\%");
+    }
+}

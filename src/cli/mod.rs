@@ -1,0 +1,175 @@
+//! The `leptodo` command line: serving, migrating, and the operator's user and role commands.
+
+mod password_input;
+mod roles;
+mod table;
+mod users;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::{auth::hashing::PasswordHasher, config::Settings, db};
+
+/// Leptodo: a TodoMVC behind real user accounts.
+///
+/// Serves the web app when no command is given. Every setting lives in the configuration file (Leptos.toml)
+/// and can be overridden by an environment variable LEPTODO_<KEY>, e.g. LEPTODO_DATABASE_URL. The user and
+/// role commands work on the configured database and are safe to run while the server is serving.
+#[derive(Debug, Parser)]
+#[command(name = "leptodo", version, about)]
+pub struct Cli {
+    /// Path of the configuration file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "Leptos.toml",
+        global = true
+    )]
+    pub config: PathBuf,
+    /// What to do; `serve` if omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create, list, activate and deactivate accounts; set passwords.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// List and create roles; grant and revoke them.
+    #[command(subcommand)]
+    Roles(RolesCommand),
+}
+
+/// `leptodo users …`
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create an account, by the same rules as registration.
+    ///
+    /// The password is read from standard input (one line), or asked for twice when standard input is a
+    /// terminal; never from an argument, which other users of the machine could read in the process list.
+    Create {
+        /// Email address.
+        #[arg(long)]
+        email: String,
+        /// Username: letters and digits.
+        #[arg(long)]
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Also grant the `admin` role.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Show every account: id, email, username, roles, active, last login.
+    List,
+    /// Let a deactivated account log in again.
+    Activate {
+        /// Email or username.
+        user: String,
+    },
+    /// Stop an account from logging in; its sessions and API tokens end at once.
+    Deactivate {
+        /// Email or username.
+        user: String,
+    },
+    /// Set an account's password; its sessions and API tokens end.
+    ///
+    /// The password is read like `users create` reads it.
+    SetPassword {
+        /// Email or username.
+        user: String,
+    },
+}
+
+/// `leptodo roles …`
+#[derive(Debug, Subcommand)]
+pub enum RolesCommand {
+    /// Show every role, its description and how many users hold it.
+    List,
+    /// Create a role.
+    Create {
+        /// Lower-case letters, digits, - and _.
+        name: String,
+        /// What holding the role means.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Grant a role to a user.
+    Grant {
+        /// Role name.
+        role: String,
+        /// Email or username.
+        user: String,
+    },
+    /// Revoke a role from a user.
+    Revoke {
+        /// Role name.
+        role: String,
+        /// Email or username.
+        user: String,
+    },
+}
+
+/// Why a command failed, in a sentence for the operator; the process exits with status 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CommandError(pub String);
+
+impl From<crate::error::AppError> for CommandError {
+    fn from(error: crate::error::AppError) -> Self {
+        let message = match error.fields() {
+            // Name the option the message is about, as the operator typed it.
+            Some(fields) => fields
+                .iter()
+                .flat_map(|(field, messages)| {
+                    let option = match field.as_str() {
+                        "password" | "password_confirm" => "password".to_owned(),
+                        field => format!("--{field}"),
+                    };
+                    messages
+                        .iter()
+                        .map(move |message| format!("{option}: {message}"))
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            None => error.user_message(),
+        };
+        Self(message)
+    }
+}
+
+impl From<sqlx::Error> for CommandError {
+    fn from(error: sqlx::Error) -> Self {
+        Self(format!("database: {error}"))
+    }
+}
+
+/// Runs `migrate`, `users …` or `roles …` against the configured database; answers what to print.
+pub async fn run(command: Command, settings: &Settings) -> Result<String, CommandError> {
+    let pool = db::connect_and_migrate(settings)
+        .await
+        .map_err(|error| CommandError(error.to_string()))?;
+    let result = match command {
+        Command::Serve => Err(CommandError("`serve` is not an operator command".into())),
+        Command::Migrate => Ok(format!(
+            "The database is up to date ({} migrations).",
+            db::MIGRATOR.iter().count()
+        )),
+        Command::Users(command) => {
+            let hasher =
+                PasswordHasher::new(settings).map_err(|error| CommandError(error.to_string()))?;
+            users::run(command, &pool, &hasher).await
+        }
+        Command::Roles(command) => roles::run(command, &pool).await,
+    };
+    pool.close().await;
+    result
+}

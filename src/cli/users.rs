@@ -1,0 +1,111 @@
+//! `leptodo users …`: the operator's account commands, through the same operations as the admin pages.
+
+use sqlx::SqlitePool;
+
+use super::{password_input::read_new_password, table, CommandError, UsersCommand};
+use crate::{
+    admin::{
+        operations::{self, Actor},
+        store,
+    },
+    auth::{
+        hashing::PasswordHasher,
+        registration::RegistrationInput,
+        repository::{self, UserRecord},
+    },
+};
+
+/// Runs one `users` command; answers what to print.
+pub async fn run(
+    command: UsersCommand,
+    pool: &SqlitePool,
+    hasher: &PasswordHasher,
+) -> Result<String, CommandError> {
+    let actor = Actor::command_line();
+    match command {
+        UsersCommand::Create {
+            email,
+            username,
+            name,
+            admin,
+        } => {
+            let password = read_new_password()?;
+            let input = RegistrationInput {
+                email,
+                username,
+                name,
+                website: String::new(),
+                password_confirm: password.clone(),
+                password,
+            };
+            let user = operations::create_user(pool, hasher, &actor, &input, admin).await?;
+            Ok(format!(
+                "Created user {} (id {}) with the roles {}.",
+                user.username,
+                user.id,
+                user.roles.join(", ")
+            ))
+        }
+        UsersCommand::List => {
+            let users = store::all_users(pool).await?;
+            let rows: Vec<Vec<String>> = users
+                .into_iter()
+                .map(|user| {
+                    vec![
+                        user.id.to_string(),
+                        user.email,
+                        user.username,
+                        user.roles.join(","),
+                        if user.active { "yes" } else { "no" }.to_owned(),
+                        user.last_login_at.unwrap_or_else(|| "never".into()),
+                    ]
+                })
+                .collect();
+            Ok(table::render(
+                &["id", "email", "username", "roles", "active", "last login"],
+                &rows,
+            ))
+        }
+        UsersCommand::Activate { user } => {
+            let record = find(pool, &user).await?;
+            let outcome = operations::set_active(pool, &actor, record.id, true).await?;
+            Ok(match outcome.changed {
+                true => format!("{} is active again.", record.username),
+                false => format!("{} was already active.", record.username),
+            })
+        }
+        UsersCommand::Deactivate { user } => {
+            let record = find(pool, &user).await?;
+            let outcome = operations::set_active(pool, &actor, record.id, false).await?;
+            Ok(match outcome.changed {
+                true => format!(
+                    "{} is deactivated; their sessions and API tokens have ended.",
+                    record.username
+                ),
+                false => format!("{} was already deactivated.", record.username),
+            })
+        }
+        UsersCommand::SetPassword { user } => {
+            let record = find(pool, &user).await?;
+            let password = read_new_password()?;
+            operations::set_password(pool, hasher, &actor, &record, &password).await?;
+            Ok(format!(
+                "Password of {} set; their sessions and API tokens have ended.",
+                record.username
+            ))
+        }
+    }
+}
+
+/// The account whose email or username is `login`.
+pub async fn find(pool: &SqlitePool, login: &str) -> Result<UserRecord, CommandError> {
+    repository::find_by_login(pool, login)
+        .await?
+        .ok_or_else(|| no_such_user(login))
+}
+
+fn no_such_user(login: &str) -> CommandError {
+    CommandError(format!(
+        "No user has the email or username “{login}” (see `leptodo users list`)."
+    ))
+}
