@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the JSON API with schemathesis: the release server on its own port and a throw-away database, a
-# logged-in user with a token, every operation of /api/openapi.json. Fails on any 5xx, undocumented status,
+# logged-in admin with a token, every operation of /api/openapi.json. Fails on any 5xx, undocumented status,
 # wrong content type or answer that breaks its schema. Needs `cargo leptos build --release` first.
 #   FUZZ_EXAMPLES (default 60) examples per operation; FUZZ_SECONDS (default 120) caps the whole run.
 set -euo pipefail
@@ -36,6 +36,9 @@ post("/api/auth/register", {"email": "fuzz@example.com", "username": "fuzz", "na
 print(post("/api/auth/tokens", {"name": "schemathesis"})["token"])
 PY
 )
+# An admin, made the way an operator would, so the fuzzer reaches past the 403 of /api/admin/.
+LEPTODO_DATABASE_URL="sqlite://$work/leptodo.db" target/release/leptodo --config Leptos.toml \
+  roles grant admin fuzz >/dev/null
 
 # Checks: server errors, and conformance of status codes, content types, headers and bodies to the document.
 # Left out: `positive_data_acceptance` and `ignored_auth`, which assume every schema-valid request succeeds and

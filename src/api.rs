@@ -173,6 +173,8 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
         crate::admin::api::grant_role,
         crate::admin::api::revoke_role,
     ),
+    // Named only as a query parameter's type, which utoipa does not collect by itself.
+    components(schemas(crate::todos::TodoFilter)),
     modifiers(&SecuritySchemes, &CommonErrors),
     tags(
         (name = "auth", description = "Register, log in and out, the current user, the password"),

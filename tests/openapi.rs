@@ -107,3 +107,32 @@ async fn every_operation_that_needs_a_login_documents_401() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_schema_reference_resolves() {
+    fn references(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(target)) = map.get("$ref") {
+                    found.push(target.clone());
+                }
+                map.values().for_each(|value| references(value, found));
+            }
+            Value::Array(items) => items.iter().for_each(|value| references(value, found)),
+            _ => {}
+        }
+    }
+    let document = document().await;
+    let mut found = Vec::new();
+    references(&document, &mut found);
+    assert!(found.iter().any(|target| target.ends_with("/TodoFilter")));
+    for target in found {
+        let name = target
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected reference {target}"));
+        assert!(
+            document["components"]["schemas"].get(name).is_some(),
+            "{target} is not defined"
+        );
+    }
+}

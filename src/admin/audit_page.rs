@@ -41,6 +41,7 @@ pub fn AuditPage() -> impl IntoView {
 fn entries_view(entries: Vec<AuditEntry>) -> AnyView {
     let summary = match entries.len() {
         0 => "Nothing has been done yet.".to_owned(),
+        1 => "One action so far.".to_owned(),
         count => format!("The latest {count} actions, newest first."),
     };
     view! {

@@ -301,7 +301,7 @@ fn user_row(
             <td class="active">{if user.active { "yes" } else { "no" }}</td>
             <td>{readable_time(&user.created_at)}</td>
             <td>{user.last_login_at.as_deref().map(readable_time).unwrap_or_else(|| "never".into())}</td>
-            <td class="todo-count">{user.todo_count}</td>
+            <td class="todos">{user.todo_count}</td>
             <td>{activation}</td>
         </tr>
     }
