@@ -22,7 +22,7 @@ async fn main() -> ExitCode {
         }
     };
     let command = cli.command.unwrap_or(Command::Serve);
-    if !matches!(command, Command::Serve) && std::env::var_os("LEPTODO_LOG_LEVEL").is_none() {
+    if matches!(command, Command::Operate(_)) && std::env::var_os("LEPTODO_LOG_LEVEL").is_none() {
         // An operator's command prints its answer; the server's info lines would only bury it.
         settings.log_level = "warn".into();
     }
@@ -30,18 +30,18 @@ async fn main() -> ExitCode {
         eprintln!("leptodo: {error}");
         return ExitCode::from(2);
     }
-    if matches!(command, Command::Serve) {
-        return serve(&settings).await;
-    }
-    match cli::run(command, &settings).await {
-        Ok(output) => {
-            println!("{output}");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("leptodo: {error}");
-            ExitCode::FAILURE
-        }
+    match command {
+        Command::Serve => serve(&settings).await,
+        Command::Operate(command) => match cli::run(command, &settings).await {
+            Ok(output) => {
+                println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("leptodo: {error}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

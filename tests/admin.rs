@@ -21,10 +21,14 @@ async fn id_of(api: &Api) -> i64 {
 async fn admin(app: &TestApp, username: &str) -> Api {
     let api = app.user(username).await;
     let id = id_of(&api).await;
-    let role = RoleName::parse("admin").expect("role name");
-    operations::grant_role(&app.database().await, &Actor::command_line(), id, &role)
-        .await
-        .expect("granted");
+    operations::grant_role(
+        &app.database().await,
+        &Actor::command_line(),
+        id,
+        &RoleName::admin(),
+    )
+    .await
+    .expect("granted");
     api
 }
 

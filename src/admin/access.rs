@@ -9,7 +9,7 @@ use crate::{
     domain::RoleName,
     error::AppError,
     security::client_ip::ClientIp,
-    startup::{client_ip, request_context, AppState},
+    startup::{client_ip, AppState},
 };
 
 async fn ensure_admin(state: &AppState, user: &UserRecord) -> Result<(), AppError> {
@@ -22,10 +22,7 @@ async fn ensure_admin(state: &AppState, user: &UserRecord) -> Result<(), AppErro
 
 /// Inside a server function or a page rendered on the server: the state and the calling admin.
 pub async fn admin_in_server_fn() -> Result<(AppState, Actor), AppError> {
-    let (state, session) = request_context().await?;
-    let user = session::current_user(&session, state.sessions, &state.pool)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let (state, _, user) = session::logged_in().await?;
     ensure_admin(&state, &user).await?;
     let actor = Actor::admin(&user, client_ip().await);
     Ok((state, actor))

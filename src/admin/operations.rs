@@ -179,7 +179,7 @@ pub async fn set_active(
             )
             .await?;
         transaction.commit().await?;
-        tracing::info!(user_id, action, "account {action}d by an admin");
+        tracing::info!(user_id, action, "account {action}d");
     }
     Ok(Outcome { user, changed })
 }
@@ -287,8 +287,7 @@ pub async fn create_user(
         .record(&mut transaction, "create_user", target, None)
         .await?;
     if admin {
-        let admin_role = RoleName::parse(RoleName::ADMIN).map_err(|_| AppError::Internal)?;
-        let role_id = store::role_id(&mut *transaction, &admin_role)
+        let role_id = store::role_id(&mut *transaction, &RoleName::admin())
             .await?
             .ok_or(AppError::Internal)?;
         store::insert_grant(&mut transaction, user.id, role_id).await?;

@@ -56,14 +56,11 @@ pub async fn change_password(
     use crate::{
         auth::{accounts, password_change::PasswordChangeInput, session},
         error::{is_plain_form_post, with_status},
-        startup::{client_ip, request_context},
+        startup::client_ip,
     };
     with_status(
         async move {
-            let (state, session) = request_context().await?;
-            let user = session::current_user(&session, state.sessions, &state.pool)
-                .await?
-                .ok_or(AppError::Unauthenticated)?;
+            let (state, session, user) = session::logged_in().await?;
             let input = PasswordChangeInput {
                 current_password,
                 new_password,

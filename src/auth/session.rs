@@ -7,7 +7,12 @@ use sqlx::SqlitePool;
 use tower_sessions::{cookie::time, Expiry, Session};
 
 use super::repository::{self, UserRecord};
-use crate::{config::Settings, db::unix_now, error::AppError};
+use crate::{
+    config::Settings,
+    db::unix_now,
+    error::AppError,
+    startup::{request_context, AppState},
+};
 
 const USER_ID: &str = "auth.user_id";
 const SECRET: &str = "auth.secret";
@@ -123,6 +128,16 @@ async fn current_user_at(
         }
     }
     Ok(Some(user))
+}
+
+/// Inside a server function: the shared state, the caller's session and the logged-in user; `Unauthenticated`
+/// for a visitor.
+pub async fn logged_in() -> Result<(AppState, Session, UserRecord), AppError> {
+    let (state, session) = request_context().await?;
+    let user = current_user(&session, state.sessions, &state.pool)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok((state, session, user))
 }
 
 /// Leaves a message for the next page this session shows (e.g. "You have been logged out.").

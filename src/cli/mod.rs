@@ -37,6 +37,14 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web app (the default).
     Serve,
+    /// Everything else: commands that do one thing to the database and exit.
+    #[command(flatten)]
+    Operate(OperatorCommand),
+}
+
+/// The operator's commands.
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create, list, activate and deactivate accounts; set passwords.
@@ -153,22 +161,21 @@ impl From<sqlx::Error> for CommandError {
 }
 
 /// Runs `migrate`, `users …` or `roles …` against the configured database; answers what to print.
-pub async fn run(command: Command, settings: &Settings) -> Result<String, CommandError> {
+pub async fn run(command: OperatorCommand, settings: &Settings) -> Result<String, CommandError> {
     let pool = db::connect_and_migrate(settings)
         .await
         .map_err(|error| CommandError(error.to_string()))?;
     let result = match command {
-        Command::Serve => Err(CommandError("`serve` is not an operator command".into())),
-        Command::Migrate => Ok(format!(
+        OperatorCommand::Migrate => Ok(format!(
             "The database is up to date ({} migrations).",
             db::MIGRATOR.iter().count()
         )),
-        Command::Users(command) => {
+        OperatorCommand::Users(command) => {
             let hasher =
                 PasswordHasher::new(settings).map_err(|error| CommandError(error.to_string()))?;
             users::run(command, &pool, &hasher).await
         }
-        Command::Roles(command) => roles::run(command, &pool).await,
+        OperatorCommand::Roles(command) => roles::run(command, &pool).await,
     };
     pool.close().await;
     result

@@ -12,6 +12,11 @@ impl RoleName {
     /// The role that opens the administration section.
     pub const ADMIN: &'static str = "admin";
 
+    /// The `admin` role.
+    pub fn admin() -> Self {
+        Self(Self::ADMIN.to_owned())
+    }
+
     /// Parses a role name; surrounding spaces are ignored, capitals are refused rather than folded so that
     /// `Admin` is not silently the same role as `admin`.
     pub fn parse(input: &str) -> Result<Self, String> {
@@ -42,7 +47,10 @@ mod tests {
 
     #[test]
     fn lower_case_words_with_digits_and_dashes() {
-        assert_eq!(RoleName::parse(" admin ").expect("valid").as_str(), "admin");
+        assert_eq!(
+            RoleName::parse(" admin ").expect("valid"),
+            RoleName::admin()
+        );
         assert!(RoleName::parse("support-staff_2").is_ok());
         assert!(RoleName::parse(&"r".repeat(50)).is_ok());
         for bad in [

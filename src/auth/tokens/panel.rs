@@ -19,7 +19,7 @@ pub struct TokenList {
 #[server]
 pub async fn load_tokens() -> Result<TokenList, AppError> {
     use self::server::*;
-    let (state, session, user) = caller().await?;
+    let (state, session, user) = logged_in().await?;
     Ok(TokenList {
         tokens: store::list(&state.pool, &user).await?,
         just_created: session.remove(JUST_CREATED).await?,
@@ -31,7 +31,7 @@ pub async fn load_tokens() -> Result<TokenList, AppError> {
 pub async fn create_token(name: String) -> Result<NewApiToken, AppError> {
     use self::server::*;
     let result = async {
-        let (state, session, user) = caller().await?;
+        let (state, session, user) = logged_in().await?;
         let name = TokenName::parse(&name).map_err(|message| AppError::invalid("name", message))?;
         let ip = crate::startup::client_ip().await;
         let token =
@@ -51,7 +51,7 @@ pub async fn create_token(name: String) -> Result<NewApiToken, AppError> {
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     use self::server::*;
     let result = async {
-        let (state, _, user) = caller().await?;
+        let (state, _, user) = logged_in().await?;
         match store::revoke(&state.pool, &user, id).await? {
             true => Ok(()),
             false => Err(AppError::NotFound),
@@ -64,27 +64,13 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 mod server {
     pub use crate::{
-        auth::tokens::store,
+        auth::{session::logged_in, tokens::store},
         domain::TokenName,
         error::{is_plain_form_post, with_status},
-    };
-    use crate::{
-        auth::{repository::UserRecord, session},
-        error::AppError,
-        startup::{request_context, AppState},
     };
 
     /// Session key of a token created without JavaScript, until the account page shows it.
     pub const JUST_CREATED: &str = "tokens.just_created";
-
-    /// The state, the session and the logged-in user.
-    pub async fn caller() -> Result<(AppState, tower_sessions::Session, UserRecord), AppError> {
-        let (state, session) = request_context().await?;
-        let user = session::current_user(&session, state.sessions, &state.pool)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        Ok((state, session, user))
-    }
 }
 
 /// The section; `refresh` changes when something else on the page may have revoked tokens (a new password).
