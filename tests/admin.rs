@@ -478,3 +478,50 @@ async fn the_users_table_works_without_javascript() {
         "{back}: {html}"
     );
 }
+
+#[tokio::test]
+async fn two_admins_removing_each_other_at_once_leave_one_active_admin() {
+    let app = spawn_app().await;
+    let pool = app.database().await;
+    for round in 0..10 {
+        let (a, b) = (
+            admin(&app, &format!("alpha{round}")).await,
+            admin(&app, &format!("beta{round}")).await,
+        );
+        let (a_id, b_id) = (id_of(&a).await, id_of(&b).await);
+        // Only these two are active admins: retire the previous round's survivor first.
+        sqlx::query(
+            "UPDATE users SET active = FALSE WHERE id NOT IN (?, ?)
+             AND id IN (SELECT user_id FROM roles_users JOIN roles ON roles.id = role_id WHERE roles.name = 'admin')",
+        )
+        .bind(a_id)
+        .bind(b_id)
+        .execute(&pool)
+        .await
+        .expect("retire");
+        let empty = json!({});
+        // Even rounds deactivate, odd rounds take the role away: both paths must hold the rule.
+        let path = |id: i64| match round % 2 {
+            0 => (Method::POST, format!("/api/admin/users/{id}/deactivate")),
+            _ => (Method::DELETE, format!("/api/admin/users/{id}/roles/admin")),
+        };
+        let ((a_method, a_path), (b_method, b_path)) = (path(b_id), path(a_id));
+        let ((a_status, _), (b_status, _)) = tokio::join!(
+            a.send(a_method, &a_path, Some(&empty)),
+            b.send(b_method, &b_path, Some(&empty))
+        );
+        let succeeded = [a_status, b_status]
+            .iter()
+            .filter(|status| **status == StatusCode::OK)
+            .count();
+        assert_eq!(succeeded, 1, "round {round}: {a_status} and {b_status}");
+        let active_admins: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users JOIN roles_users ON user_id = users.id JOIN roles ON roles.id = role_id
+             WHERE roles.name = 'admin' AND users.active",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+        assert_eq!(active_admins, 1, "round {round}");
+    }
+}
