@@ -1,59 +1,14 @@
-//! The administration section over HTTP: `/api/admin/…`, the `/admin` pages, and who may reach them.
+//! The administration JSON API, `/api/admin/…`: who may call it, and the rules every action follows.
 
 mod common;
 
-use common::{spawn_app, Api, TestApp, PASSWORD};
-use leptodo::{
-    admin::operations::{self, Actor},
-    domain::RoleName,
+use common::{
+    admins::{admin, id_of, managed, token_client},
+    spawn_app, PASSWORD,
 };
-use reqwest::{header, Method, StatusCode};
+use leptodo::admin::operations::{self, Actor};
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-
-/// The id of the user `api` is logged in as.
-async fn id_of(api: &Api) -> i64 {
-    let (status, body) = api.get("/api/auth/me").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["user"]["id"].as_i64().expect("user id")
-}
-
-/// A new user holding the `admin` role, granted the way an operator would, logged in by cookie.
-async fn admin(app: &TestApp, username: &str) -> Api {
-    let api = app.user(username).await;
-    let id = id_of(&api).await;
-    operations::grant_role(
-        &app.database().await,
-        &Actor::command_line(),
-        id,
-        &RoleName::admin(),
-    )
-    .await
-    .expect("granted");
-    api
-}
-
-/// A cookie-less client using a new API token of `api`'s user.
-async fn token_client(app: &TestApp, api: &Api) -> Api {
-    let (status, created) = api
-        .post("/api/auth/tokens", &json!({"name": "script"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    app.anonymous()
-        .with_bearer(created["token"].as_str().expect("token"))
-}
-
-/// What the admin API says about user `id` (searched by username).
-async fn managed(admin: &Api, username: &str) -> Value {
-    let (status, body) = admin.get(&format!("/api/admin/users?q={username}")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["users"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .find(|user| user["username"] == username)
-        .cloned()
-        .unwrap_or_else(|| panic!("{username} not found: {body}"))
-}
 
 /// Every admin route, for user `id`.
 fn routes(id: i64) -> Vec<(Method, String)> {
@@ -345,138 +300,6 @@ async fn roles_are_granted_and_revoked_once_and_unknown_targets_are_404() {
     }
     let (status, _) = root.send(Method::PUT, &path, None).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
-}
-
-/// GETs `path` as a browser navigating (asking for HTML) with `client`'s cookies.
-async fn navigate(app: &TestApp, api: &Api, path: &str) -> reqwest::Response {
-    api.raw(Method::GET, path)
-        .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("GET {}{path}: {error}", app.address))
-}
-
-#[tokio::test]
-async fn the_admin_pages_send_visitors_to_log_in_and_refuse_other_users_with_403() {
-    let app = spawn_app().await;
-    let root = admin(&app, "root").await;
-    let ann = app.user("ann").await;
-    for path in ["/admin", "/admin/audit"] {
-        let response = navigate(&app, &app.anonymous(), path).await;
-        assert_eq!(response.status(), StatusCode::FOUND, "{path}");
-        let location = response.headers()[header::LOCATION]
-            .to_str()
-            .expect("location");
-        assert_eq!(
-            location,
-            format!("/login?next={}", path.replace('/', "%2F"))
-        );
-
-        let response = navigate(&app, &ann, path).await;
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
-        let html = response.text().await.expect("HTML");
-        assert!(html.contains("Admins only"), "{html}");
-        assert!(!html.contains("root@example.com"), "{html}");
-        assert!(!html.contains("admin-nav"), "{html}");
-    }
-
-    let response = navigate(&app, &root, "/admin?q=ANN").await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let html = response.text().await.expect("HTML");
-    assert!(html.contains("ann@example.com"), "{html}");
-    assert!(html.contains(r#"data-username="ann""#), "{html}");
-    assert!(
-        !html.contains(r#"data-username="root""#),
-        "search ignored: {html}"
-    );
-    assert!(html.contains("Deactivate ann"), "{html}");
-    assert!(
-        html.contains(r#"value="ANN""#),
-        "search box keeps the query: {html}"
-    );
-
-    let ann_id = id_of(&ann).await;
-    root.post(&format!("/api/admin/users/{ann_id}/deactivate"), &json!({}))
-        .await;
-    let response = navigate(&app, &root, "/admin/audit").await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let html = response.text().await.expect("HTML");
-    for expected in [
-        "deactivate",
-        "ann",
-        "root",
-        "127.0.0.1",
-        "grant role",
-        "command line",
-    ] {
-        assert!(html.contains(expected), "{expected} missing: {html}");
-    }
-}
-
-#[tokio::test]
-async fn the_users_table_works_without_javascript() {
-    use leptos::server_fn::ServerFn;
-    let app = spawn_app().await;
-    let root = admin(&app, "root").await;
-    let ann = app.user("ann").await;
-    let ann_id = id_of(&ann).await.to_string();
-    let submit = |fields: Vec<(&'static str, String)>| {
-        let request = root
-            .raw(Method::POST, leptodo::admin::users_page::ManageUser::PATH)
-            .header(header::ACCEPT, "text/html")
-            .header(header::REFERER, format!("{}/admin?q=ann", app.address))
-            .form(&fields);
-        async move { request.send().await.expect("answers") }
-    };
-    let response = submit(vec![
-        ("id", ann_id.clone()),
-        ("change", "grant".into()),
-        ("role", "admin".into()),
-    ])
-    .await;
-    assert_eq!(response.status(), StatusCode::FOUND);
-    let back = response.headers()[header::LOCATION]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    assert!(back.ends_with("/admin?q=ann"), "{back}");
-    assert_eq!(
-        managed(&root, "ann").await["roles"],
-        json!(["admin", "user"])
-    );
-
-    submit(vec![
-        ("id", ann_id.clone()),
-        ("change", "deactivate".into()),
-        ("role", String::new()),
-    ])
-    .await;
-    assert_eq!(managed(&root, "ann").await["active"], false);
-    assert_eq!(ann.get("/api/auth/me").await.0, StatusCode::UNAUTHORIZED);
-
-    // A refusal comes back to the page, which shows why.
-    let root_id = id_of(&root).await.to_string();
-    let response = submit(vec![
-        ("id", root_id),
-        ("change", "deactivate".into()),
-        ("role", String::new()),
-    ])
-    .await;
-    assert_eq!(response.status(), StatusCode::FOUND);
-    let back = response.headers()[header::LOCATION]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    let back = back.strip_prefix(&app.address).unwrap_or(&back).to_owned();
-    let html = navigate(&app, &root, &back)
-        .await
-        .text()
-        .await
-        .expect("HTML");
-    assert!(
-        html.contains("You cannot deactivate your own account."),
-        "{back}: {html}"
-    );
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! What every HTTP-level test needs: the real application on a free port with a fresh SQLite database.
 #![allow(dead_code)] // Each test crate uses its own subset.
 
+pub mod admins;
 pub mod process;
 
 use std::{collections::HashMap, path::Path};
