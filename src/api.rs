@@ -245,7 +245,11 @@ impl Modify for CommonErrors {
                     .as_ref()
                     .is_some_and(|requirements| !requirements.is_empty());
                 let common = [
-                    ("400", true, "Malformed request"),
+                    (
+                        "400",
+                        true,
+                        "Malformed request: JSON that does not parse, a missing or unknown field, a bad parameter",
+                    ),
                     (
                         "401",
                         needs_login,

@@ -54,9 +54,7 @@ pub struct UserResponse {
     request_body = RegistrationInput,
     responses(
         (status = 201, body = UserResponse),
-        (status = 400, description = "Malformed JSON or missing fields", body = ErrorBody),
         (status = 409, description = "Email or username taken (`fields` says which)", body = ErrorBody),
-        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Rules broken (`fields` says which)", body = ErrorBody),
     )
 )]
@@ -78,10 +76,8 @@ pub async fn register(
     request_body = LoginRequest,
     responses(
         (status = 200, body = UserResponse),
-        (status = 400, description = "Malformed JSON or missing fields", body = ErrorBody),
         (status = 401, description = "Wrong login or password (one message for both)", body = ErrorBody),
         (status = 403, description = "Right password, deactivated account", body = ErrorBody),
-        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 429, description = "Too many recent failures; see `Retry-After`", body = ErrorBody),
     )
 )]

@@ -123,7 +123,6 @@ pub async fn list(
     request_body = CreateTodo,
     responses(
         (status = 201, body = Todo),
-        (status = 400, description = "Malformed JSON, missing or unknown fields", body = ErrorBody),
         (status = 422, description = "Invalid title", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
@@ -196,7 +195,6 @@ pub async fn update(
     request_body = PutTodo,
     responses(
         (status = 200, body = Todo),
-        (status = 400, description = "Malformed JSON, missing or unknown fields", body = ErrorBody),
         (status = 404, description = "No such todo of yours", body = ErrorBody),
         (status = 422, description = "Invalid title", body = ErrorBody),
     ),
@@ -255,7 +253,6 @@ pub async fn destroy(
     request_body = ToggleAll,
     responses(
         (status = 200, body = [Todo]),
-        (status = 400, description = "Malformed JSON, missing or unknown fields", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]
