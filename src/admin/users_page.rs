@@ -134,6 +134,7 @@ fn users_view(loaded: UsersView, manage: ServerAction<ManageUser>) -> AnyView {
     } = loaded;
     let role_names: Vec<String> = roles.iter().map(|role| role.name.clone()).collect();
     let search = listing.query.clone();
+    let pages = pager(&listing);
     let summary = match listing.total {
         0 => "No users match.".to_owned(),
         1 => "1 user.".to_owned(),
@@ -165,13 +166,12 @@ fn users_view(loaded: UsersView, manage: ServerAction<ManageUser>) -> AnyView {
             <tbody>
                 {listing
                     .users
-                    .iter()
-                    .cloned()
+                    .into_iter()
                     .map(|user| user_row(user, &role_names, admin_id, manage))
                     .collect_view()}
             </tbody>
         </table>
-        {pager(&listing)}
+        {pages}
         <h2>"Roles"</h2>
         <table class="admin-roles">
             <thead>
