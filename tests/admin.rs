@@ -119,14 +119,7 @@ async fn admins_search_and_page_through_users_with_their_details() {
 }
 
 fn test_hasher() -> leptodo::auth::hashing::PasswordHasher {
-    let mut settings = leptodo::config::Settings::load_with_env(
-        std::path::Path::new("Leptos.toml"),
-        std::collections::HashMap::new(),
-    )
-    .expect("settings");
-    settings.argon2_memory_kib = 1024;
-    settings.argon2_iterations = 1;
-    leptodo::auth::hashing::PasswordHasher::new(&settings).expect("hasher")
+    leptodo::auth::hashing::PasswordHasher::new(&common::test_settings()).expect("hasher")
 }
 
 #[tokio::test]

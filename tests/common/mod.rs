@@ -18,6 +18,16 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// The shipped Leptos.toml with cheap argon2, which keeps logins in tests fast; the rules do not depend on the
+/// cost.
+pub fn test_settings() -> Settings {
+    let mut settings = Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new())
+        .expect("the shipped Leptos.toml loads");
+    settings.argon2_memory_kib = 1024;
+    settings.argon2_iterations = 1;
+    settings
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -25,13 +35,9 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary directory");
     let database = dir.path().join("nested/leptodo.db");
-    let mut settings = Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new())
-        .expect("the shipped Leptos.toml loads");
+    let mut settings = test_settings();
     settings.site_addr = "127.0.0.1:0".parse().expect("socket address");
     settings.database_url = format!("sqlite://{}", database.display());
-    // Cheap argon2 keeps logins in tests fast; the rules do not depend on the cost.
-    settings.argon2_memory_kib = 1024;
-    settings.argon2_iterations = 1;
     customise(&mut settings);
     // `TEST_LOG=leptodo=debug cargo test …` shows the server's log, each line named after its test.
     if let Ok(filter) = std::env::var("TEST_LOG") {
