@@ -2,9 +2,17 @@ import { defineConfig, devices } from "@playwright/test";
 
 // The suite runs against the release build (`cargo leptos build --release`) on its own port and its own
 // database, which is deleted before every run, so it never touches a developer's data/leptodo.db.
+// With E2E_DATABASE_URL (an empty PostgreSQL database) it runs instead against two instances on that database
+// behind HAProxy (scripts/e2e-cluster.sh): every page and action must work whichever instance answers.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 const database = "../target/e2e/leptodo.db";
+const cluster = process.env.E2E_DATABASE_URL;
+const singleServer =
+  `mkdir -p ../target/e2e && rm -f ${database} ${database}-wal ${database}-shm && ` +
+  `LEPTODO_SITE_ADDR=127.0.0.1:${port} LEPTODO_SITE_ROOT=../target/site ` +
+  `LEPTODO_DATABASE_URL=sqlite://${database} LEPTODO_LOG_LEVEL=warn ` +
+  `exec ../target/release/leptodo --config ../Leptos.toml`;
 
 export default defineConfig({
   testDir: "./tests",
@@ -38,11 +46,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command:
-      `mkdir -p ../target/e2e && rm -f ${database} ${database}-wal ${database}-shm && ` +
-      `LEPTODO_SITE_ADDR=127.0.0.1:${port} LEPTODO_SITE_ROOT=../target/site ` +
-      `LEPTODO_DATABASE_URL=sqlite://${database} LEPTODO_LOG_LEVEL=warn ` +
-      `exec ../target/release/leptodo --config ../Leptos.toml`,
+    command: cluster ? `exec bash ../scripts/e2e-cluster.sh ${port}` : singleServer,
     // Playwright polls this until the server answers, so the first test never races the start-up.
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,

@@ -17,8 +17,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     settings.database_url = format!("sqlite://{}", dir.path().join("leptodo.db").display());
     let pool = db::connect_and_migrate(&settings).await?;
 
+    let db::Pool::Sqlite(sqlite) = &pool else {
+        return Err("the example seeds a SQLite file".into());
+    };
     let started = Instant::now();
-    let mut transaction = pool.begin().await?;
+    let mut transaction = sqlite.begin().await?;
     for n in 1..=USERS {
         sqlx::query(
             "INSERT INTO users (id, email, username, name, password_hash, session_secret, created_at, updated_at)

@@ -47,13 +47,17 @@ npm_install() {
 npm_install "$ROOT/tools"
 
 if [ "${1:-}" = "--e2e" ]; then
-  # Playwright cannot download its browsers here: Debian's Chromium stands in.
-  if [ ! -x /usr/bin/chromium ]; then
-    step "installing Debian's chromium"
+  # Playwright cannot download its browsers here: Debian's Chromium stands in. HAProxy balances the
+  # several-instances tests; the PostgreSQL server is installed by scripts/postgres.sh if missing.
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v haproxy >/dev/null || missing+=(haproxy)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    step "installing Debian's ${missing[*]}"
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
   npm_install "$ROOT/end2end"
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Every check Leptodo has: formatting, clippy for both builds, Rust tests, then Playwright on the release build.
+# Every check Leptodo has: formatting, clippy for both builds, the Rust tests on SQLite and again on PostgreSQL
+# (with several instances behind HAProxy), then Playwright on the release build against both setups.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/bootstrap.sh --e2e
+source scripts/postgres.sh
+trap postgres_stop EXIT
 
 started=$SECONDS
 section() { printf '\n==> %s (%ss in)\n' "$*" "$((SECONDS - started))" >&2; }
@@ -16,14 +19,23 @@ cargo clippy --all-targets --features ssr -- -D warnings
 section "clippy, browser build (hydrate, wasm32)"
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
-section "unit and integration tests"
+section "unit and integration tests on SQLite"
 cargo test --features ssr
+
+section "integration tests on PostgreSQL, several instances behind HAProxy included"
+# One throw-away cluster for the whole run; each test makes its own database on it. Tests named `sqlite` test
+# SQLite-only behaviour; the ignored ones need this cluster and HAProxy.
+postgres_start "${LEPTODO_TEST_PG_PORT:-5499}" --no-fsync
+cargo test --features ssr -- --include-ignored --skip sqlite
 
 section "release build"
 cargo leptos build --release
 
-section "Playwright end-to-end tests (Debian Chromium)"
+section "Playwright end-to-end tests (Debian Chromium), one instance on SQLite"
 (cd end2end && npx playwright test)
+
+section "Playwright end-to-end tests, two instances on PostgreSQL behind HAProxy"
+(cd end2end && E2E_DATABASE_URL="$(postgres_url leptodo_e2e)" E2E_PORT=3110 npx playwright test)
 
 section "schemathesis fuzzing of the JSON API"
 scripts/fuzz.sh

@@ -16,7 +16,7 @@ use utoipa::{
 
 use crate::{
     error::{AppError, FieldErrors},
-    startup::AppState,
+    state::AppState,
 };
 
 /// Every error answer of the JSON API: `{"error": {...}}`.

@@ -25,11 +25,11 @@ pub struct Settings {
     pub site_addr: SocketAddr,
     /// Directory holding the built site (`pkg/` with the wasm bundle, CSS and the public assets).
     pub site_root: String,
-    /// sqlx database URL; `sqlite://path` files are created on first start.
+    /// `sqlite://PATH` (created on first start) or `postgres://USER:PASSWORD@HOST/DATABASE`.
     pub database_url: String,
     /// Upper bound of open database connections.
     pub database_max_connections: u32,
-    /// SQLite's `synchronous`: `full` (an acknowledged write survives a power loss) or `normal`.
+    /// SQLite only: `synchronous`, `full` (an acknowledged write survives a power loss) or `normal`.
     pub database_synchronous: Synchronous,
     /// Minutes without a request after which a session (a login without "remember me") ends.
     pub session_idle_minutes: u32,

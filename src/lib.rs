@@ -10,6 +10,7 @@ pub mod auth;
 pub mod domain;
 pub mod error;
 pub mod forms;
+pub mod timestamp;
 pub mod todos;
 
 #[cfg(feature = "ssr")]
@@ -24,6 +25,8 @@ pub mod security;
 pub mod sessions;
 #[cfg(feature = "ssr")]
 pub mod startup;
+#[cfg(feature = "ssr")]
+pub mod state;
 #[cfg(feature = "ssr")]
 pub mod telemetry;
 

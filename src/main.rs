@@ -50,7 +50,9 @@ async fn serve(settings: &Settings) -> ExitCode {
         Ok(application) => application,
         Err(error) => {
             tracing::error!(%error, "start-up failed");
-            return ExitCode::FAILURE;
+            // Every start-up failure is the configuration or the environment it names (a database that cannot
+            // be opened or reached, an address taken): 2, like any other configuration error.
+            return ExitCode::from(2);
         }
     };
     tracing::info!("listening on http://{}", application.local_addr());

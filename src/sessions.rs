@@ -2,16 +2,17 @@
 
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use async_trait::async_trait;
 use tokio::task::JoinHandle;
 use tower_sessions::{
     cookie::{time, SameSite},
-    session_store::ExpiredDeletion,
-    Expiry, SessionManagerLayer,
+    session::{Id, Record},
+    session_store::{self, ExpiredDeletion},
+    Expiry, SessionManagerLayer, SessionStore,
 };
-use tower_sessions_sqlx_store::SqliteStore;
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-use crate::config::Settings;
+use crate::{config::Settings, db::Pool};
 
 /// Name of the session cookie.
 pub const COOKIE_NAME: &str = "leptodo_session";
@@ -20,19 +21,96 @@ pub const COOKIE_NAME: &str = "leptodo_session";
 pub const SECURE_COOKIE_NAME: &str = "__Host-leptodo_session";
 /// How often expired session rows are deleted.
 const CLEANUP_INTERVAL: Duration = Duration::from_secs(10 * 60);
+/// The table both engines keep sessions in; the migrations create it.
+const TABLE: &str = "tower_sessions";
 
-/// Creates the session table if needed and starts the task that deletes expired rows.
-pub async fn layer(
-    pool: &SqlitePool,
-    settings: &Settings,
-) -> Result<(SessionManagerLayer<SqliteStore>, JoinHandle<()>), sqlx::Error> {
-    let store = SqliteStore::new(pool.clone());
-    store.migrate().await?;
+/// The session store of the configured engine. On PostgreSQL every instance reads and writes the same rows,
+/// so a session made through one instance works through all, and a logout ends it everywhere at once.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// Sessions in the SQLite file.
+    Sqlite(SqliteStore),
+    /// Sessions on the PostgreSQL server.
+    Postgres(PostgresStore),
+}
+
+impl Store {
+    /// The store for `pool`'s engine, on the `tower_sessions` table.
+    pub fn new(pool: &Pool) -> Self {
+        // The names are constants that pass the stores' identifier checks, hence `expect`.
+        match pool {
+            Pool::Sqlite(pool) => Self::Sqlite(
+                SqliteStore::new(pool.clone())
+                    .with_table_name(TABLE)
+                    .expect("a valid table name"),
+            ),
+            Pool::Postgres(pool) => Self::Postgres(
+                PostgresStore::new(pool.clone())
+                    .with_schema_name("public")
+                    .and_then(|store| store.with_table_name(TABLE))
+                    .expect("valid schema and table names"),
+            ),
+        }
+    }
+}
+
+#[async_trait]
+impl SessionStore for Store {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite(store) => store.create(record).await,
+            Self::Postgres(store) => store.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite(store) => store.save(record).await,
+            Self::Postgres(store) => store.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Self::Sqlite(store) => store.load(id).await,
+            Self::Postgres(store) => store.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite(store) => store.delete(id).await,
+            Self::Postgres(store) => store.delete(id).await,
+        }
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for Store {
+    /// Deletes the expired rows. Several instances may sweep at once: each deletes what is expired by then,
+    /// and deleting a row twice is not an error.
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite(store) => store.delete_expired().await,
+            Self::Postgres(store) => store.delete_expired().await,
+        }
+    }
+}
+
+/// The session layer, and the task that deletes expired rows. The table is the migrations' work.
+pub fn layer(pool: &Pool, settings: &Settings) -> (SessionManagerLayer<Store>, JoinHandle<()>) {
+    let store = Store::new(pool);
     let cleanup = tokio::spawn({
         let store = store.clone();
         async move {
-            if let Err(error) = store.continuously_delete_expired(CLEANUP_INTERVAL).await {
-                tracing::error!(%error, "deleting expired sessions stopped");
+            // Not the store's own `continuously_delete_expired`, which stops at the first error: a database that
+            // is away for a moment must not end the sweeping for good.
+            let mut interval = tokio::time::interval(CLEANUP_INTERVAL);
+            loop {
+                interval.tick().await;
+                if let Err(error) = store.delete_expired().await {
+                    tracing::warn!(%error, "deleting expired sessions failed; trying again later");
+                }
             }
         }
     });
@@ -49,5 +127,5 @@ pub async fn layer(
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(
             settings.session_idle_minutes,
         ))));
-    Ok((layer, cleanup))
+    (layer, cleanup)
 }

@@ -2,15 +2,14 @@
 
 use std::{future::Future, io, net::SocketAddr};
 
-use axum::{extract::FromRef, extract::State, http::StatusCode, middleware, routing::get, Router};
+use axum::{extract::State, http::StatusCode, middleware, routing::get, Router};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use sqlx::SqlitePool;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     limit::RequestBodyLimitLayer,
-    trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
+    trace::{DefaultMakeSpan, DefaultOnResponse, MakeSpan, OnResponse, TraceLayer},
 };
 use tracing::Level;
 
@@ -23,37 +22,15 @@ use crate::{
         throttle::Throttle,
     },
     config::Settings,
-    db::{self, DatabaseError},
+    db::{self, DatabaseError, Pool},
     security::{
         client_ip::ClientIpSource,
         cross_origin::{self, CrossOriginPolicy},
         headers::{self, HeaderPolicy},
     },
     sessions,
+    state::AppState,
 };
-
-/// What every handler and server function can reach.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    /// Where the site files are and how the page names them.
-    pub leptos_options: LeptosOptions,
-    /// The database.
-    pub pool: SqlitePool,
-    /// argon2id with the configured parameters and concurrency bound.
-    pub hasher: PasswordHasher,
-    /// How long logins last.
-    pub sessions: SessionPolicy,
-    /// Counts of failed attempts, per account and address.
-    pub throttle: Throttle,
-    /// Where the client's address is read from.
-    pub client_ips: ClientIpSource,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -70,9 +47,6 @@ pub enum StartupError {
     /// `client_ip_header` is not a header name.
     #[error("configuration: key `client_ip_header`: {0}")]
     ClientIpHeader(String),
-    /// The session table could not be created.
-    #[error("cannot prepare the session store: {0}")]
-    Sessions(#[source] sqlx::Error),
     /// The address is taken or not ours.
     #[error("cannot listen on {addr} (key `site_addr`): {source}")]
     Bind {
@@ -88,7 +62,7 @@ pub struct Application {
     listener: TcpListener,
     local_addr: SocketAddr,
     router: Router,
-    pool: SqlitePool,
+    pool: Pool,
     session_cleanup: JoinHandle<()>,
 }
 
@@ -101,9 +75,7 @@ impl Application {
         let client_ips = ClientIpSource::new(&settings.client_ip_header)
             .map_err(StartupError::ClientIpHeader)?;
         let pool = db::connect_and_migrate(settings).await?;
-        let (session_layer, session_cleanup) = sessions::layer(&pool, settings)
-            .await
-            .map_err(StartupError::Sessions)?;
+        let (session_layer, session_cleanup) = sessions::layer(&pool, settings);
         let state = AppState {
             leptos_options: leptos_options(settings),
             pool: pool.clone(),
@@ -114,7 +86,7 @@ impl Application {
         };
         let routes = route_list();
         let router = Router::new()
-            .route("/healthz", get(healthz))
+            .route(HEALTH_CHECK_PATH, get(healthz))
             .merge(api_routes())
             .leptos_routes(&state, routes, {
                 let options = state.leptos_options.clone();
@@ -139,8 +111,8 @@ impl Application {
             .layer(CatchPanicLayer::custom(answer_panic))
             .layer(
                 TraceLayer::new_for_http()
-                    .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                    .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                    .make_span_with(request_span)
+                    .on_response(log_response),
             )
             .with_state(state);
         let bind_error = |source| StartupError::Bind {
@@ -195,15 +167,52 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
         .build()
 }
 
-/// Liveness and readiness: 200 when the database answers, 503 otherwise.
+/// Where load balancers probe; answered like any route (security headers included) but never logged.
+const HEALTH_CHECK_PATH: &str = "/healthz";
+
+/// A span per request, except the health checks a load balancer sends every few seconds.
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    if request.uri().path() == HEALTH_CHECK_PATH {
+        return tracing::Span::none();
+    }
+    DefaultMakeSpan::new().level(Level::INFO).make_span(request)
+}
+
+/// One line per answered request, in its span; health checks have none and are not logged.
+fn log_response<B>(
+    response: &axum::http::Response<B>,
+    latency: std::time::Duration,
+    span: &tracing::Span,
+) {
+    if !span.is_none() {
+        DefaultOnResponse::new()
+            .level(Level::INFO)
+            .on_response(response, latency, span);
+    }
+}
+
+/// How long a health check waits for the database: a load balancer probing every few seconds needs an answer
+/// well within its own timeout.
+const HEALTH_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Liveness and readiness: 200 when the database answers, 503 otherwise, so a load balancer takes an instance
+/// whose database is gone out of rotation. Probes come every few seconds: they are not logged, only failures
+/// are, at most once a minute.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query("SELECT 1").execute(&state.pool).await {
-        Ok(_) => (StatusCode::OK, "ok"),
-        Err(error) => {
-            tracing::error!(%error, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    let answered = tokio::time::timeout(HEALTH_CHECK_TIMEOUT, state.pool.ping()).await;
+    let failure = match answered {
+        Ok(Ok(())) => return (StatusCode::OK, "ok"),
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => format!("no answer within {HEALTH_CHECK_TIMEOUT:?}"),
+    };
+    static LAST_LOGGED: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
+    if let Ok(mut last) = LAST_LOGGED.lock() {
+        if last.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(60)) {
+            *last = Some(std::time::Instant::now());
+            tracing::error!(error = failure, "health check: database unavailable");
         }
     }
+    (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM, the signals operators and service managers send.
@@ -264,34 +273,6 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
         std::sync::OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
-}
-
-/// Inside a server function or a page rendered on the server: the shared state and the caller's session.
-pub async fn request_context() -> Result<(AppState, tower_sessions::Session), crate::error::AppError>
-{
-    use crate::error::AppError;
-    let state = leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("AppState missing from the server function context");
-        AppError::Internal
-    })?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "session layer missing");
-            AppError::Internal
-        })?;
-    Ok((state, session))
-}
-
-/// Inside a server function: the client's address, read as `client_ip_header` says.
-pub async fn client_ip() -> Option<String> {
-    let state = leptos::prelude::use_context::<AppState>()?;
-    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
-    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>()
-        .await
-        .ok()
-        .map(|axum::extract::ConnectInfo(peer)| peer);
-    state.client_ips.resolve(&parts.headers, peer)
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! Registering and logging in, through the same service functions the pages and the API call, on a real
-//! SQLite database per test.
+//! database per test (SQLite, or PostgreSQL when the run is for it).
 
-use std::{collections::HashMap, path::Path};
+mod common;
+
+use common::TestDatabase;
 
 use leptodo::{
     auth::{
@@ -12,19 +14,17 @@ use leptodo::{
         repository,
         throttle::Throttle,
     },
-    config::Settings,
-    db,
+    db::Pool,
     error::AppError,
 };
-use sqlx::SqlitePool;
 
 const PASSWORD: &str = "a long and unusual passphrase";
 
 struct Accounts {
-    pool: SqlitePool,
+    pool: Pool,
     hasher: PasswordHasher,
     throttle: Throttle,
-    _dir: tempfile::TempDir,
+    database: TestDatabase,
 }
 
 async fn accounts() -> Accounts {
@@ -33,18 +33,19 @@ async fn accounts() -> Accounts {
 
 /// Cheap argon2 parameters keep the suite fast; the rules do not depend on them.
 async fn accounts_with_cost(memory_kib: u32, iterations: u32) -> Accounts {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let mut settings = Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new())
-        .expect("the shipped Leptos.toml loads");
-    settings.database_url = format!("sqlite://{}/leptodo.db", dir.path().display());
+    let database = TestDatabase::new();
+    let mut settings = common::test_settings();
+    settings.database_url = database.url.clone();
     settings.argon2_memory_kib = memory_kib;
     settings.argon2_iterations = iterations;
-    let pool = db::connect_and_migrate(&settings).await.expect("database");
+    let pool = leptodo::db::connect_and_migrate(&settings)
+        .await
+        .expect("database");
     Accounts {
         throttle: Throttle::new(pool.clone(), &settings),
         pool,
         hasher: PasswordHasher::new(&settings).expect("hasher"),
-        _dir: dir,
+        database,
     }
 }
 
@@ -161,7 +162,7 @@ async fn invalid_registrations_store_nothing() {
     field_error(&error, "username");
     field_error(&error, "password");
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&app.pool)
+        .fetch_one(&app.database.pool().await)
         .await
         .expect("count");
     assert_eq!(count, 0);
@@ -247,9 +248,9 @@ async fn overlong_input_is_refused_without_error() {
 async fn a_deactivated_account_is_told_so_only_after_the_right_password() {
     let app = accounts().await;
     let user = register_ann(&app).await;
-    sqlx::query("UPDATE users SET active = FALSE WHERE id = ?")
+    sqlx::query("UPDATE users SET active = FALSE WHERE id = $1")
         .bind(user.id)
-        .execute(&app.pool)
+        .execute(&app.database.pool().await)
         .await
         .expect("deactivate");
     let wrong = app
@@ -297,8 +298,7 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
     assert!(user.password_hash.contains("m=1024,t=1"));
 
     // Same database, stronger parameters: as after an operator raised them in Leptos.toml.
-    let mut settings =
-        Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new()).expect("config");
+    let mut settings = common::test_settings();
     settings.argon2_memory_kib = 2048;
     settings.argon2_iterations = 2;
     let stronger = PasswordHasher::new(&settings).expect("hasher");

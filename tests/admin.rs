@@ -3,7 +3,7 @@
 mod common;
 
 use common::{
-    admins::{admin, id_of, managed, token_client},
+    admins::{admin, id_of, managed, remove_each_other_at_once, token_client},
     spawn_app, PASSWORD,
 };
 use leptodo::admin::operations::{self, Actor};
@@ -50,7 +50,7 @@ async fn admins_search_and_page_through_users_with_their_details() {
     let app = spawn_app().await;
     let root = admin(&app, "root").await;
     // 55 more users, one with todos; 56 in all.
-    let pool = app.database().await;
+    let pool = app.app_pool().await;
     for n in 0..55 {
         let input = leptodo::auth::registration::RegistrationInput {
             email: format!("member{n:02}@example.com"),
@@ -163,8 +163,7 @@ async fn deactivation_ends_sessions_and_tokens_at_once_and_is_audited() {
         StatusCode::OK
     );
 
-    let pool = app.database().await;
-    let entries = leptodo::admin::store::recent_entries(&pool, 100)
+    let entries = leptodo::admin::store::recent_entries(&app.app_pool().await, 100)
         .await
         .expect("audit log");
     let seen: Vec<(&str, &str, &str, Option<&str>)> = entries
@@ -192,7 +191,7 @@ async fn deactivation_ends_sessions_and_tokens_at_once_and_is_audited() {
     );
     let actor_ids: Vec<Option<i64>> =
         sqlx::query_scalar("SELECT actor_id FROM audit_log WHERE action LIKE '%activate'")
-            .fetch_all(&pool)
+            .fetch_all(&app.database().await)
             .await
             .expect("actor ids");
     let root_id = id_of(&root).await;
@@ -304,40 +303,6 @@ async fn two_admins_removing_each_other_at_once_leave_one_active_admin() {
             admin(&app, &format!("alpha{round}")).await,
             admin(&app, &format!("beta{round}")).await,
         );
-        let (a_id, b_id) = (id_of(&a).await, id_of(&b).await);
-        // Only these two are active admins: retire the previous round's survivor first.
-        sqlx::query(
-            "UPDATE users SET active = FALSE WHERE id NOT IN (?, ?)
-             AND id IN (SELECT user_id FROM roles_users JOIN roles ON roles.id = role_id WHERE roles.name = 'admin')",
-        )
-        .bind(a_id)
-        .bind(b_id)
-        .execute(&pool)
-        .await
-        .expect("retire");
-        let empty = json!({});
-        // Even rounds deactivate, odd rounds take the role away: both paths must hold the rule.
-        let path = |id: i64| match round % 2 {
-            0 => (Method::POST, format!("/api/admin/users/{id}/deactivate")),
-            _ => (Method::DELETE, format!("/api/admin/users/{id}/roles/admin")),
-        };
-        let ((a_method, a_path), (b_method, b_path)) = (path(b_id), path(a_id));
-        let ((a_status, _), (b_status, _)) = tokio::join!(
-            a.send(a_method, &a_path, Some(&empty)),
-            b.send(b_method, &b_path, Some(&empty))
-        );
-        let succeeded = [a_status, b_status]
-            .iter()
-            .filter(|status| **status == StatusCode::OK)
-            .count();
-        assert_eq!(succeeded, 1, "round {round}: {a_status} and {b_status}");
-        let active_admins: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM users JOIN roles_users ON user_id = users.id JOIN roles ON roles.id = role_id
-             WHERE roles.name = 'admin' AND users.active",
-        )
-        .fetch_one(&pool)
-        .await
-        .expect("count");
-        assert_eq!(active_admins, 1, "round {round}");
+        remove_each_other_at_once(&a, &b, round, &pool).await;
     }
 }

@@ -66,13 +66,10 @@ fn missing_configuration_file_is_reported() {
 
 #[test]
 fn sigterm_stops_the_server_cleanly() {
-    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = common::TestDatabase::new();
     let mut child = leptodo()
         .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
-        .env(
-            "LEPTODO_DATABASE_URL",
-            format!("sqlite://{}/leptodo.db", dir.path().display()),
-        )
+        .env("LEPTODO_DATABASE_URL", &database.url)
         .env("LEPTODO_LOG_LEVEL", "info")
         .stderr(Stdio::piped())
         .spawn()
@@ -111,22 +108,104 @@ fn sigterm_stops_the_server_cleanly() {
     assert!(rest.contains("stopped"), "{rest}");
 }
 
-#[test]
-fn a_database_url_that_is_not_sqlite_is_refused_not_turned_into_a_file() {
+/// Starts the server on `database_url` expecting it to refuse at once; answers what it wrote to stderr, after
+/// checking that it left no file behind in its working directory.
+fn refused_database(database_url: &str) -> String {
     let dir = tempfile::tempdir().expect("temporary directory");
     let output = leptodo()
         .current_dir(dir.path())
         .arg("--config")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
         .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
-        .env("LEPTODO_DATABASE_URL", "postgres://localhost/leptodo")
+        .env("LEPTODO_DATABASE_URL", database_url)
         .output()
         .expect("runs");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("database_url"), "{stderr}");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     let left_behind: Vec<_> = std::fs::read_dir(dir.path())
         .expect("list directory")
         .collect();
     assert!(left_behind.is_empty(), "created {left_behind:?}");
+    stderr
+}
+
+#[test]
+fn a_database_url_of_another_kind_is_refused_not_turned_into_a_file() {
+    for url in [
+        "mysql://localhost/leptodo",
+        "leptodo.db",
+        "postgres:leptodo",
+    ] {
+        let stderr = refused_database(url);
+        assert!(stderr.contains("database_url"), "{stderr}");
+        assert!(stderr.contains("postgres://"), "names what works: {stderr}");
+    }
+}
+
+#[test]
+fn an_unreachable_postgresql_server_stops_the_server_with_one_clear_line() {
+    // Port 9 (discard) on loopback: nothing listens there, so the connection is refused at once.
+    let stderr = refused_database("postgres://leptodo:s3cret@127.0.0.1:9/leptodo");
+    assert!(
+        stderr.contains("cannot connect to the database"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("127.0.0.1:9"), "{stderr}");
+    assert!(
+        !stderr.contains("s3cret"),
+        "the password is never shown: {stderr}"
+    );
+}
+
+#[test]
+fn wrong_postgresql_credentials_stop_the_server_with_one_clear_line() {
+    let Some(server) = common::database::postgres_server() else {
+        // Needs the PostgreSQL run's server; the SQLite run has none to be wrong about.
+        return;
+    };
+    let mut url = url::Url::parse(&server).expect("a URL");
+    url.set_password(Some("not-the-password"))
+        .expect("a URL with a password");
+    let stderr = refused_database(url.as_str());
+    assert!(
+        stderr.contains("cannot connect to the database"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not-the-password"), "{stderr}");
+}
+
+#[tokio::test]
+async fn health_checks_are_answered_but_not_logged() {
+    let database = common::TestDatabase::new();
+    let (mut server, base, log) =
+        common::process::start_with(&database.url, &[("LEPTODO_LOG_LEVEL", "info")]);
+    let client = reqwest::Client::new();
+    for _ in 0..5 {
+        let answer = client.get(format!("{base}/healthz")).send().await;
+        assert_eq!(answer.expect("answers").status(), reqwest::StatusCode::OK);
+    }
+    let answer = client.get(format!("{base}/api/auth/me")).send().await;
+    assert_eq!(
+        answer.expect("answers").status(),
+        reqwest::StatusCode::UNAUTHORIZED
+    );
+    let started = Instant::now();
+    while !log.lock().expect("lock").contains("/api/auth/me") {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "requests are logged: {}",
+            log.lock().expect("lock")
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill().expect("stop the server");
+    server.wait().expect("reaped");
+    let log = log.lock().expect("lock");
+    assert!(!log.contains("healthz"), "{log}");
 }

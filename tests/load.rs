@@ -9,19 +9,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::process::start;
+use common::{process::start, setting};
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "a long and unusual passphrase";
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default)
-}
 
 /// What one client saw.
 #[derive(Default)]
@@ -129,10 +122,10 @@ fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_clients_mixing_logins_and_todo_calls_get_no_errors() {
-    let clients = setting("LEPTODO_LOAD_CLIENTS", 200);
+    let clients = usize::try_from(setting("LEPTODO_LOAD_CLIENTS", 200)).expect("a count");
     let seconds = setting("LEPTODO_LOAD_SECONDS", 30);
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let (mut server, base, log) = start(&dir.path().join("leptodo.db"));
+    let database = common::TestDatabase::new();
+    let (mut server, base, log) = start(&database.url);
 
     let registrations: Vec<_> = (0..clients)
         .map(|number| {
@@ -159,7 +152,7 @@ async fn many_clients_mixing_logins_and_todo_calls_get_no_errors() {
     }
 
     let started = Instant::now();
-    let until = started + Duration::from_secs(seconds as u64);
+    let until = started + Duration::from_secs(seconds);
     let tasks: Vec<_> = usernames
         .into_iter()
         .map(|username| tokio::spawn(client(base.clone(), username, until)))

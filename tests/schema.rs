@@ -1,25 +1,22 @@
-//! The migrated schema enforces what the application relies on, whatever code writes to it.
+//! The migrated schema (of either engine) enforces what the application relies on, whatever code writes to it.
 
-use std::{collections::HashMap, path::Path};
+mod common;
 
-use leptodo::{config::Settings, db};
-use sqlx::SqlitePool;
+use common::TestDatabase;
+use sqlx::AnyPool;
 
-async fn migrated_database() -> (SqlitePool, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let mut settings = Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new())
-        .expect("the shipped Leptos.toml loads");
-    settings.database_url = format!("sqlite://{}/leptodo.db", dir.path().display());
-    let pool = db::connect_and_migrate(&settings)
-        .await
-        .expect("migrations apply");
-    (pool, dir)
+async fn migrated_database() -> (AnyPool, TestDatabase) {
+    let database = TestDatabase::new();
+    let pool = database.app_pool().await;
+    pool.migrate().await.expect("migrations apply");
+    pool.close().await;
+    (database.pool().await, database)
 }
 
-async fn insert_user(pool: &SqlitePool, email: &str, username: &str) -> Result<i64, sqlx::Error> {
+async fn insert_user(pool: &AnyPool, email: &str, username: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO users (email, username, name, password_hash, session_secret, created_at, updated_at)
-         VALUES (?, ?, 'Ann', '$argon2id$stub', 'secret', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
+         VALUES ($1, $2, 'Ann', '$argon2id$stub', 'secret', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
          RETURNING id",
     )
     .bind(email)
@@ -30,7 +27,7 @@ async fn insert_user(pool: &SqlitePool, email: &str, username: &str) -> Result<i
 
 #[tokio::test]
 async fn the_user_and_admin_roles_are_seeded() {
-    let (pool, _dir) = migrated_database().await;
+    let (pool, _database) = migrated_database().await;
     let roles: Vec<String> = sqlx::query_scalar("SELECT name FROM roles ORDER BY name")
         .fetch_all(&pool)
         .await
@@ -40,7 +37,7 @@ async fn the_user_and_admin_roles_are_seeded() {
 
 #[tokio::test]
 async fn emails_and_usernames_are_unique_whatever_their_case() {
-    let (pool, _dir) = migrated_database().await;
+    let (pool, _database) = migrated_database().await;
     insert_user(&pool, "Ann@example.com", "AnnLee")
         .await
         .expect("first");
@@ -58,18 +55,18 @@ async fn emails_and_usernames_are_unique_whatever_their_case() {
 
 #[tokio::test]
 async fn deleting_a_user_deletes_their_role_grants() {
-    let (pool, _dir) = migrated_database().await;
+    let (pool, _database) = migrated_database().await;
     let id = insert_user(&pool, "ann@example.com", "ann")
         .await
         .expect("user");
     sqlx::query(
-        "INSERT INTO roles_users (user_id, role_id) SELECT ?, id FROM roles WHERE name = 'user'",
+        "INSERT INTO roles_users (user_id, role_id) SELECT $1, id FROM roles WHERE name = 'user'",
     )
     .bind(id)
     .execute(&pool)
     .await
     .expect("grant");
-    sqlx::query("DELETE FROM users WHERE id = ?")
+    sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(id)
         .execute(&pool)
         .await
@@ -83,7 +80,7 @@ async fn deleting_a_user_deletes_their_role_grants() {
 
 #[tokio::test]
 async fn a_grant_must_name_an_existing_user() {
-    let (pool, _dir) = migrated_database().await;
+    let (pool, _database) = migrated_database().await;
     let orphan = sqlx::query("INSERT INTO roles_users (user_id, role_id) VALUES (999, 1)")
         .execute(&pool)
         .await;
@@ -91,8 +88,12 @@ async fn a_grant_must_name_an_existing_user() {
 }
 
 #[tokio::test]
-async fn the_database_runs_in_wal_mode_and_syncs_every_commit() {
-    let (pool, _dir) = migrated_database().await;
+async fn a_sqlite_database_runs_in_wal_mode_and_syncs_every_commit() {
+    let database = TestDatabase::new();
+    // SQLite's own settings, on the application's pool (they are per connection).
+    let leptodo::db::Pool::Sqlite(pool) = database.app_pool().await else {
+        return;
+    };
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&pool)
         .await

@@ -5,7 +5,7 @@ import { PASSWORD, registerViaApi, submitLogin, waitForHydration } from "./accou
 /** Grants a role with the operator's command, on the database the test server is serving, while it serves. */
 function grantRole(role: string, username: string) {
   execFileSync("../target/release/leptodo", ["--config", "../Leptos.toml", "roles", "grant", role, username], {
-    env: { ...process.env, LEPTODO_DATABASE_URL: "sqlite://../target/e2e/leptodo.db" },
+    env: { ...process.env, LEPTODO_DATABASE_URL: process.env.E2E_DATABASE_URL ?? "sqlite://../target/e2e/leptodo.db" },
   });
 }
 

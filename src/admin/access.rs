@@ -9,7 +9,7 @@ use crate::{
     domain::RoleName,
     error::AppError,
     security::client_ip::ClientIp,
-    startup::{client_ip, AppState},
+    state::{client_ip, AppState},
 };
 
 async fn ensure_admin(state: &AppState, user: &UserRecord) -> Result<(), AppError> {

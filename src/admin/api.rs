@@ -17,7 +17,7 @@ use crate::{
     api::{ApiId, ErrorBody},
     domain::RoleName,
     error::AppError,
-    startup::AppState,
+    state::AppState,
 };
 
 /// Longest search worth running: an email has at most 254 characters.

@@ -7,7 +7,7 @@ use super::{
     layout::{refusal_view, AdminNav},
     AuditEntry,
 };
-use crate::{auth::account_page::readable_time, error::AppError};
+use crate::error::AppError;
 
 /// The latest 100 audit entries, for an admin.
 #[server]
@@ -65,7 +65,7 @@ fn entries_view(entries: Vec<AuditEntry>) -> AnyView {
                     .map(|entry| {
                         view! {
                             <tr>
-                                <td>{readable_time(&entry.at)}</td>
+                                <td>{entry.at.readable()}</td>
                                 <td class="actor">{entry.actor}</td>
                                 <td class="action">{entry.action.replace('_', " ")}</td>
                                 <td class="target">{entry.target}</td>

@@ -18,6 +18,8 @@ pub use users_page::UsersPage;
 
 use serde::{Deserialize, Serialize};
 
+use crate::timestamp::Timestamp;
+
 /// Users shown per page of the table and of `GET /api/admin/users`.
 pub const USERS_PER_PAGE: u32 = 50;
 /// Audit entries shown on `/admin/audit`.
@@ -40,9 +42,9 @@ pub struct ManagedUser {
     /// Whether the user may log in.
     pub active: bool,
     /// When the account was created (RFC 3339, UTC).
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// The most recent login (RFC 3339, UTC), if any.
-    pub last_login_at: Option<String>,
+    pub last_login_at: Option<Timestamp>,
     /// How many todos the user keeps.
     pub todo_count: i64,
 }
@@ -95,7 +97,7 @@ pub struct RoleSummary {
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AuditEntry {
     /// When (RFC 3339, UTC).
-    pub at: String,
+    pub at: Timestamp,
     /// The admin's username, or `command line (<OS user>)`.
     pub actor: String,
     /// What was done: `activate`, `deactivate`, `grant_role`, …

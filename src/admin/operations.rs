@@ -1,9 +1,8 @@
 //! What administrators may do to accounts and roles, and the rules that hold whoever does it: the admin pages,
-//! the JSON API and the command line all call these. Each runs in one `BEGIN IMMEDIATE` transaction with its
-//! audit entry: the write lock is taken first, so the last-admin check sees what a concurrent admin committed,
-//! and no change is ever left without its entry.
-
-use sqlx::{SqliteConnection, SqlitePool};
+//! the JSON API and the command line all call these. Each runs in one transaction with its audit entry, so no
+//! change is ever left without its entry. The transaction is serialised against every other administrative
+//! one ([`Pool::begin_serialized`]: `BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL), so the
+//! last-admin check sees what a concurrent admin — on this instance or another — committed.
 
 use super::{
     store::{self, NewAuditEntry},
@@ -17,9 +16,10 @@ use crate::{
         repository::{self, UserRecord},
         tokens,
     },
-    db::now_timestamp,
+    db::{Lock, Pool, Transaction},
     domain::{Password, RoleName},
     error::AppError,
+    timestamp::Timestamp,
 };
 
 /// Who is acting, for the rules (nobody deactivates themself) and the audit log.
@@ -88,7 +88,7 @@ impl Actor {
     /// Writes the audit entry of `action` on `target` (and, for role changes, the role in `detail`).
     async fn record(
         &self,
-        connection: &mut SqliteConnection,
+        transaction: &mut Transaction,
         action: &str,
         target: (Option<i64>, &str),
         detail: Option<&str>,
@@ -103,7 +103,7 @@ impl Actor {
             detail,
             ip: self.ip(),
         };
-        store::record(connection, &entry, &now_timestamp()).await
+        store::record(transaction, &entry, &Timestamp::now()).await
     }
 }
 
@@ -116,19 +116,10 @@ pub struct Outcome {
     pub changed: bool,
 }
 
-async fn begin_immediate(
-    pool: &SqlitePool,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
-}
-
 /// Refuses a change that left no active admin while `user` was one: somebody must be able to manage the site.
 /// (A site that never had an admin is not stopped from managing its other users.)
-async fn keep_an_admin(
-    connection: &mut SqliteConnection,
-    user: &ManagedUser,
-) -> Result<(), AppError> {
-    if store::active_admin_count(connection).await? == 0 {
+async fn keep_an_admin(transaction: &mut Transaction, user: &ManagedUser) -> Result<(), AppError> {
+    if store::active_admin_count(transaction).await? == 0 {
         return Err(AppError::Refused(format!(
             "{} is the last active admin: make another user an admin first.",
             user.username
@@ -140,7 +131,7 @@ async fn keep_an_admin(
 /// Activates or deactivates a user. Deactivating ends all their sessions and revokes their API tokens at once;
 /// an admin cannot deactivate themself, and nobody can deactivate the last active admin.
 pub async fn set_active(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Actor,
     user_id: i64,
     active: bool,
@@ -150,21 +141,21 @@ pub async fn set_active(
             "You cannot deactivate your own account.".into(),
         ));
     }
-    let mut transaction = begin_immediate(pool).await?;
+    let mut transaction = pool.begin_serialized(Lock::Administration).await?;
     let changed = store::set_active(
         &mut transaction,
         user_id,
         active,
         &random_secret(),
-        &now_timestamp(),
+        &Timestamp::now(),
     )
     .await?;
-    let user = store::find_user(&mut *transaction, user_id)
+    let user = store::find_user(&mut transaction, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if changed {
         if !active {
-            tokens::store::revoke_all(&mut *transaction, user_id).await?;
+            tokens::store::revoke_all(&mut transaction, user_id).await?;
             if user.has_role(RoleName::ADMIN) {
                 keep_an_admin(&mut transaction, &user).await?;
             }
@@ -186,7 +177,7 @@ pub async fn set_active(
 
 /// Grants `role` to a user.
 pub async fn grant_role(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Actor,
     user_id: i64,
     role: &RoleName,
@@ -196,7 +187,7 @@ pub async fn grant_role(
 
 /// Revokes `role` from a user; nobody can take `admin` from the last active admin.
 pub async fn revoke_role(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Actor,
     user_id: i64,
     role: &RoleName,
@@ -205,17 +196,17 @@ pub async fn revoke_role(
 }
 
 async fn change_role(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Actor,
     user_id: i64,
     role: &RoleName,
     grant: bool,
 ) -> Result<Outcome, AppError> {
-    let mut transaction = begin_immediate(pool).await?;
-    let role_id = store::role_id(&mut *transaction, role)
+    let mut transaction = pool.begin_serialized(Lock::Administration).await?;
+    let role_id = store::role_id(&mut transaction, role)
         .await?
         .ok_or(AppError::NotFound)?;
-    let before = store::find_user(&mut *transaction, user_id)
+    let before = store::find_user(&mut transaction, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let changed = match grant {
@@ -240,7 +231,7 @@ async fn change_role(
             Some(role.as_str()),
         )
         .await?;
-    let user = store::find_user(&mut *transaction, user_id)
+    let user = store::find_user(&mut transaction, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     transaction.commit().await?;
@@ -250,12 +241,12 @@ async fn change_role(
 
 /// Adds a role; `false` when one of that name exists already (its description is left as it is).
 pub async fn create_role(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Actor,
     name: &RoleName,
     description: &str,
 ) -> Result<bool, AppError> {
-    let mut transaction = begin_immediate(pool).await?;
+    let mut transaction = pool.begin_serialized(Lock::Administration).await?;
     let created = store::insert_role(&mut transaction, name, description).await?;
     if created {
         actor
@@ -269,7 +260,7 @@ pub async fn create_role(
 /// Creates an account by the registration rules (the password is given once: the caller confirms it), with
 /// the `user` role and, if `admin`, the `admin` role.
 pub async fn create_user(
-    pool: &SqlitePool,
+    pool: &Pool,
     hasher: &PasswordHasher,
     actor: &Actor,
     input: &RegistrationInput,
@@ -278,16 +269,20 @@ pub async fn create_user(
     let account = input.validate().map_err(AppError::Validation)?;
     // Hashed before the transaction: the write lock is not held through argon2's tens of milliseconds.
     let password_hash = hasher.hash(&account.password).await?;
-    let mut transaction = begin_immediate(pool).await?;
-    let user =
-        accounts::insert_account(&mut transaction, &account, &password_hash, &now_timestamp())
-            .await?;
+    let mut transaction = pool.begin_serialized(Lock::Administration).await?;
+    let user = accounts::insert_account(
+        &mut transaction,
+        &account,
+        &password_hash,
+        &Timestamp::now(),
+    )
+    .await?;
     let target = (Some(user.id), user.username.as_str());
     actor
         .record(&mut transaction, "create_user", target, None)
         .await?;
     if admin {
-        let role_id = store::role_id(&mut *transaction, &RoleName::admin())
+        let role_id = store::role_id(&mut transaction, &RoleName::admin())
             .await?
             .ok_or(AppError::Internal)?;
         store::insert_grant(&mut transaction, user.id, role_id).await?;
@@ -300,7 +295,7 @@ pub async fn create_user(
             )
             .await?;
     }
-    let created = store::find_user(&mut *transaction, user.id)
+    let created = store::find_user(&mut transaction, user.id)
         .await?
         .ok_or(AppError::Internal)?;
     transaction.commit().await?;
@@ -311,7 +306,7 @@ pub async fn create_user(
 /// Gives `user` a new password chosen by an operator; like a password change, it ends all the user's sessions
 /// and revokes their API tokens.
 pub async fn set_password(
-    pool: &SqlitePool,
+    pool: &Pool,
     hasher: &PasswordHasher,
     actor: &Actor,
     user: &UserRecord,
@@ -320,13 +315,13 @@ pub async fn set_password(
     let password = Password::parse(password, &[&user.email, &user.username])
         .map_err(|message| AppError::invalid("password", message))?;
     let password_hash = hasher.hash(&password).await?;
-    let mut transaction = begin_immediate(pool).await?;
+    let mut transaction = pool.begin_serialized(Lock::Administration).await?;
     repository::set_password(
         &mut transaction,
         user.id,
         &password_hash,
         &random_secret(),
-        &now_timestamp(),
+        &Timestamp::now(),
     )
     .await?;
     actor

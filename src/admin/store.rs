@@ -1,16 +1,20 @@
 //! Queries of the administration section. Every statement is parameterised; the ones that change something
 //! take a transaction's connection, so an operation and its audit entry commit together or not at all.
 
-use sqlx::{FromRow, SqliteConnection, SqliteExecutor, SqlitePool};
+use sqlx::FromRow;
 
 use super::{AuditEntry, ManagedUser, RoleSummary, UserPage, USERS_PER_PAGE};
-use crate::domain::RoleName;
+use crate::{
+    db::{run, Executor, Pool, Transaction},
+    domain::RoleName,
+    timestamp::Timestamp,
+};
 
 /// The columns of [`ManagedUser`]; roles come comma-joined (role names cannot hold commas) and unsorted.
 const MANAGED_USER_COLUMNS: &str = "users.id, users.email, users.username, users.name, users.active, \
      users.created_at, users.current_login_at AS last_login_at, \
      (SELECT COUNT(*) FROM todos WHERE todos.user_id = users.id) AS todo_count, \
-     (SELECT group_concat(roles.name, ',') FROM roles JOIN roles_users ON roles_users.role_id = roles.id \
+     (SELECT string_agg(roles.name, ',') FROM roles JOIN roles_users ON roles_users.role_id = roles.id \
       WHERE roles_users.user_id = users.id) AS roles";
 
 #[derive(FromRow)]
@@ -20,8 +24,8 @@ struct ManagedUserRow {
     username: String,
     name: String,
     active: bool,
-    created_at: String,
-    last_login_at: Option<String>,
+    created_at: Timestamp,
+    last_login_at: Option<Timestamp>,
     todo_count: i64,
     roles: Option<String>,
 }
@@ -65,31 +69,30 @@ fn contains_pattern(query: &str) -> String {
 }
 
 /// Page `page` (from 1) of the users whose email or username contains `query` (all users when blank).
-pub async fn search_users(
-    pool: &SqlitePool,
-    query: &str,
-    page: u32,
-) -> Result<UserPage, sqlx::Error> {
+pub async fn search_users(pool: &Pool, query: &str, page: u32) -> Result<UserPage, sqlx::Error> {
     let query = query.trim();
     let pattern = contains_pattern(query);
-    let filter = "?1 = '' OR lower(users.email) LIKE ?2 ESCAPE '\\' \
-                  OR lower(users.username) LIKE ?2 ESCAPE '\\'";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
-        .bind(query)
-        .bind(&pattern)
-        .fetch_one(pool)
-        .await?;
+    let filter = "$1 = '' OR lower(users.email) LIKE $2 ESCAPE '\\' \
+                  OR lower(users.username) LIKE $2 ESCAPE '\\'";
     let page = page.max(1);
     let offset = i64::from(page - 1) * i64::from(USERS_PER_PAGE);
-    let rows: Vec<ManagedUserRow> = sqlx::query_as(&format!(
-        "SELECT {MANAGED_USER_COLUMNS} FROM users WHERE {filter} ORDER BY users.id LIMIT ?3 OFFSET ?4"
-    ))
-    .bind(query)
-    .bind(&pattern)
-    .bind(i64::from(USERS_PER_PAGE))
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
+    let (total, rows): (i64, Vec<ManagedUserRow>) = run!(pool, |connection| {
+        let total = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
+            .bind(query)
+            .bind(&pattern)
+            .fetch_one(&mut *connection)
+            .await?;
+        let rows = sqlx::query_as(&format!(
+            "SELECT {MANAGED_USER_COLUMNS} FROM users WHERE {filter} ORDER BY users.id LIMIT $3 OFFSET $4"
+        ))
+        .bind(query)
+        .bind(&pattern)
+        .bind(i64::from(USERS_PER_PAGE))
+        .bind(offset)
+        .fetch_all(&mut *connection)
+        .await?;
+        (total, rows)
+    });
     Ok(UserPage {
         users: rows.into_iter().map(ManagedUser::from).collect(),
         query: query.to_owned(),
@@ -100,130 +103,138 @@ pub async fn search_users(
 }
 
 /// Every user, oldest account first (the command line's `users list`).
-pub async fn all_users(pool: &SqlitePool) -> Result<Vec<ManagedUser>, sqlx::Error> {
-    let rows: Vec<ManagedUserRow> = sqlx::query_as(&format!(
+pub async fn all_users(pool: &Pool) -> Result<Vec<ManagedUser>, sqlx::Error> {
+    let rows: Vec<ManagedUserRow> = run!(pool, |connection| sqlx::query_as(&format!(
         "SELECT {MANAGED_USER_COLUMNS} FROM users ORDER BY users.id"
     ))
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(connection)
+    .await)?;
     Ok(rows.into_iter().map(ManagedUser::from).collect())
 }
 
 /// The user with this id, as an administrator sees them.
 pub async fn find_user(
-    executor: impl SqliteExecutor<'_>,
+    executor: impl Into<Executor<'_>>,
     id: i64,
 ) -> Result<Option<ManagedUser>, sqlx::Error> {
-    let row: Option<ManagedUserRow> = sqlx::query_as(&format!(
-        "SELECT {MANAGED_USER_COLUMNS} FROM users WHERE users.id = ?"
+    let row: Option<ManagedUserRow> = run!(executor, |connection| sqlx::query_as(&format!(
+        "SELECT {MANAGED_USER_COLUMNS} FROM users WHERE users.id = $1"
     ))
     .bind(id)
-    .fetch_optional(executor)
-    .await?;
+    .fetch_optional(connection)
+    .await)?;
     Ok(row.map(ManagedUser::from))
 }
 
 /// Every role with its number of holders, by name.
-pub async fn roles(pool: &SqlitePool) -> Result<Vec<RoleSummary>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn roles(pool: &Pool) -> Result<Vec<RoleSummary>, sqlx::Error> {
+    run!(pool, |connection| sqlx::query_as(
         "SELECT roles.name, roles.description,
              (SELECT COUNT(*) FROM roles_users WHERE roles_users.role_id = roles.id) AS user_count
          FROM roles ORDER BY roles.name",
     )
-    .fetch_all(pool)
-    .await
+    .fetch_all(connection)
+    .await)
 }
 
 /// The id of the role called `name`, if there is one.
 pub async fn role_id(
-    executor: impl SqliteExecutor<'_>,
+    executor: impl Into<Executor<'_>>,
     name: &RoleName,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM roles WHERE name = ?")
-        .bind(name.as_str())
-        .fetch_optional(executor)
-        .await
+    run!(executor, |connection| sqlx::query_scalar(
+        "SELECT id FROM roles WHERE name = $1"
+    )
+    .bind(name.as_str())
+    .fetch_optional(connection)
+    .await)
 }
 
 /// Adds a role; `false` when one of that name exists already (left as it is).
 pub async fn insert_role(
-    connection: &mut SqliteConnection,
+    transaction: &mut Transaction,
     name: &RoleName,
     description: &str,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO roles (name, description) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+    let inserted = run!(transaction, |connection| sqlx::query(
+        "INSERT INTO roles (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
     )
     .bind(name.as_str())
     .bind(description)
     .execute(connection)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(inserted == 1)
 }
 
 /// Sets `active`; `false` when the user does not exist or already was so. Deactivating also replaces the
 /// session secret, so every session of the user ends (and stays ended if the account is activated again).
 pub async fn set_active(
-    connection: &mut SqliteConnection,
+    transaction: &mut Transaction,
     user_id: i64,
     active: bool,
     new_session_secret: &str,
-    now: &str,
+    now: &Timestamp,
 ) -> Result<bool, sqlx::Error> {
-    let changed = sqlx::query(
-        "UPDATE users SET active = ?1,
-             session_secret = CASE WHEN ?1 THEN session_secret ELSE ?2 END, updated_at = ?3
-         WHERE id = ?4 AND active <> ?1",
+    let changed = run!(transaction, |connection| sqlx::query(
+        "UPDATE users SET active = $1,
+             session_secret = CASE WHEN $1 THEN session_secret ELSE $2 END, updated_at = $3
+         WHERE id = $4 AND active <> $1",
     )
     .bind(active)
     .bind(new_session_secret)
     .bind(now)
     .bind(user_id)
     .execute(connection)
-    .await?;
-    Ok(changed.rows_affected() == 1)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(changed == 1)
 }
 
 /// Grants a role; `false` when the user already held it.
 pub async fn insert_grant(
-    connection: &mut SqliteConnection,
+    transaction: &mut Transaction,
     user_id: i64,
     role_id: i64,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO roles_users (user_id, role_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    let inserted = run!(transaction, |connection| sqlx::query(
+        "INSERT INTO roles_users (user_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind(user_id)
     .bind(role_id)
     .execute(connection)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(inserted == 1)
 }
 
 /// Revokes a role; `false` when the user did not hold it.
 pub async fn delete_grant(
-    connection: &mut SqliteConnection,
+    transaction: &mut Transaction,
     user_id: i64,
     role_id: i64,
 ) -> Result<bool, sqlx::Error> {
-    let deleted = sqlx::query("DELETE FROM roles_users WHERE user_id = ? AND role_id = ?")
-        .bind(user_id)
-        .bind(role_id)
-        .execute(connection)
-        .await?;
-    Ok(deleted.rows_affected() == 1)
+    let deleted = run!(transaction, |connection| sqlx::query(
+        "DELETE FROM roles_users WHERE user_id = $1 AND role_id = $2"
+    )
+    .bind(user_id)
+    .bind(role_id)
+    .execute(connection)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(deleted == 1)
 }
 
 /// How many active users hold the `admin` role.
-pub async fn active_admin_count(connection: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn active_admin_count(transaction: &mut Transaction) -> Result<i64, sqlx::Error> {
+    run!(transaction, |connection| sqlx::query_scalar(
         "SELECT COUNT(*) FROM users JOIN roles_users ON roles_users.user_id = users.id
          JOIN roles ON roles.id = roles_users.role_id
-         WHERE roles.name = ? AND users.active",
+         WHERE roles.name = $1 AND users.active",
     )
     .bind(RoleName::ADMIN)
     .fetch_one(connection)
-    .await
+    .await)
 }
 
 /// An audit entry about to be written.
@@ -246,13 +257,13 @@ pub struct NewAuditEntry<'a> {
 
 /// Writes an audit entry, in the transaction of the action it records.
 pub async fn record(
-    connection: &mut SqliteConnection,
+    transaction: &mut Transaction,
     entry: &NewAuditEntry<'_>,
-    now: &str,
+    now: &Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    run!(transaction, |connection| sqlx::query(
         "INSERT INTO audit_log (at, actor_id, actor, action, target_user_id, target, detail, ip)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(now)
     .bind(entry.actor_id)
@@ -264,17 +275,17 @@ pub async fn record(
     .bind(entry.ip)
     .execute(connection)
     .await
-    .map(|_| ())
+    .map(|_| ()))
 }
 
 /// The latest `limit` audit entries, newest first.
-pub async fn recent_entries(pool: &SqlitePool, limit: u32) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT at, actor, action, target, detail, ip FROM audit_log ORDER BY id DESC LIMIT ?",
+pub async fn recent_entries(pool: &Pool, limit: u32) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    run!(pool, |connection| sqlx::query_as(
+        "SELECT at, actor, action, target, detail, ip FROM audit_log ORDER BY id DESC LIMIT $1",
     )
     .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await
+    .fetch_all(connection)
+    .await)
 }
 
 #[cfg(test)]

@@ -9,10 +9,7 @@ use super::{
     layout::{refusal_view, AdminNav},
     ManagedUser, RoleSummary, UserPage,
 };
-use crate::{
-    auth::{account_page::readable_time, next_path::percent_encode},
-    error::AppError,
-};
+use crate::{auth::next_path::percent_encode, error::AppError, timestamp::Timestamp};
 
 /// What `/admin` shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -299,8 +296,8 @@ fn user_row(
             <td>{user.email}</td>
             <td class="roles">{held} {grant}</td>
             <td class="active">{if user.active { "yes" } else { "no" }}</td>
-            <td>{readable_time(&user.created_at)}</td>
-            <td>{user.last_login_at.as_deref().map(readable_time).unwrap_or_else(|| "never".into())}</td>
+            <td>{user.created_at.readable()}</td>
+            <td>{user.last_login_at.as_ref().map(Timestamp::readable).unwrap_or_else(|| "never".into())}</td>
             <td class="todos">{user.todo_count}</td>
             <td>{activation}</td>
         </tr>

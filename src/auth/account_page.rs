@@ -6,7 +6,7 @@ use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
 use super::{next_path::login_then, tokens::TokensPanel};
-use crate::error::AppError;
+use crate::{error::AppError, timestamp::Timestamp};
 
 /// What the account page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,9 +18,9 @@ pub struct AccountDetails {
     /// Username.
     pub username: String,
     /// When the account was created.
-    pub member_since: String,
+    pub member_since: Timestamp,
     /// The login before the current one, if any: when, and from which address.
-    pub last_login: Option<(String, Option<String>)>,
+    pub last_login: Option<(Timestamp, Option<String>)>,
     /// How many times the user has logged in.
     pub login_count: i64,
     /// A one-time message, such as the confirmation of a password change made without JavaScript.
@@ -30,7 +30,7 @@ pub struct AccountDetails {
 /// The logged-in user's details, or `None` for a visitor who must log in first.
 #[server]
 pub async fn get_account() -> Result<Option<AccountDetails>, AppError> {
-    use crate::{auth::session, startup::request_context};
+    use crate::{auth::session, state::request_context};
     let (state, session) = request_context().await?;
     let Some(user) = session::current_user(&session, state.sessions, &state.pool).await? else {
         return Ok(None);
@@ -56,7 +56,7 @@ pub async fn change_password(
     use crate::{
         auth::{accounts, password_change::PasswordChangeInput, session},
         error::{is_plain_form_post, with_status},
-        startup::client_ip,
+        state::client_ip,
     };
     with_status(
         async move {
@@ -89,14 +89,6 @@ pub async fn change_password(
 
 const PASSWORD_CHANGED: &str =
     "Your password has been changed. Your other sessions have been logged out.";
-
-/// Shows an RFC 3339 UTC timestamp as `2026-11-22 19:35:00 UTC`.
-pub fn readable_time(timestamp: &str) -> String {
-    match timestamp.strip_suffix('Z') {
-        Some(utc) => format!("{} UTC", utc.replacen('T', " ", 1)),
-        None => timestamp.to_owned(),
-    }
-}
 
 /// The account page; visitors who are not logged in are sent to the login page and back here after.
 #[component]
@@ -155,7 +147,7 @@ fn details_view(details: AccountDetails) -> impl IntoView {
     let last_login = match details.last_login {
         Some((at, ip)) => format!(
             "{} from {}",
-            readable_time(&at),
+            at.readable(),
             ip.unwrap_or_else(|| "an unknown address".into())
         ),
         None => "This is your first login.".into(),
@@ -169,7 +161,7 @@ fn details_view(details: AccountDetails) -> impl IntoView {
             <dt>"Username"</dt>
             <dd class="username">{details.username}</dd>
             <dt>"Member since"</dt>
-            <dd>{readable_time(&details.member_since)}</dd>
+            <dd>{details.member_since.readable()}</dd>
             <dt>"Previous login"</dt>
             <dd class="last-login">{last_login}</dd>
             <dt>"Logins"</dt>
@@ -192,19 +184,5 @@ fn password_errors_view(error: &AppError) -> impl IntoView {
         <ul class="error" role="alert">
             {messages.into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
         </ul>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::readable_time;
-
-    #[test]
-    fn utc_timestamps_read_naturally() {
-        assert_eq!(
-            readable_time("2026-11-22T19:35:00Z"),
-            "2026-11-22 19:35:00 UTC"
-        );
-        assert_eq!(readable_time("not a time"), "not a time");
     }
 }

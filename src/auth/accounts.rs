@@ -2,7 +2,6 @@
 //! pages' server functions and the JSON API both call these, so both follow exactly the same rules.
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{
     hashing::{HashingError, PasswordHasher, Verification},
@@ -12,7 +11,11 @@ use super::{
     throttle::{Action, Subjects, Throttle},
     User,
 };
-use crate::{db::now_timestamp, error::AppError, error::FieldErrors};
+use crate::{
+    db::{Pool, Transaction},
+    error::{AppError, FieldErrors},
+    timestamp::Timestamp,
+};
 
 /// Longest login (an email) and password worth checking; anything longer cannot match an account.
 const MAX_LOGIN_CHARS: usize = 254;
@@ -27,14 +30,14 @@ impl From<HashingError> for AppError {
 
 /// Creates an account from the registration form and records it as logged in from `ip`.
 pub async fn register(
-    pool: &SqlitePool,
+    pool: &Pool,
     hasher: &PasswordHasher,
     input: &RegistrationInput,
     ip: Option<&str>,
 ) -> Result<UserRecord, AppError> {
     let account = input.validate().map_err(AppError::Validation)?;
     let password_hash = hasher.hash(&account.password).await?;
-    let now = now_timestamp();
+    let now = Timestamp::now();
     let mut transaction = pool.begin().await?;
     let user = insert_account(&mut transaction, &account, &password_hash, &now).await?;
     transaction.commit().await?;
@@ -45,12 +48,12 @@ pub async fn register(
 /// Inserts a validated account with the `user` role, inside the caller's transaction; a taken email or
 /// username is a `Conflict` on that field.
 pub async fn insert_account(
-    connection: &mut SqliteConnection,
+    transaction: &mut Transaction,
     account: &NewAccount,
     password_hash: &str,
-    now: &str,
+    now: &Timestamp,
 ) -> Result<UserRecord, AppError> {
-    repository::insert(connection, account, password_hash, &random_secret(), now)
+    repository::insert(transaction, account, password_hash, &random_secret(), now)
         .await
         .map_err(|error| match error {
             InsertUserError::EmailTaken => {
@@ -69,7 +72,7 @@ pub async fn insert_account(
 ///
 /// Throttled: too many recent failures for the account or the address refuse the attempt before any check.
 pub async fn authenticate(
-    pool: &SqlitePool,
+    pool: &Pool,
     hasher: &PasswordHasher,
     throttle: &Throttle,
     login: &str,
@@ -119,14 +122,14 @@ pub async fn authenticate(
         }
     }
     tracing::info!(user_id = user.id, "logged in");
-    Ok(repository::record_login(pool, user.id, ip, &now_timestamp()).await?)
+    Ok(repository::record_login(pool, user.id, ip, &Timestamp::now()).await?)
 }
 
 /// Replaces the password of `user` after checking the current one. The user's session secret is replaced
 /// too, which ends every other session; the caller moves the current session to the new secret. Wrong
 /// current passwords are throttled like failed logins.
 pub async fn change_password(
-    pool: &SqlitePool,
+    pool: &Pool,
     hasher: &PasswordHasher,
     throttle: &Throttle,
     user: &UserRecord,
@@ -166,7 +169,7 @@ pub async fn change_password(
         user.id,
         &password_hash,
         &random_secret(),
-        &now_timestamp(),
+        &Timestamp::now(),
     )
     .await?;
     transaction.commit().await?;
@@ -175,7 +178,7 @@ pub async fn change_password(
 }
 
 /// The account as the user may see it, with its roles.
-pub async fn public_view(pool: &SqlitePool, user: UserRecord) -> Result<User, AppError> {
+pub async fn public_view(pool: &Pool, user: UserRecord) -> Result<User, AppError> {
     let roles = repository::role_names(pool, user.id).await?;
     Ok(user.into_user(roles))
 }

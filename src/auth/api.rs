@@ -18,7 +18,7 @@ use crate::{
     api::{ApiJson, ErrorBody},
     error::AppError,
     security::client_ip::ClientIp,
-    startup::AppState,
+    state::AppState,
 };
 
 /// The routes of this module, to merge into the application router.

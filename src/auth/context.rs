@@ -55,7 +55,7 @@ impl Auth {
 pub async fn get_current_user() -> Result<Option<User>, AppError> {
     use crate::{
         auth::{accounts, session},
-        startup::request_context,
+        state::request_context,
     };
     let (state, session) = request_context().await?;
     match session::current_user(&session, state.sessions, &state.pool).await? {

@@ -22,7 +22,7 @@ pub struct LoginPageState {
 /// Reads (and consumes) the flash message and whether the visitor is logged in.
 #[server]
 pub async fn get_login_page_state() -> Result<LoginPageState, AppError> {
-    use crate::{auth::session, forms, startup::request_context};
+    use crate::{auth::session, forms, state::request_context};
     let (state, session) = request_context().await?;
     let logged_in = session::current_user(&session, state.sessions, &state.pool)
         .await?
@@ -52,7 +52,7 @@ pub async fn log_in(
         auth::{accounts, next_path::safe_next, session},
         error::with_status,
         forms,
-        startup::{client_ip, request_context},
+        state::{client_ip, request_context},
     };
     let (state, session) = request_context().await?;
     let result = async {

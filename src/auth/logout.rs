@@ -8,7 +8,7 @@ use crate::error::AppError;
 /// Ends the session and redirects to the login page with a one-time "logged out" message.
 #[server]
 pub async fn log_out() -> Result<(), AppError> {
-    use crate::{auth::session, startup::request_context};
+    use crate::{auth::session, state::request_context};
     let (_, session) = request_context().await?;
     session::log_out(&session).await?;
     session::set_flash(&session, "You have been logged out.").await?;

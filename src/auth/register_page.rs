@@ -22,7 +22,7 @@ pub struct RegisterPageState {
 /// Whether the visitor is logged in, and what they typed into a form that came back.
 #[server]
 pub async fn get_register_page_state() -> Result<RegisterPageState, AppError> {
-    use crate::{auth::session, forms, startup::request_context};
+    use crate::{auth::session, forms, state::request_context};
     let (state, session) = request_context().await?;
     let logged_in = session::current_user(&session, state.sessions, &state.pool)
         .await?
@@ -45,7 +45,7 @@ pub async fn register(
         auth::{accounts, session},
         error::with_status,
         forms,
-        startup::{client_ip, request_context},
+        state::{client_ip, request_context},
     };
     let (state, session) = request_context().await?;
     let website = website.unwrap_or_default();

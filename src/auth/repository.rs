@@ -1,8 +1,12 @@
 //! Queries on `users`, `roles` and `roles_users`. Every statement is parameterised.
 
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::FromRow;
 
 use super::{registration::NewAccount, user::User};
+use crate::{
+    db::{run, Executor, Transaction},
+    timestamp::Timestamp,
+};
 
 /// A `users` row as the server needs it, hash and secret included. Never serialised.
 #[derive(Clone, FromRow)]
@@ -15,9 +19,9 @@ pub struct UserRecord {
     pub password_hash: String,
     pub active: bool,
     pub session_secret: String,
-    pub created_at: String,
-    pub last_login_at: Option<String>,
-    pub current_login_at: Option<String>,
+    pub created_at: Timestamp,
+    pub last_login_at: Option<Timestamp>,
+    pub current_login_at: Option<Timestamp>,
     pub last_login_ip: Option<String>,
     pub current_login_ip: Option<String>,
     pub login_count: i64,
@@ -58,138 +62,158 @@ const USER_COLUMNS: &str =
 /// Uniqueness is left to the database's unique indexes rather than checked first: a check-then-insert would let
 /// two simultaneous registrations of the same email both pass.
 pub async fn insert(
-    connection: &mut SqliteConnection,
+    executor: impl Into<Executor<'_>>,
     account: &NewAccount,
     password_hash: &str,
     session_secret: &str,
-    now: &str,
+    now: &Timestamp,
 ) -> Result<UserRecord, InsertUserError> {
-    let inserted = sqlx::query_as::<_, UserRecord>(&format!(
-        "INSERT INTO users (email, username, name, website, password_hash, session_secret, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         RETURNING {USER_COLUMNS}"
-    ))
-    .bind(account.email.as_str())
-    .bind(account.username.as_str())
-    .bind(account.name.as_str())
-    .bind(account.website.as_ref().map(|w| w.as_str()))
-    .bind(password_hash)
-    .bind(session_secret)
-    .bind(now)
-    .bind(now)
-    .fetch_one(&mut *connection)
-    .await;
-    let user = match inserted {
-        Ok(user) => user,
+    run!(executor, |connection| {
+        let inserted = sqlx::query_as::<_, UserRecord>(&format!(
+            "INSERT INTO users (email, username, name, website, password_hash, session_secret, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+             RETURNING {USER_COLUMNS}"
+        ))
+        .bind(account.email.as_str())
+        .bind(account.username.as_str())
+        .bind(account.name.as_str())
+        .bind(account.website.as_ref().map(|w| w.as_str()))
+        .bind(password_hash)
+        .bind(session_secret)
+        .bind(now)
+        .fetch_one(&mut *connection)
+        .await;
+        let user = unique_violation_as_taken(inserted)?;
+        sqlx::query(
+            "INSERT INTO roles_users (user_id, role_id) SELECT $1, id FROM roles WHERE name = 'user'",
+        )
+        .bind(user.id)
+        .execute(&mut *connection)
+        .await?;
+        Ok(user)
+    })
+}
+
+/// Names the field a unique index refused.
+fn unique_violation_as_taken(
+    inserted: Result<UserRecord, sqlx::Error>,
+) -> Result<UserRecord, InsertUserError> {
+    match inserted {
+        Ok(user) => Ok(user),
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
             // SQLite names the index in the message; PostgreSQL reports it as the constraint.
             let names_index =
                 |index: &str| error.constraint() == Some(index) || error.message().contains(index);
-            return Err(if names_index("users_email_key") {
+            Err(if names_index("users_email_key") {
                 InsertUserError::EmailTaken
             } else if names_index("users_username_key") {
                 InsertUserError::UsernameTaken
             } else {
                 InsertUserError::Database(sqlx::Error::Database(error))
-            });
+            })
         }
-        Err(error) => return Err(error.into()),
-    };
-    sqlx::query(
-        "INSERT INTO roles_users (user_id, role_id) SELECT ?, id FROM roles WHERE name = 'user'",
-    )
-    .bind(user.id)
-    .execute(&mut *connection)
-    .await?;
-    Ok(user)
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Finds the account whose email or username is `login`, ignoring case.
 pub async fn find_by_login(
-    pool: &SqlitePool,
+    executor: impl Into<Executor<'_>>,
     login: &str,
 ) -> Result<Option<UserRecord>, sqlx::Error> {
     // Emails contain '@' and usernames cannot, so at most one row matches.
-    sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower(?1) OR lower(username) = lower(?1)"
+    run!(executor, |connection| {
+        sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1) OR lower(username) = lower($1)"
     ))
     .bind(login.trim())
-    .fetch_optional(pool)
+    .fetch_optional(connection)
     .await
+    })
 }
 
 /// Finds the account with this id.
-pub async fn find_by_id(pool: &SqlitePool, id: i64) -> Result<Option<UserRecord>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+pub async fn find_by_id(
+    executor: impl Into<Executor<'_>>,
+    id: i64,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    run!(executor, |connection| sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(connection)
+    .await)
 }
 
 /// The names of the roles the user holds, sorted.
-pub async fn role_names(pool: &SqlitePool, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn role_names(
+    executor: impl Into<Executor<'_>>,
+    user_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    run!(executor, |connection| sqlx::query_scalar(
         "SELECT roles.name FROM roles JOIN roles_users ON roles_users.role_id = roles.id
-         WHERE roles_users.user_id = ? ORDER BY roles.name",
+         WHERE roles_users.user_id = $1 ORDER BY roles.name",
     )
     .bind(user_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(connection)
+    .await)
 }
 
 /// Shifts the current login into "last" and records this one (Flask-Security's trackable fields).
 pub async fn record_login(
-    pool: &SqlitePool,
+    executor: impl Into<Executor<'_>>,
     user_id: i64,
     ip: Option<&str>,
-    now: &str,
+    now: &Timestamp,
 ) -> Result<UserRecord, sqlx::Error> {
-    sqlx::query_as(&format!(
+    run!(executor, |connection| sqlx::query_as(&format!(
         "UPDATE users SET last_login_at = current_login_at, last_login_ip = current_login_ip,
-             current_login_at = ?, current_login_ip = ?, login_count = login_count + 1
-         WHERE id = ? RETURNING {USER_COLUMNS}"
+             current_login_at = $1, current_login_ip = $2, login_count = login_count + 1
+         WHERE id = $3 RETURNING {USER_COLUMNS}"
     ))
     .bind(now)
     .bind(ip)
     .bind(user_id)
-    .fetch_one(pool)
-    .await
+    .fetch_one(connection)
+    .await)
 }
 
 /// Replaces the hash without ending sessions: the same password, hashed with today's parameters.
 pub async fn upgrade_password_hash(
-    pool: &SqlitePool,
+    executor: impl Into<Executor<'_>>,
     user_id: i64,
     password_hash: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-        .bind(password_hash)
-        .bind(user_id)
-        .execute(pool)
-        .await
-        .map(|_| ())
+    run!(executor, |connection| sqlx::query(
+        "UPDATE users SET password_hash = $1 WHERE id = $2"
+    )
+    .bind(password_hash)
+    .bind(user_id)
+    .execute(connection)
+    .await
+    .map(|_| ()))
 }
 
 /// Sets a new password hash and session secret and revokes the user's API tokens: every session holding the
 /// old secret and every token issued under the old password ends. Call it inside a transaction.
 pub async fn set_password(
-    connection: &mut SqliteConnection,
+    transaction: &mut Transaction,
     user_id: i64,
     password_hash: &str,
     session_secret: &str,
-    now: &str,
+    now: &Timestamp,
 ) -> Result<UserRecord, sqlx::Error> {
-    let user = sqlx::query_as(&format!(
-        "UPDATE users SET password_hash = ?, session_secret = ?, updated_at = ? WHERE id = ?
+    let user = run!(&mut *transaction, |connection| sqlx::query_as(&format!(
+        "UPDATE users SET password_hash = $1, session_secret = $2, updated_at = $3 WHERE id = $4
          RETURNING {USER_COLUMNS}"
     ))
     .bind(password_hash)
     .bind(session_secret)
     .bind(now)
     .bind(user_id)
-    .fetch_one(&mut *connection)
-    .await?;
-    super::tokens::store::revoke_all(&mut *connection, user_id).await?;
+    .fetch_one(connection)
+    .await)?;
+    super::tokens::store::revoke_all(transaction, user_id).await?;
     Ok(user)
 }
 

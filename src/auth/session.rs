@@ -3,15 +3,14 @@
 //! A session is only trusted while its copy of the secret equals the user's current one, so changing the
 //! password (which replaces the secret) or deactivating the account ends every session at its next request.
 
-use sqlx::SqlitePool;
 use tower_sessions::{cookie::time, Expiry, Session};
 
 use super::repository::{self, UserRecord};
 use crate::{
     config::Settings,
-    db::unix_now,
+    db::{unix_now, Pool},
     error::AppError,
-    startup::{request_context, AppState},
+    state::{request_context, AppState},
 };
 
 const USER_ID: &str = "auth.user_id";
@@ -88,16 +87,17 @@ pub async fn log_out(session: &Session) -> Result<(), AppError> {
 pub async fn current_user(
     session: &Session,
     policy: SessionPolicy,
-    pool: &SqlitePool,
+    pool: &Pool,
 ) -> Result<Option<UserRecord>, AppError> {
     current_user_at(session, policy, pool, unix_now()).await
 }
 
-/// [`current_user`] as seen at Unix time `now`, so tests can step past the idle deadline without waiting.
-async fn current_user_at(
+/// [`current_user`] as seen at Unix time `now`: the clock seam that lets tests step past deadlines without
+/// waiting.
+pub async fn current_user_at(
     session: &Session,
     policy: SessionPolicy,
-    pool: &SqlitePool,
+    pool: &Pool,
     now: i64,
 ) -> Result<Option<UserRecord>, AppError> {
     let Some(user_id) = session.get::<i64>(USER_ID).await? else {
@@ -149,135 +149,4 @@ pub async fn set_flash(session: &Session, message: &str) -> Result<(), AppError>
 /// Takes the message left for this session, if any; it is shown once.
 pub async fn take_flash(session: &Session) -> Result<Option<String>, AppError> {
     Ok(session.remove::<String>(FLASH).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::{collections::HashMap, path::Path, sync::Arc};
-
-    use tower_sessions_sqlx_store::SqliteStore;
-
-    use super::*;
-    use crate::{
-        auth::{accounts, hashing::PasswordHasher, registration::RegistrationInput},
-        db,
-    };
-
-    const PASSWORD: &str = "a long and unusual passphrase";
-
-    struct Fixture {
-        pool: SqlitePool,
-        store: Arc<SqliteStore>,
-        policy: SessionPolicy,
-        user: UserRecord,
-        _dir: tempfile::TempDir,
-    }
-
-    /// A real database with Ann registered, idle timeout 30 minutes.
-    async fn fixture() -> Fixture {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let mut settings = Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new())
-            .expect("the shipped Leptos.toml loads");
-        settings.database_url = format!("sqlite://{}/leptodo.db", dir.path().display());
-        settings.argon2_memory_kib = 1024;
-        settings.argon2_iterations = 1;
-        settings.session_idle_minutes = 30;
-        settings.session_absolute_hours = 12;
-        let pool = db::connect_and_migrate(&settings).await.expect("database");
-        let store = SqliteStore::new(pool.clone());
-        store.migrate().await.expect("session table");
-        let hasher = PasswordHasher::new(&settings).expect("hasher");
-        let form = RegistrationInput {
-            email: "ann@example.com".into(),
-            username: "annlee".into(),
-            name: "Ann Lee".into(),
-            website: String::new(),
-            password: PASSWORD.into(),
-            password_confirm: PASSWORD.into(),
-        };
-        let user = accounts::register(&pool, &hasher, &form, None)
-            .await
-            .expect("registration");
-        Fixture {
-            pool,
-            store: Arc::new(store),
-            policy: SessionPolicy::new(&settings),
-            user,
-            _dir: dir,
-        }
-    }
-
-    async fn logged_in_at(fixture: &Fixture, remember: bool, now: i64) -> Option<UserRecord> {
-        let session = Session::new(None, fixture.store.clone(), None);
-        log_in(&session, fixture.policy, &fixture.user, remember)
-            .await
-            .expect("log in");
-        current_user_at(&session, fixture.policy, &fixture.pool, now)
-            .await
-            .expect("session readable")
-    }
-
-    #[tokio::test]
-    async fn a_session_without_remember_me_ends_after_the_idle_time() {
-        let fixture = fixture().await;
-        let start = unix_now();
-        let just_before = start + 30 * 60 - 1;
-        assert!(logged_in_at(&fixture, false, just_before).await.is_some());
-        assert!(logged_in_at(&fixture, false, start + 30 * 60 + 2)
-            .await
-            .is_none());
-    }
-
-    #[tokio::test]
-    async fn activity_pushes_the_idle_deadline_back() {
-        let fixture = fixture().await;
-        let session = Session::new(None, fixture.store.clone(), None);
-        log_in(&session, fixture.policy, &fixture.user, false)
-            .await
-            .expect("log in");
-        let mut now = unix_now();
-        // Six requests 25 minutes apart: three hours in all, never 30 idle minutes.
-        for _ in 0..6 {
-            now += 25 * 60;
-            let user = current_user_at(&session, fixture.policy, &fixture.pool, now).await;
-            assert!(user.expect("session readable").is_some());
-        }
-        let after_idling = now + 31 * 60;
-        let user = current_user_at(&session, fixture.policy, &fixture.pool, after_idling).await;
-        assert!(user.expect("session readable").is_none());
-        // The idle session was deleted, not merely refused once.
-        let again = current_user_at(&session, fixture.policy, &fixture.pool, now).await;
-        assert!(again.expect("session readable").is_none());
-    }
-
-    #[tokio::test]
-    async fn remember_me_is_not_bound_by_the_idle_time() {
-        let fixture = fixture().await;
-        let eleven_hours_later = unix_now() + 11 * 3600;
-        assert!(logged_in_at(&fixture, true, eleven_hours_later)
-            .await
-            .is_some());
-    }
-
-    #[tokio::test]
-    async fn every_session_ends_at_the_absolute_limit_however_busy() {
-        let fixture = fixture().await;
-        for remember in [false, true] {
-            let session = Session::new(None, fixture.store.clone(), None);
-            log_in(&session, fixture.policy, &fixture.user, remember)
-                .await
-                .expect("log in");
-            let start = unix_now();
-            // A request every 20 minutes keeps the idle deadline away for the whole 12 hours …
-            for request in 1..=36 {
-                let now = start + request * 20 * 60 - 1;
-                let user = current_user_at(&session, fixture.policy, &fixture.pool, now).await;
-                assert!(user.expect("readable").is_some(), "remember={remember}");
-            }
-            // … and then the login is over.
-            let end = start + 12 * 3600 + 2;
-            let user = current_user_at(&session, fixture.policy, &fixture.pool, end).await;
-            assert!(user.expect("readable").is_none(), "remember={remember}");
-        }
-    }
 }

@@ -5,9 +5,11 @@
 //! an attacker can slow a real user down but not lock them out for longer. The counts live in the database so
 //! that several instances share them.
 
-use sqlx::SqlitePool;
-
-use crate::{config::Settings, db::unix_now, error::AppError};
+use crate::{
+    config::Settings,
+    db::{run, unix_now, Pool},
+    error::AppError,
+};
 
 /// What is being attempted; each has its own counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +60,7 @@ impl Subjects {
 /// The limits, and the database holding the counts.
 #[derive(Debug, Clone)]
 pub struct Throttle {
-    pool: SqlitePool,
+    pool: Pool,
     per_account: i64,
     per_ip: i64,
     window_seconds: i64,
@@ -66,7 +68,7 @@ pub struct Throttle {
 
 impl Throttle {
     /// Reads `throttle_*` from the settings.
-    pub fn new(pool: SqlitePool, settings: &Settings) -> Self {
+    pub fn new(pool: Pool, settings: &Settings) -> Self {
         Self {
             pool,
             per_account: i64::from(settings.throttle_failures_per_account),
@@ -85,15 +87,17 @@ impl Throttle {
         ];
         for (subject, limit) in limits {
             let Some(subject) = subject else { continue };
-            let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
-                "SELECT COUNT(*), MIN(failed_at) FROM auth_failures
-                 WHERE action = ? AND subject = ? AND failed_at > ?",
-            )
-            .bind(action.name())
-            .bind(subject)
-            .bind(now - self.window_seconds)
-            .fetch_one(&self.pool)
-            .await?;
+            let (count, oldest): (i64, Option<i64>) = run!(&self.pool, |connection| {
+                sqlx::query_as(
+                    "SELECT COUNT(*), MIN(failed_at) FROM auth_failures
+                     WHERE action = $1 AND subject = $2 AND failed_at > $3",
+                )
+                .bind(action.name())
+                .bind(subject)
+                .bind(now - self.window_seconds)
+                .fetch_one(connection)
+                .await?
+            });
             if count >= limit {
                 let free_at = oldest.unwrap_or(now) + self.window_seconds;
                 wait = wait.max(free_at - now);
@@ -119,18 +123,22 @@ impl Throttle {
     ) -> Result<(), AppError> {
         let now = unix_now();
         let mut transaction = self.pool.begin().await?;
-        sqlx::query("DELETE FROM auth_failures WHERE failed_at <= ?")
-            .bind(now - self.window_seconds)
-            .execute(&mut *transaction)
-            .await?;
-        for subject in std::iter::once(&subjects.account).chain(subjects.ip.as_ref()) {
-            sqlx::query("INSERT INTO auth_failures (action, subject, failed_at) VALUES (?, ?, ?)")
+        run!(&mut transaction, |connection| {
+            sqlx::query("DELETE FROM auth_failures WHERE failed_at <= $1")
+                .bind(now - self.window_seconds)
+                .execute(&mut *connection)
+                .await?;
+            for subject in std::iter::once(&subjects.account).chain(subjects.ip.as_ref()) {
+                sqlx::query(
+                    "INSERT INTO auth_failures (action, subject, failed_at) VALUES ($1, $2, $3)",
+                )
                 .bind(action.name())
                 .bind(subject)
                 .bind(now)
-                .execute(&mut *transaction)
+                .execute(&mut *connection)
                 .await?;
-        }
+            }
+        });
         transaction.commit().await?;
         Ok(())
     }
@@ -141,11 +149,14 @@ impl Throttle {
         action: Action,
         subjects: &Subjects,
     ) -> Result<(), AppError> {
-        sqlx::query("DELETE FROM auth_failures WHERE action = ? AND subject = ?")
-            .bind(action.name())
-            .bind(&subjects.account)
-            .execute(&self.pool)
-            .await?;
+        run!(&self.pool, |connection| sqlx::query(
+            "DELETE FROM auth_failures WHERE action = $1 AND subject = $2"
+        )
+        .bind(action.name())
+        .bind(&subjects.account)
+        .execute(connection)
+        .await
+        .map(|done| done.rows_affected()))?;
         Ok(())
     }
 }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::timestamp::Timestamp;
+
 /// A user as shown to themself, to admins, and in `/api/auth/*` answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -19,9 +21,9 @@ pub struct User {
     /// Role names, sorted.
     pub roles: Vec<String>,
     /// When the account was created (RFC 3339, UTC).
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// When the user logged in before the current login (RFC 3339, UTC), if ever.
-    pub last_login_at: Option<String>,
+    pub last_login_at: Option<Timestamp>,
     /// How many times the user has logged in.
     pub login_count: i64,
 }

@@ -1,5 +1,6 @@
 //! The `leptodo` command line: serving, migrating, and the operator's user and role commands.
 
+mod database;
 mod password_input;
 mod roles;
 mod table;
@@ -53,6 +54,25 @@ pub enum OperatorCommand {
     /// List and create roles; grant and revoke them.
     #[command(subcommand)]
     Roles(RolesCommand),
+    /// Move the site to another database.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// `leptodo db …`
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy every account, role, todo, API token and audit entry into an empty database, such as a new
+    /// PostgreSQL one; ids and password hashes stay as they are, so users log in as before. Sessions are not
+    /// copied. Both databases are migrated first; the configured `database_url` is not used.
+    Copy {
+        /// The database to copy, e.g. sqlite://data/leptodo.db; it must exist.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The empty database to fill, e.g. postgres://leptodo:PASSWORD@db.example.com/leptodo.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 /// `leptodo users …`
@@ -162,21 +182,35 @@ impl From<sqlx::Error> for CommandError {
 
 /// Runs `migrate`, `users …` or `roles …` against the configured database; answers what to print.
 pub async fn run(command: OperatorCommand, settings: &Settings) -> Result<String, CommandError> {
+    let command = match command {
+        OperatorCommand::Db(DbCommand::Copy { from, to }) => {
+            return database::copy(&from, &to, settings).await
+        }
+        OperatorCommand::Migrate => OnConfiguredDatabase::Migrate,
+        OperatorCommand::Users(command) => OnConfiguredDatabase::Users(command),
+        OperatorCommand::Roles(command) => OnConfiguredDatabase::Roles(command),
+    };
     let pool = db::connect_and_migrate(settings)
         .await
         .map_err(|error| CommandError(error.to_string()))?;
     let result = match command {
-        OperatorCommand::Migrate => Ok(format!(
+        OnConfiguredDatabase::Migrate => Ok(format!(
             "The database is up to date ({} migrations).",
-            db::MIGRATOR.iter().count()
+            pool.migrations().iter().count()
         )),
-        OperatorCommand::Users(command) => {
-            let hasher =
-                PasswordHasher::new(settings).map_err(|error| CommandError(error.to_string()))?;
-            users::run(command, &pool, &hasher).await
-        }
-        OperatorCommand::Roles(command) => roles::run(command, &pool).await,
+        OnConfiguredDatabase::Users(command) => match PasswordHasher::new(settings) {
+            Ok(hasher) => users::run(command, &pool, &hasher).await,
+            Err(error) => Err(CommandError(error.to_string())),
+        },
+        OnConfiguredDatabase::Roles(command) => roles::run(command, &pool).await,
     };
     pool.close().await;
     result
+}
+
+/// The commands that work on the configured `database_url` (the others name their databases themselves).
+enum OnConfiguredDatabase {
+    Migrate,
+    Users(UsersCommand),
+    Roles(RolesCommand),
 }

@@ -1,13 +1,12 @@
 //! `leptodo roles …`: listing and creating roles, granting and revoking them.
 
-use sqlx::SqlitePool;
-
 use super::{table, users::find, CommandError, RolesCommand};
 use crate::{
     admin::{
         operations::{self, Actor},
         store,
     },
+    db::Pool,
     domain::RoleName,
 };
 
@@ -15,7 +14,7 @@ use crate::{
 const MAX_DESCRIPTION_CHARS: usize = 200;
 
 /// Runs one `roles` command; answers what to print.
-pub async fn run(command: RolesCommand, pool: &SqlitePool) -> Result<String, CommandError> {
+pub async fn run(command: RolesCommand, pool: &Pool) -> Result<String, CommandError> {
     let actor = Actor::command_line();
     match command {
         RolesCommand::List => {
@@ -66,7 +65,7 @@ fn role_name(name: &str) -> Result<RoleName, CommandError> {
 
 /// The role and the user a grant or revoke names, each checked to exist.
 async fn role_and_user(
-    pool: &SqlitePool,
+    pool: &Pool,
     role: &str,
     user: &str,
 ) -> Result<(RoleName, crate::auth::repository::UserRecord), CommandError> {

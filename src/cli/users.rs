@@ -1,7 +1,5 @@
 //! `leptodo users …`: the operator's account commands, through the same operations as the admin pages.
 
-use sqlx::SqlitePool;
-
 use super::{password_input::read_new_password, table, CommandError, UsersCommand};
 use crate::{
     admin::{
@@ -13,12 +11,13 @@ use crate::{
         registration::RegistrationInput,
         repository::{self, UserRecord},
     },
+    db::Pool,
 };
 
 /// Runs one `users` command; answers what to print.
 pub async fn run(
     command: UsersCommand,
-    pool: &SqlitePool,
+    pool: &Pool,
     hasher: &PasswordHasher,
 ) -> Result<String, CommandError> {
     let actor = Actor::command_line();
@@ -57,7 +56,8 @@ pub async fn run(
                         user.username,
                         user.roles.join(","),
                         if user.active { "yes" } else { "no" }.to_owned(),
-                        user.last_login_at.unwrap_or_else(|| "never".into()),
+                        user.last_login_at
+                            .map_or_else(|| "never".into(), |at| at.to_string()),
                     ]
                 })
                 .collect();
@@ -98,7 +98,7 @@ pub async fn run(
 }
 
 /// The account whose email or username is `login`.
-pub async fn find(pool: &SqlitePool, login: &str) -> Result<UserRecord, CommandError> {
+pub async fn find(pool: &Pool, login: &str) -> Result<UserRecord, CommandError> {
     repository::find_by_login(pool, login)
         .await?
         .ok_or_else(|| no_such_user(login))

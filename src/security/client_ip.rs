@@ -9,7 +9,7 @@ use axum::{
     http::{request::Parts, HeaderMap, HeaderName},
 };
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Where the client's address is read from (`client_ip_header`).
 #[derive(Debug, Clone, Default)]

@@ -16,10 +16,10 @@ use super::{
 use crate::{
     api::{ApiId, ApiJson, ErrorBody},
     auth::api_user::ApiUser,
-    db::now_timestamp,
     domain::TodoTitle,
     error::AppError,
-    startup::AppState,
+    state::AppState,
+    timestamp::Timestamp,
 };
 
 /// The routes of this module, to merge into the application router.
@@ -134,7 +134,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Todo>), AppError> {
     let title = title(&body.title)?;
     let owner = Owner::from(&user.record);
-    let todo = repository::insert(&state.pool, owner, &title, &now_timestamp()).await?;
+    let todo = repository::insert(&state.pool, owner, &title, &Timestamp::now()).await?;
     Ok((StatusCode::CREATED, Json(todo)))
 }
 
@@ -218,7 +218,7 @@ async fn save(
     completed: Option<bool>,
 ) -> Result<Json<Todo>, AppError> {
     let owner = Owner::from(&user.record);
-    repository::update(&state.pool, owner, id, title, completed, &now_timestamp())
+    repository::update(&state.pool, owner, id, title, completed, &Timestamp::now())
         .await?
         .map(Json)
         .ok_or(AppError::NotFound)
@@ -263,7 +263,8 @@ pub async fn toggle_all(
 ) -> Result<Json<Vec<Todo>>, AppError> {
     let owner = Owner::from(&user.record);
     let todos =
-        repository::set_all_completed(&state.pool, owner, body.completed, &now_timestamp()).await?;
+        repository::set_all_completed(&state.pool, owner, body.completed, &Timestamp::now())
+            .await?;
     Ok(Json(todos))
 }
 

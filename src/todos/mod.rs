@@ -13,6 +13,8 @@ pub use page::TodoPage;
 
 use serde::{Deserialize, Serialize};
 
+use crate::timestamp::Timestamp;
+
 /// One todo, as the page and the API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
@@ -24,9 +26,9 @@ pub struct Todo {
     /// Done or not.
     pub completed: bool,
     /// When it was created (RFC 3339, UTC).
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// When its title or state last changed (RFC 3339, UTC).
-    pub updated_at: String,
+    pub updated_at: Timestamp,
 }
 
 /// Which todos a list shows: TodoMVC's All / Active / Completed.

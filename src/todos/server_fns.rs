@@ -23,7 +23,7 @@ pub struct TodoPageData {
 #[server]
 pub async fn load_todo_page() -> Result<Option<TodoPageData>, AppError> {
     use self::server::*;
-    let (state, session) = crate::startup::request_context().await?;
+    let (state, session) = crate::state::request_context().await?;
     let Some(user) = session::current_user(&session, state.sessions, &state.pool).await? else {
         return Ok(None);
     };
@@ -41,7 +41,7 @@ pub async fn add_todo(title: String) -> Result<Todo, AppError> {
     let (state, session, owner) = context().await?;
     let result = async {
         let title = parse_title(&title)?;
-        Ok(repository::insert(&state.pool, owner?, &title, &now_timestamp()).await?)
+        Ok(repository::insert(&state.pool, owner?, &title, &Timestamp::now()).await?)
     }
     .await;
     let typed = TypedValues::new([("title", title.as_str())]);
@@ -61,7 +61,7 @@ pub async fn set_todo_completed(id: i64, completed: bool) -> Result<Todo, AppErr
             id,
             None,
             Some(completed),
-            &now_timestamp(),
+            &Timestamp::now(),
         )
         .await?
         .ok_or(AppError::NotFound)
@@ -84,10 +84,17 @@ pub async fn rename_todo(id: i64, title: String) -> Result<Option<Todo>, AppErro
             };
         }
         let title = parse_title(&title)?;
-        repository::update(&state.pool, owner, id, Some(&title), None, &now_timestamp())
-            .await?
-            .map(Some)
-            .ok_or(AppError::NotFound)
+        repository::update(
+            &state.pool,
+            owner,
+            id,
+            Some(&title),
+            None,
+            &Timestamp::now(),
+        )
+        .await?
+        .map(Some)
+        .ok_or(AppError::NotFound)
     }
     .await;
     // Without JavaScript the edit form lives at `?edit=<id>`; go back to the list, not to the form.
@@ -116,7 +123,10 @@ pub async fn toggle_all_todos(completed: bool) -> Result<Vec<Todo>, AppError> {
     use self::server::*;
     let (state, session, owner) = context().await?;
     let result = async {
-        Ok(repository::set_all_completed(&state.pool, owner?, completed, &now_timestamp()).await?)
+        Ok(
+            repository::set_all_completed(&state.pool, owner?, completed, &Timestamp::now())
+                .await?,
+        )
     }
     .await;
     settle(&session, result).await
@@ -137,9 +147,9 @@ mod server {
 
     pub use crate::{
         auth::session,
-        db::now_timestamp,
         forms,
-        startup::AppState,
+        state::AppState,
+        timestamp::Timestamp,
         todos::{
             repository::{self, Owner},
             TodoFilter,
@@ -156,7 +166,7 @@ mod server {
     /// The state, the session, and the owner, or why there is none (not logged in), which the caller settles
     /// like any other failure.
     pub async fn context() -> Result<(AppState, Session, Result<Owner, AppError>), AppError> {
-        let (state, session) = crate::startup::request_context().await?;
+        let (state, session) = crate::state::request_context().await?;
         let owner = session::current_user(&session, state.sessions, &state.pool)
             .await?
             .map(|user| Owner::from(&user))

@@ -1,7 +1,9 @@
-//! What every HTTP-level test needs: the real application on a free port with a fresh SQLite database.
+//! What every HTTP-level test needs: the real application on a free port with a fresh database (SQLite, or
+//! PostgreSQL when the run is for it: see `database.rs`).
 #![allow(dead_code)] // Each test crate uses its own subset.
 
 pub mod admins;
+pub mod database;
 pub mod process;
 
 use std::{collections::HashMap, path::Path};
@@ -10,12 +12,14 @@ use leptodo::{config::Settings, startup::Application};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 
+pub use database::TestDatabase;
+
 /// A running server and a client that keeps cookies, like a browser.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    pub database: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    /// The test's own database.
+    pub db: TestDatabase,
 }
 
 /// The shipped Leptos.toml with cheap argon2, which keeps logins in tests fast; the rules do not depend on the
@@ -33,11 +37,10 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let database = dir.path().join("nested/leptodo.db");
+    let db = TestDatabase::new();
     let mut settings = test_settings();
     settings.site_addr = "127.0.0.1:0".parse().expect("socket address");
-    settings.database_url = format!("sqlite://{}", database.display());
+    settings.database_url = db.url.clone();
     customise(&mut settings);
     // `TEST_LOG=leptodo=debug cargo test …` shows the server's log, each line named after its test.
     if let Ok(filter) = std::env::var("TEST_LOG") {
@@ -57,8 +60,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         address,
         client,
-        database,
-        _dir: dir,
+        db,
     }
 }
 
@@ -81,11 +83,14 @@ impl TestApp {
             .expect("request completes")
     }
 
-    /// A connection to the test's database, to arrange or inspect what the API cannot.
-    pub async fn database(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.database.display()))
-            .await
-            .expect("open the test database")
+    /// A connection to the test's database, to arrange or inspect what the API cannot (`$1` placeholders).
+    pub async fn database(&self) -> sqlx::AnyPool {
+        self.db.pool().await
+    }
+
+    /// The application's own pool on the test's database, for calling its services directly.
+    pub async fn app_pool(&self) -> leptodo::db::Pool {
+        self.db.app_pool().await
     }
 }
 
@@ -120,6 +125,29 @@ pub struct Api {
 }
 
 impl Api {
+    /// A new client of the server at `base` (`http://host:port`), with no cookies and no token.
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("HTTP client"),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The same client, cookies and headers included, talking to the server at `base`: the same browser
+    /// reaching another instance of the site.
+    pub fn at(&self, base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            client: self.client.clone(),
+            headers: self.headers.clone(),
+        }
+    }
+
     /// A request from this client: its cookies, and the headers it always sends.
     pub fn raw(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
@@ -196,29 +224,40 @@ impl Api {
 impl TestApp {
     /// A client with no cookies and no token.
     pub fn anonymous(&self) -> Api {
-        Api {
-            base: self.address.clone(),
-            client: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("HTTP client"),
-            headers: Vec::new(),
-        }
+        Api::new(&self.address)
     }
 
     /// A new client that registered `username` (email `<username>@example.com`) and is logged in by cookie.
     pub async fn user(&self, username: &str) -> Api {
-        let api = self.anonymous();
-        let (status, body) = api
+        self.anonymous().registered(username).await
+    }
+}
+
+impl Api {
+    /// [`Api::registered`] with an owned name, for futures that outlive the caller's borrow.
+    pub async fn registered_as(self, username: String) -> Self {
+        self.registered(&username).await
+    }
+
+    /// This client, after registering `username` (email `<username>@example.com`): logged in by cookie.
+    pub async fn registered(self, username: &str) -> Self {
+        let (status, body) = self
             .post(
                 "/api/auth/register",
                 &registration(&format!("{username}@example.com"), username),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        api
+        self
     }
+}
+
+/// A bound of a long-running test from the environment variable `name`, or `default`.
+pub fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Sends the request; answers the status and the JSON body (`null` when empty).

@@ -2,7 +2,6 @@
 
 use std::{
     io::{BufRead, BufReader},
-    path::Path,
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
 };
@@ -18,18 +17,50 @@ pub fn leptodo() -> Command {
     command
 }
 
-/// Starts the server on a free port with `database`; answers the process, its base URL, and everything it
-/// logs from then on (collected, so the server never blocks on a full pipe).
+/// Runs a `leptodo` command on `database_url` with `stdin` as its standard input and cheap hashing (the rules
+/// do not depend on the cost); answers its exit status and output, after checking it did not panic.
+pub fn command(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = leptodo()
+        .args(args)
+        .env("LEPTODO_DATABASE_URL", database_url)
+        .env("LEPTODO_ARGON2_MEMORY_KIB", "1024")
+        .env("LEPTODO_ARGON2_ITERATIONS", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("leptodo runs");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("leptodo finishes");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    output
+}
+
+/// Starts the server on a free port with the database at `database_url`; answers the process, its base URL,
+/// and everything it logs from then on (collected, so the server never blocks on a full pipe).
+pub fn start(database_url: &str) -> (Child, String, Arc<Mutex<String>>) {
+    start_with(database_url, &[])
+}
+
+/// [`start`] with more `LEPTODO_*` settings (`LEPTODO_SITE_ADDR` among them to choose the port).
 // The child is handed to the caller, which kills and reaps it; clippy cannot follow it there.
 #[allow(clippy::zombie_processes)]
-pub fn start(database: &Path) -> (Child, String, Arc<Mutex<String>>) {
+pub fn start_with(
+    database_url: &str,
+    settings: &[(&str, &str)],
+) -> (Child, String, Arc<Mutex<String>>) {
     let mut child = leptodo()
         .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
-        .env(
-            "LEPTODO_DATABASE_URL",
-            format!("sqlite://{}", database.display()),
-        )
+        .env("LEPTODO_DATABASE_URL", database_url)
         .env("LEPTODO_LOG_LEVEL", "info,tower_http=warn")
+        .envs(settings.iter().copied())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the server starts");

@@ -15,7 +15,7 @@ use crate::{
     domain::TokenName,
     error::AppError,
     security::client_ip::ClientIp,
-    startup::AppState,
+    state::AppState,
 };
 
 /// The routes of this module, to merge into the application router.

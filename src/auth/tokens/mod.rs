@@ -14,6 +14,8 @@ pub use panel::TokensPanel;
 
 use serde::{Deserialize, Serialize};
 
+use crate::timestamp::Timestamp;
+
 /// A token as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
@@ -23,9 +25,9 @@ pub struct ApiToken {
     /// What the owner called it.
     pub name: String,
     /// When it was created (RFC 3339, UTC).
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// When it last authenticated a request, to the minute; `null` if never.
-    pub last_used_at: Option<String>,
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// A token just created: the only time its secret is shown.
@@ -39,5 +41,5 @@ pub struct NewApiToken {
     /// The secret to send as `Authorization: Bearer <token>`; it cannot be shown again.
     pub token: String,
     /// When it was created (RFC 3339, UTC).
-    pub created_at: String,
+    pub created_at: Timestamp,
 }

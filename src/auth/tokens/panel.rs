@@ -33,7 +33,7 @@ pub async fn create_token(name: String) -> Result<NewApiToken, AppError> {
     let result = async {
         let (state, session, user) = logged_in().await?;
         let name = TokenName::parse(&name).map_err(|message| AppError::invalid("name", message))?;
-        let ip = crate::startup::client_ip().await;
+        let ip = crate::state::client_ip().await;
         let token =
             store::create(&state.pool, &state.throttle, &user, &name, ip.as_deref()).await?;
         // Without JavaScript the answer is a redirect, so the page it returns to shows the secret instead.
@@ -165,8 +165,8 @@ fn token_table(tokens: Vec<ApiToken>, revoke: ServerAction<RevokeToken>) -> impl
                         view! {
                             <tr>
                                 <td class="token-name">{token.name}</td>
-                                <td>{token.created_at}</td>
-                                <td>{token.last_used_at.unwrap_or_else(|| "never".into())}</td>
+                                <td>{token.created_at.to_string()}</td>
+                                <td>{token.last_used_at.map_or_else(|| "never".into(), |at| at.to_string())}</td>
                                 <td>
                                     <ActionForm action=revoke>
                                         <input type="hidden" name="id" value=token.id />

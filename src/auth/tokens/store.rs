@@ -1,7 +1,6 @@
 //! Creating, finding and revoking tokens in `api_tokens`. Every statement is parameterised and names the owner.
 
 use sha2::{Digest, Sha256};
-use sqlx::{SqliteExecutor, SqlitePool};
 
 use super::{ApiToken, NewApiToken};
 use crate::{
@@ -10,9 +9,10 @@ use crate::{
         repository::{self, UserRecord},
         throttle::{Action, Subjects, Throttle},
     },
-    db::now_timestamp,
+    db::{run, Executor, Pool},
     domain::TokenName,
     error::AppError,
+    timestamp::Timestamp,
 };
 
 /// Marks our tokens, so a secret pasted somewhere can be recognised (and found by secret scanners).
@@ -44,7 +44,7 @@ fn well_formed(token: &str) -> bool {
 /// Creates a token for `owner`; its secret is in the answer and nowhere else. Throttled: every creation counts
 /// as an attempt, so a stolen session cannot mint tokens in bulk.
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &Pool,
     throttle: &Throttle,
     owner: &UserRecord,
     name: &TokenName,
@@ -52,10 +52,12 @@ pub async fn create(
 ) -> Result<NewApiToken, AppError> {
     let subjects = Subjects::user(owner.id, ip);
     throttle.check(Action::TokenCreation, &subjects).await?;
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE user_id = ?")
-        .bind(owner.id)
-        .fetch_one(pool)
-        .await?;
+    let count: i64 = run!(pool, |connection| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1"
+    )
+    .bind(owner.id)
+    .fetch_one(connection)
+    .await)?;
     if count >= MAX_PER_USER {
         return Err(AppError::invalid(
             "name",
@@ -63,16 +65,16 @@ pub async fn create(
         ));
     }
     let token = new_secret();
-    let (id, created_at): (i64, String) = sqlx::query_as(
-        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)
+    let (id, created_at): (i64, Timestamp) = run!(pool, |connection| sqlx::query_as(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)
          RETURNING id, created_at",
     )
     .bind(owner.id)
     .bind(name.as_str())
     .bind(digest(&token))
-    .bind(now_timestamp())
-    .fetch_one(pool)
-    .await?;
+    .bind(Timestamp::now())
+    .fetch_one(connection)
+    .await)?;
     throttle
         .record_failure(Action::TokenCreation, &subjects)
         .await?;
@@ -86,50 +88,57 @@ pub async fn create(
 }
 
 /// The owner's tokens, oldest first.
-pub async fn list(pool: &SqlitePool, owner: &UserRecord) -> Result<Vec<ApiToken>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id",
+pub async fn list(pool: &Pool, owner: &UserRecord) -> Result<Vec<ApiToken>, sqlx::Error> {
+    run!(pool, |connection| sqlx::query_as(
+        "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
     )
     .bind(owner.id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(connection)
+    .await)
 }
 
 /// Revokes one of the owner's tokens; `false` when the owner has no such token.
-pub async fn revoke(pool: &SqlitePool, owner: &UserRecord, id: i64) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?")
-        .bind(id)
-        .bind(owner.id)
-        .execute(pool)
-        .await?;
-    if result.rows_affected() > 0 {
+pub async fn revoke(pool: &Pool, owner: &UserRecord, id: i64) -> Result<bool, sqlx::Error> {
+    let affected = run!(pool, |connection| sqlx::query(
+        "DELETE FROM api_tokens WHERE id = $1 AND user_id = $2"
+    )
+    .bind(id)
+    .bind(owner.id)
+    .execute(connection)
+    .await
+    .map(|done| done.rows_affected()))?;
+    if affected > 0 {
         tracing::info!(user_id = owner.id, token_id = id, "API token revoked");
     }
-    Ok(result.rows_affected() > 0)
+    Ok(affected > 0)
 }
 
 /// Revokes every token of the user: the password changed or the account was deactivated.
 pub async fn revoke_all(
-    executor: impl SqliteExecutor<'_>,
+    executor: impl Into<Executor<'_>>,
     user_id: i64,
 ) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM api_tokens WHERE user_id = ?")
-        .bind(user_id)
-        .execute(executor)
-        .await?;
-    Ok(result.rows_affected())
+    let affected = run!(executor, |connection| sqlx::query(
+        "DELETE FROM api_tokens WHERE user_id = $1"
+    )
+    .bind(user_id)
+    .execute(connection)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(affected)
 }
 
 /// The active user this token belongs to, or `None` for an unknown, revoked or malformed token.
-pub async fn authenticate(pool: &SqlitePool, token: &str) -> Result<Option<UserRecord>, AppError> {
+pub async fn authenticate(pool: &Pool, token: &str) -> Result<Option<UserRecord>, AppError> {
     if !well_formed(token) {
         return Ok(None);
     }
-    let found: Option<(i64, i64, Option<String>)> =
-        sqlx::query_as("SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = ?")
-            .bind(digest(token))
-            .fetch_optional(pool)
-            .await?;
+    let found: Option<(i64, i64, Option<Timestamp>)> = run!(pool, |connection| sqlx::query_as(
+        "SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1"
+    )
+    .bind(digest(token))
+    .fetch_optional(connection)
+    .await)?;
     let Some((token_id, user_id, last_used_at)) = found else {
         return Ok(None);
     };
@@ -139,24 +148,23 @@ pub async fn authenticate(pool: &SqlitePool, token: &str) -> Result<Option<UserR
     else {
         return Ok(None);
     };
-    let now = now_timestamp();
+    let now = Timestamp::now();
     if last_used_at.is_none_or(|last| stale(&last, &now)) {
-        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
-            .bind(&now)
-            .bind(token_id)
-            .execute(pool)
-            .await?;
+        run!(pool, |connection| sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
+        )
+        .bind(&now)
+        .bind(token_id)
+        .execute(connection)
+        .await
+        .map(|done| done.rows_affected()))?;
     }
     Ok(Some(user))
 }
 
-/// Whether `last` (RFC 3339) is a minute or more before `now`; an unreadable time counts as stale.
-fn stale(last: &str, now: &str) -> bool {
-    use time::{format_description::well_known::Rfc3339, OffsetDateTime};
-    match (
-        OffsetDateTime::parse(last, &Rfc3339),
-        OffsetDateTime::parse(now, &Rfc3339),
-    ) {
+/// Whether `last` is a minute or more before `now`; an unreadable time counts as stale.
+fn stale(last: &Timestamp, now: &Timestamp) -> bool {
+    match (last.to_date_time(), now.to_date_time()) {
         (Ok(last), Ok(now)) => (now - last).whole_seconds() >= LAST_USED_RESOLUTION_SECONDS,
         _ => true,
     }
@@ -164,7 +172,7 @@ fn stale(last: &str, now: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{digest, new_secret, stale, well_formed};
+    use super::{digest, new_secret, stale, well_formed, Timestamp};
 
     #[test]
     fn secrets_are_prefixed_random_and_well_formed() {
@@ -200,8 +208,17 @@ mod tests {
 
     #[test]
     fn last_used_is_rewritten_once_a_minute() {
-        assert!(!stale("2026-11-22T10:00:00Z", "2026-11-22T10:00:59Z"));
-        assert!(stale("2026-11-22T10:00:00Z", "2026-11-22T10:01:00Z"));
-        assert!(stale("garbage", "2026-11-22T10:01:00Z"));
+        let at = |text: &str| -> Timestamp {
+            serde_json::from_value(serde_json::Value::String(text.into())).expect("a timestamp")
+        };
+        assert!(!stale(
+            &at("2026-11-22T10:00:00Z"),
+            &at("2026-11-22T10:00:59Z")
+        ));
+        assert!(stale(
+            &at("2026-11-22T10:00:00Z"),
+            &at("2026-11-22T10:01:00Z")
+        ));
+        assert!(stale(&at("garbage"), &at("2026-11-22T10:01:00Z")));
     }
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Two release instances on the PostgreSQL database E2E_DATABASE_URL behind HAProxy on 127.0.0.1:PORT, in the
+# foreground until stopped: Playwright's web server when the suite runs against several instances.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+port="$1"
+pids=()
+stop() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 0' TERM INT
+
+for backend in 1 2; do
+  LEPTODO_SITE_ADDR="127.0.0.1:$((port + backend))" LEPTODO_SITE_ROOT=target/site \
+  LEPTODO_DATABASE_URL="$E2E_DATABASE_URL" LEPTODO_CLIENT_IP_HEADER=X-Forwarded-For LEPTODO_LOG_LEVEL=warn \
+    target/release/leptodo --config Leptos.toml &
+  pids+=($!)
+done
+LEPTODO_LB_BIND="127.0.0.1:$port" LEPTODO_BACKEND_1="127.0.0.1:$((port + 1))" \
+LEPTODO_BACKEND_2="127.0.0.1:$((port + 2))" haproxy -f deploy/haproxy.cfg -db &
+pids+=($!)
+wait -n
+echo "e2e-cluster: a process of the cluster stopped" >&2
+exit 1

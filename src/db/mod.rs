@@ -1,0 +1,342 @@
+//! The database: SQLite (the embedded default) or PostgreSQL (several instances), chosen by the URL's scheme.
+//!
+//! Queries are written once, with `$1` placeholders that both engines read, and run through [`run!`] on
+//! whichever engine the [`Pool`] holds. Dialect-specific SQL lives only where the dialects really differ:
+//! the migrations (`migrations/sqlite`, `migrations/postgres`) and [`Pool::begin_serialized`].
+
+pub mod copy;
+mod engine;
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    migrate::{MigrateError, Migrator},
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    Connection, PgPool, SqlitePool,
+};
+
+pub(crate) use engine::run;
+pub use engine::{Executor, Transaction};
+
+use crate::config::{Settings, Synchronous};
+
+/// The SQLite migrations, compiled into the binary so a deployment is one file.
+pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+/// The PostgreSQL migrations.
+pub static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// How long start-up waits for a PostgreSQL server to answer before giving up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    /// The URL names a database this build cannot open.
+    #[error(
+        "key `database_url`: expected `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DATABASE`, got `{0}`"
+    )]
+    UnsupportedUrl(String),
+    /// The URL is not one sqlx understands.
+    #[error("key `database_url`: {0}")]
+    InvalidUrl(#[source] sqlx::Error),
+    /// The folder of the SQLite file could not be created.
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        /// The folder that was to be created.
+        path: String,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// The database refused the connection, or did not answer.
+    #[error("cannot connect to the database {url}: {source}")]
+    Connect {
+        /// The URL without its password.
+        url: String,
+        /// What the driver said.
+        source: sqlx::Error,
+    },
+    /// A migration failed; the database is left at the last one that succeeded.
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] MigrateError),
+}
+
+/// The two engines Leptodo runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// One file, one process: the embedded default.
+    Sqlite,
+    /// A server shared by several instances.
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a `database_url` names, or `None` for any other scheme.
+    ///
+    /// Checked before sqlx sees the URL: sqlx reads any string as a SQLite path, so `mysql://host/db` would
+    /// quietly become a local file.
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// A pool of connections to one of the engines.
+#[derive(Debug, Clone)]
+pub enum Pool {
+    /// The embedded SQLite file.
+    Sqlite(SqlitePool),
+    /// A PostgreSQL server.
+    Postgres(PgPool),
+}
+
+impl Pool {
+    /// Opens the database `settings.database_url` names (creating a SQLite file and its folder on first
+    /// start), without migrating it.
+    pub async fn connect(settings: &Settings) -> Result<Self, DatabaseError> {
+        Self::connect_url(
+            &settings.database_url,
+            settings.database_max_connections,
+            settings.database_synchronous,
+        )
+        .await
+    }
+
+    /// Opens the database at `url` with at most `max_connections` connections.
+    pub async fn connect_url(
+        url: &str,
+        max_connections: u32,
+        synchronous: Synchronous,
+    ) -> Result<Self, DatabaseError> {
+        match Engine::of_url(url) {
+            Some(Engine::Sqlite) => connect_sqlite(url, max_connections, synchronous).await,
+            Some(Engine::Postgres) => connect_postgres(url, max_connections).await,
+            None => Err(DatabaseError::UnsupportedUrl(redacted(url))),
+        }
+    }
+
+    /// Which engine this is.
+    pub fn engine(&self) -> Engine {
+        match self {
+            Self::Sqlite(_) => Engine::Sqlite,
+            Self::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// The migrations of this engine.
+    pub fn migrations(&self) -> &'static Migrator {
+        match self {
+            Self::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Self::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies the pending migrations of this engine.
+    ///
+    /// On PostgreSQL sqlx holds an advisory lock while it migrates, so instances starting together against an
+    /// empty database take turns: the first migrates, the others wait and then find nothing left to do.
+    pub async fn migrate(&self) -> Result<(), MigrateError> {
+        match self {
+            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        }
+    }
+
+    /// Starts a transaction.
+    pub async fn begin(&self) -> Result<Transaction, sqlx::Error> {
+        Ok(match self {
+            Self::Sqlite(pool) => Transaction::Sqlite(pool.begin().await?),
+            Self::Postgres(pool) => Transaction::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Starts a transaction that runs alone among those asking for the same `lock`: what it reads stays true
+    /// until it commits, so a rule checked inside it (such as "one active admin remains") cannot be broken by a
+    /// concurrent one.
+    ///
+    /// SQLite: `BEGIN IMMEDIATE` takes the database's write lock first (every writer waits, which SQLite does
+    /// anyway). PostgreSQL: a transaction-scoped advisory lock, taken first, serialises the holders of `lock`
+    /// only; in READ COMMITTED each later statement then sees everything committed before the lock was granted.
+    pub async fn begin_serialized(&self, lock: Lock) -> Result<Transaction, sqlx::Error> {
+        match self {
+            Self::Sqlite(pool) => Ok(Transaction::Sqlite(
+                pool.begin_with("BEGIN IMMEDIATE").await?,
+            )),
+            Self::Postgres(pool) => {
+                let mut transaction = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(lock.key())
+                    .execute(&mut *transaction)
+                    .await?;
+                Ok(Transaction::Postgres(transaction))
+            }
+        }
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        run!(self, |connection| sqlx::query("SELECT 1")
+            .execute(connection)
+            .await
+            .map(|_| ()))
+    }
+
+    /// Waits for the connections in use to come back, then closes them all.
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(pool) => pool.close().await,
+            Self::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// What a [`Pool::begin_serialized`] transaction excludes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// Changes to accounts' `active` flags and roles: the last-active-admin rule.
+    Administration,
+}
+
+impl Lock {
+    /// The advisory lock key on PostgreSQL; any constant unlikely to collide with another application's.
+    fn key(self) -> i64 {
+        match self {
+            // "leptodo" in ASCII, then 1.
+            Self::Administration => 0x6c65_7074_6f64_6f01,
+        }
+    }
+}
+
+/// Opens the configured database and applies pending migrations: what the server and every command do first.
+pub async fn connect_and_migrate(settings: &Settings) -> Result<Pool, DatabaseError> {
+    let pool = Pool::connect(settings).await?;
+    pool.migrate().await?;
+    Ok(pool)
+}
+
+async fn connect_sqlite(
+    url: &str,
+    max_connections: u32,
+    synchronous: Synchronous,
+) -> Result<Pool, DatabaseError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(DatabaseError::InvalidUrl)?
+        .create_if_missing(true)
+        // WAL lets readers proceed while one writer commits. `synchronous`: FULL syncs the log at every
+        // commit, so what the API acknowledged survives even a power loss; NORMAL survives a crash of the
+        // process (the SIGKILL test) but may lose the last commits to a power loss, for more writes a second.
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(match synchronous {
+            Synchronous::Full => SqliteSynchronous::Full,
+            Synchronous::Normal => SqliteSynchronous::Normal,
+        })
+        .foreign_keys(true)
+        // Writers queue for the lock instead of failing at once with "database is locked".
+        .busy_timeout(Duration::from_secs(5));
+
+    let filename = options.get_filename();
+    if let Some(folder) = filename.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if filename.as_os_str() != ":memory:" {
+            std::fs::create_dir_all(folder).map_err(|source| DatabaseError::Folder {
+                path: folder.display().to_string(),
+                source,
+            })?;
+        }
+    }
+
+    let pool = SqlitePoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .connect_with(options)
+        .await
+        .map_err(|source| DatabaseError::Connect {
+            url: redacted(url),
+            source,
+        })?;
+    Ok(Pool::Sqlite(pool))
+}
+
+async fn connect_postgres(url: &str, max_connections: u32) -> Result<Pool, DatabaseError> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(DatabaseError::InvalidUrl)?
+        // Timestamps are written and compared in UTC whatever the server's default zone; the session store's
+        // expiry sweep compares `now() at time zone 'utc'` with its `timestamptz` column and relies on it.
+        .options([("timezone", "UTC")]);
+    let connect_error = |source| DatabaseError::Connect {
+        url: redacted(url),
+        source,
+    };
+    // One connection first, with its own error: the pool would retry a refused connection until its timeout
+    // and then report only that it timed out.
+    let probe = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::PgConnection::connect_with(&options))
+        .await
+        .map_err(|_| connect_error(sqlx::Error::PoolTimedOut))?
+        .map_err(connect_error)?;
+    let _ = probe.close().await;
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(connect_error)?;
+    Ok(Pool::Postgres(pool))
+}
+
+/// `url` with its password replaced, fit for messages and logs.
+pub fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Seconds since the Unix epoch, for deadlines kept as numbers (sessions, throttling).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{redacted, Engine};
+
+    #[test]
+    fn the_scheme_chooses_the_engine() {
+        assert_eq!(
+            Engine::of_url("sqlite://data/leptodo.db"),
+            Some(Engine::Sqlite)
+        );
+        assert_eq!(
+            Engine::of_url("postgres://u:p@localhost/leptodo"),
+            Some(Engine::Postgres)
+        );
+        assert_eq!(
+            Engine::of_url("postgresql://localhost/leptodo"),
+            Some(Engine::Postgres)
+        );
+        for other in ["mysql://localhost/db", "data/leptodo.db", "postgres:", ""] {
+            assert_eq!(Engine::of_url(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn passwords_never_reach_a_message() {
+        let shown = redacted("postgres://ann:s3cret@db.example.com:5432/leptodo");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("ann") && shown.contains("db.example.com"));
+        assert_eq!(
+            redacted("sqlite://data/leptodo.db"),
+            "sqlite://data/leptodo.db"
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! Session lifetimes — idle and absolute deadlines, "remember me" — on the real session store of the run's
+//! engine, through the clock seam `current_user_at`, so hours pass without waiting.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{TestDatabase, PASSWORD};
+use leptodo::{
+    auth::{
+        accounts,
+        hashing::PasswordHasher,
+        registration::RegistrationInput,
+        repository::UserRecord,
+        session::{current_user_at, log_in, SessionPolicy},
+    },
+    db::{self, unix_now, Pool},
+    sessions::Store,
+};
+use tower_sessions::Session;
+
+struct Fixture {
+    pool: Pool,
+    store: Arc<Store>,
+    policy: SessionPolicy,
+    user: UserRecord,
+    _database: TestDatabase,
+}
+
+/// A real database with Ann registered, idle timeout 30 minutes.
+async fn fixture() -> Fixture {
+    let database = TestDatabase::new();
+    let mut settings = common::test_settings();
+    settings.database_url = database.url.clone();
+    settings.session_idle_minutes = 30;
+    settings.session_absolute_hours = 12;
+    let pool = db::connect_and_migrate(&settings).await.expect("database");
+    let store = Store::new(&pool);
+    let hasher = PasswordHasher::new(&settings).expect("hasher");
+    let form = RegistrationInput {
+        email: "ann@example.com".into(),
+        username: "annlee".into(),
+        name: "Ann Lee".into(),
+        website: String::new(),
+        password: PASSWORD.into(),
+        password_confirm: PASSWORD.into(),
+    };
+    let user = accounts::register(&pool, &hasher, &form, None)
+        .await
+        .expect("registration");
+    Fixture {
+        pool,
+        store: Arc::new(store),
+        policy: SessionPolicy::new(&settings),
+        user,
+        _database: database,
+    }
+}
+
+async fn logged_in_at(fixture: &Fixture, remember: bool, now: i64) -> Option<UserRecord> {
+    let session = Session::new(None, fixture.store.clone(), None);
+    log_in(&session, fixture.policy, &fixture.user, remember)
+        .await
+        .expect("log in");
+    current_user_at(&session, fixture.policy, &fixture.pool, now)
+        .await
+        .expect("session readable")
+}
+
+#[tokio::test]
+async fn a_session_without_remember_me_ends_after_the_idle_time() {
+    let fixture = fixture().await;
+    let start = unix_now();
+    let just_before = start + 30 * 60 - 1;
+    assert!(logged_in_at(&fixture, false, just_before).await.is_some());
+    assert!(logged_in_at(&fixture, false, start + 30 * 60 + 2)
+        .await
+        .is_none());
+}
+
+#[tokio::test]
+async fn activity_pushes_the_idle_deadline_back() {
+    let fixture = fixture().await;
+    let session = Session::new(None, fixture.store.clone(), None);
+    log_in(&session, fixture.policy, &fixture.user, false)
+        .await
+        .expect("log in");
+    let mut now = unix_now();
+    // Six requests 25 minutes apart: three hours in all, never 30 idle minutes.
+    for _ in 0..6 {
+        now += 25 * 60;
+        let user = current_user_at(&session, fixture.policy, &fixture.pool, now).await;
+        assert!(user.expect("session readable").is_some());
+    }
+    let after_idling = now + 31 * 60;
+    let user = current_user_at(&session, fixture.policy, &fixture.pool, after_idling).await;
+    assert!(user.expect("session readable").is_none());
+    // The idle session was deleted, not merely refused once.
+    let again = current_user_at(&session, fixture.policy, &fixture.pool, now).await;
+    assert!(again.expect("session readable").is_none());
+}
+
+#[tokio::test]
+async fn remember_me_is_not_bound_by_the_idle_time() {
+    let fixture = fixture().await;
+    let eleven_hours_later = unix_now() + 11 * 3600;
+    assert!(logged_in_at(&fixture, true, eleven_hours_later)
+        .await
+        .is_some());
+}
+
+#[tokio::test]
+async fn every_session_ends_at_the_absolute_limit_however_busy() {
+    let fixture = fixture().await;
+    for remember in [false, true] {
+        let session = Session::new(None, fixture.store.clone(), None);
+        log_in(&session, fixture.policy, &fixture.user, remember)
+            .await
+            .expect("log in");
+        let start = unix_now();
+        // A request every 20 minutes keeps the idle deadline away for the whole 12 hours …
+        for request in 1..=36 {
+            let now = start + request * 20 * 60 - 1;
+            let user = current_user_at(&session, fixture.policy, &fixture.pool, now).await;
+            assert!(user.expect("readable").is_some(), "remember={remember}");
+        }
+        // … and then the login is over.
+        let end = start + 12 * 3600 + 2;
+        let user = current_user_at(&session, fixture.policy, &fixture.pool, end).await;
+        assert!(user.expect("readable").is_none(), "remember={remember}");
+    }
+}
