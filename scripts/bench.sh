@@ -46,12 +46,15 @@ serve() {
   pids+=($!)
 }
 
+# wait_healthy URL [LOG]: until URL/healthz answers 200; shows LOG if it never does.
 wait_healthy() {
   for _ in $(seq 200); do
     curl -fs "$1/healthz" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
-  echo "$1 did not come up" >&2; return 1
+  echo "$1 did not come up" >&2
+  [ -z "${2:-}" ] || cat "$2" >&2
+  return 1
 }
 
 # prepare BASE: registers the benchmark user with 20 todos; prints a token.
@@ -97,22 +100,22 @@ printf '%-34s %10s %9s %9s %12s %10s\n' "setup (${seconds}s per figure)" "GET re
   "POST req/s" "logins/s"
 
 serve sqlite "sqlite://$work/leptodo.db" 3501
-wait_healthy http://127.0.0.1:3501
+wait_healthy http://127.0.0.1:3501 "$work/sqlite.log"
 measure "SQLite, one instance" http://127.0.0.1:3501
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 postgres_start "${BENCH_PG_PORT:-5498}" 2>/dev/null
 serve pg1 "$(postgres_url bench_one)" 3502
-wait_healthy http://127.0.0.1:3502
+wait_healthy http://127.0.0.1:3502 "$work/pg1.log"
 measure "PostgreSQL, one instance" http://127.0.0.1:3502
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 three="$(postgres_url bench_three)"
 BENCH_CLIENT_IP_HEADER=X-Forwarded-For
 for port in 3503 3504 3505; do serve "pg-$port" "$three" "$port"; done
-for port in 3503 3504 3505; do wait_healthy "http://127.0.0.1:$port"; done
+for port in 3503 3504 3505; do wait_healthy "http://127.0.0.1:$port" "$work/pg-$port.log"; done
 LEPTODO_LB_BIND=127.0.0.1:3500 LEPTODO_BACKEND_1=127.0.0.1:3503 LEPTODO_BACKEND_2=127.0.0.1:3504 \
 LEPTODO_BACKEND_3=127.0.0.1:3505 haproxy -f deploy/haproxy.cfg -db >"$work/haproxy.log" 2>&1 &
 pids+=($!)
-wait_healthy http://127.0.0.1:3500
+wait_healthy http://127.0.0.1:3500 "$work/haproxy.log"
 measure "PostgreSQL, 3 instances + HAProxy" http://127.0.0.1:3500

@@ -3,7 +3,7 @@
 #
 #   source scripts/postgres.sh
 #   trap postgres_stop EXIT # stops exactly that cluster (by its data folder) and removes it
-#   postgres_start 5499     # exports LEPTODO_TEST_POSTGRES_URL (a role that may create databases)
+#   postgres_start 5499     # exports TEST_POSTGRES_URL (a role that may create databases)
 #   postgres_start 5499 --no-fsync   # for tests: faster, not crash-safe (they test Leptodo, not PostgreSQL)
 #   postgres_url leptodo    # prints the URL of database `leptodo` (created if missing)
 #
@@ -54,7 +54,7 @@ postgres_start() {
   PG_PORT="$port"
   pg_as_owner "$PG_BIN/psql" -h "$PG_DIR" -p "$port" -U postgres -d postgres -q -v ON_ERROR_STOP=1 \
     -c "CREATE ROLE $PG_ROLE LOGIN CREATEDB PASSWORD '$PG_PASSWORD'" >/dev/null
-  export LEPTODO_TEST_POSTGRES_URL="postgres://$PG_ROLE:$PG_PASSWORD@127.0.0.1:$port/postgres"
+  export TEST_POSTGRES_URL="postgres://$PG_ROLE:$PG_PASSWORD@127.0.0.1:$port/postgres"
   printf '==> PostgreSQL %s on 127.0.0.1:%s (%s)\n' "$("$PG_BIN/postgres" --version | awk '{print $3}')" \
     "$port" "$PG_DIR" >&2
 }

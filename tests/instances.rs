@@ -1,7 +1,7 @@
 //! Several `leptodo` instances on one PostgreSQL database behind HAProxy (`deploy/haproxy.cfg`): whatever one
 //! instance does, the others see at once, and killing one under load loses no acknowledged write.
 //!
-//! Needs the PostgreSQL run's server (`LEPTODO_TEST_POSTGRES_URL`) and HAProxy, so the tests are ignored in a
+//! Needs the PostgreSQL run's server (`TEST_POSTGRES_URL`) and HAProxy, so the tests are ignored in a
 //! plain `cargo test`; `make test` runs them with `--ignored` in its PostgreSQL pass.
 //! `LEPTODO_FAULT_CLIENTS` (default 200) and `LEPTODO_FAULT_SECONDS` (default 30) set the fault test's load.
 

@@ -1,5 +1,5 @@
 //! A fresh, empty database for each test, on the engine the run is for: a SQLite file in a temporary folder,
-//! or — when `LEPTODO_TEST_POSTGRES_URL` names a PostgreSQL server (the test command starts one) — a new
+//! or — when `TEST_POSTGRES_URL` names a PostgreSQL server (the test command starts one) — a new
 //! database on that server. The same tests thus prove every rule on both engines.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sqlx::{Connection, PgConnection};
 
 /// The variable that switches the suite to PostgreSQL: a URL of a role allowed to create databases.
-pub const POSTGRES_URL_VAR: &str = "LEPTODO_TEST_POSTGRES_URL";
+pub const POSTGRES_URL_VAR: &str = "TEST_POSTGRES_URL";
 
 /// One test's database; a SQLite file disappears with it, a PostgreSQL database with the throw-away cluster.
 pub struct TestDatabase {
