@@ -104,7 +104,7 @@ wait_healthy http://127.0.0.1:3501 "$work/sqlite.log"
 measure "SQLite, one instance" http://127.0.0.1:3501
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
-postgres_start "${BENCH_PG_PORT:-5498}" 2>/dev/null
+postgres_start auto 2>/dev/null
 serve pg1 "$(postgres_url bench_one)" 3502
 wait_healthy http://127.0.0.1:3502 "$work/pg1.log"
 measure "PostgreSQL, one instance" http://127.0.0.1:3502

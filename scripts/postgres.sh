@@ -3,8 +3,8 @@
 #
 #   source scripts/postgres.sh
 #   trap postgres_stop EXIT # stops exactly that cluster (by its data folder) and removes it
-#   postgres_start 5499     # exports TEST_POSTGRES_URL (a role that may create databases)
-#   postgres_start 5499 --no-fsync   # for tests: faster, not crash-safe (they test Leptodo, not PostgreSQL)
+#   postgres_start auto     # a free port (or a number); exports TEST_POSTGRES_URL (a role that may create databases)
+#   postgres_start auto --no-fsync   # for tests: faster, not crash-safe (they test Leptodo, not PostgreSQL)
 #   postgres_url leptodo    # prints the URL of database `leptodo` (created if missing)
 #
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system user, which
@@ -33,9 +33,15 @@ postgres_install() {
   fi
 }
 
-# postgres_start PORT [--no-fsync]: a new cluster listening on 127.0.0.1:PORT (and a socket in its folder).
+# A loopback port nothing listens on now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# postgres_start PORT|auto [--no-fsync]: a new cluster listening on 127.0.0.1:PORT (and a socket in its folder).
 postgres_start() {
   local port="$1" durability=""
+  [ "$port" != auto ] || port="$(free_port)"
   # Each test creates a database; without fsync that takes milliseconds instead of a flush of 8 MB. A cluster
   # that is thrown away after the run loses nothing by it. Benchmarks keep fsync on.
   [ "${2:-}" != "--no-fsync" ] || durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"

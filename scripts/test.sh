@@ -25,7 +25,7 @@ cargo test --features ssr
 section "integration tests on PostgreSQL, several instances behind HAProxy included"
 # One throw-away cluster for the whole run; each test makes its own database on it. Tests named `sqlite` test
 # SQLite-only behaviour; the ignored ones need this cluster and HAProxy.
-postgres_start "${TEST_PG_PORT:-5499}" --no-fsync
+postgres_start "${TEST_PG_PORT:-auto}" --no-fsync
 cargo test --features ssr -- --include-ignored --skip sqlite
 
 section "release build"

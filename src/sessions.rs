@@ -24,6 +24,25 @@ const CLEANUP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// The table both engines keep sessions in; the migrations create it.
 const TABLE: &str = "tower_sessions";
 
+/// How long logins last, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub(crate) idle_seconds: i64,
+    pub(crate) absolute_seconds: i64,
+    pub(crate) remember_days: i64,
+}
+
+impl SessionPolicy {
+    /// Reads `session_idle_minutes`, `session_absolute_hours` and `remember_me_days`.
+    pub fn new(settings: &Settings) -> Self {
+        Self {
+            idle_seconds: i64::from(settings.session_idle_minutes) * 60,
+            absolute_seconds: i64::from(settings.session_absolute_hours) * 3600,
+            remember_days: i64::from(settings.remember_me_days),
+        }
+    }
+}
+
 /// The session store of the configured engine. On PostgreSQL every instance reads and writes the same rows,
 /// so a session made through one instance works through all, and a logout ends it everywhere at once.
 #[derive(Debug, Clone)]

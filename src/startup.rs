@@ -18,7 +18,6 @@ use crate::{
     auth::{
         self,
         hashing::{HashingError, PasswordHasher},
-        session::SessionPolicy,
         throttle::Throttle,
     },
     config::Settings,
@@ -28,7 +27,7 @@ use crate::{
         cross_origin::{self, CrossOriginPolicy},
         headers::{self, HeaderPolicy},
     },
-    sessions,
+    sessions::{self, SessionPolicy},
     state::AppState,
 };
 

@@ -3,13 +3,17 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::FromRef;
+use axum::{
+    extract::{ConnectInfo, FromRef, FromRequestParts},
+    http::request::Parts,
+};
 use leptos::prelude::LeptosOptions;
 
 use crate::{
-    auth::{hashing::PasswordHasher, session::SessionPolicy, throttle::Throttle},
+    auth::{hashing::PasswordHasher, throttle::Throttle},
     db::Pool,
     security::client_ip::ClientIpSource,
+    sessions::SessionPolicy,
 };
 
 /// What every handler and server function can reach.
@@ -61,4 +65,22 @@ pub async fn client_ip() -> Option<String> {
         .ok()
         .map(|axum::extract::ConnectInfo(peer)| peer);
     state.client_ips.resolve(&parts.headers, peer)
+}
+
+/// Extractor: the client's address, read as `client_ip_header` says, for the JSON API.
+pub struct ClientIp(pub Option<String>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| *peer);
+        Ok(Self(state.client_ips.resolve(&parts.headers, peer)))
+    }
 }

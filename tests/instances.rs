@@ -340,6 +340,37 @@ async fn a_password_change_on_one_instance_ends_other_sessions_and_tokens_on_all
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass"]
+async fn failed_logins_spread_over_the_instances_are_throttled_together() {
+    let cluster = cluster(3).await;
+    cluster.user(0, "annlee").await;
+    let wrong = json!({"login": "annlee", "password": "not the passphrase at all"});
+    // The configured limit is 10 failures per account: four, three and three on the three instances …
+    for number in [0, 0, 0, 0, 1, 1, 1, 2, 2, 2] {
+        let (status, body) = Api::new(&cluster.instances[number].url())
+            .post("/api/auth/login", &wrong)
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "instance {number}: {body}"
+        );
+    }
+    // … and the next attempt is refused on every instance, even with the right password.
+    let right = json!({"login": "annlee", "password": common::PASSWORD});
+    for number in 0..3 {
+        let (status, body) = Api::new(&cluster.instances[number].url())
+            .post("/api/auth/login", &right)
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "instance {number}: {body}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass"]
 async fn two_admins_on_different_instances_at_the_same_moment_leave_one_active_admin() {
     let cluster = cluster(3).await;
     let pool = cluster.database.app_pool().await;

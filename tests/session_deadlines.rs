@@ -12,19 +12,23 @@ use leptodo::{
         hashing::PasswordHasher,
         registration::RegistrationInput,
         repository::UserRecord,
-        session::{current_user_at, log_in, SessionPolicy},
+        session::{current_user_at, log_in},
     },
     db::{self, unix_now, Pool},
-    sessions::Store,
+    sessions::{SessionPolicy, Store},
 };
-use tower_sessions::Session;
+use tower_sessions::{
+    session::{Id, Record},
+    session_store::ExpiredDeletion,
+    Session, SessionStore,
+};
 
 struct Fixture {
     pool: Pool,
     store: Arc<Store>,
     policy: SessionPolicy,
     user: UserRecord,
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 /// A real database with Ann registered, idle timeout 30 minutes.
@@ -53,7 +57,7 @@ async fn fixture() -> Fixture {
         store: Arc::new(store),
         policy: SessionPolicy::new(&settings),
         user,
-        _database: database,
+        database,
     }
 }
 
@@ -129,4 +133,44 @@ async fn every_session_ends_at_the_absolute_limit_however_busy() {
         let user = current_user_at(&session, fixture.policy, &fixture.pool, end).await;
         assert!(user.expect("readable").is_none(), "remember={remember}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_instance_may_sweep_expired_sessions_at_the_same_time() {
+    let fixture = fixture().await;
+    // A second pool on the same database: another instance with its own sweeper.
+    let other = Arc::new(Store::new(&fixture.database.app_pool().await));
+    let record = |expires_in: time::Duration| Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + expires_in,
+    };
+    for _ in 0..20 {
+        fixture
+            .store
+            .save(&record(-time::Duration::hours(1)))
+            .await
+            .expect("saved");
+    }
+    let live = record(time::Duration::hours(1));
+    fixture.store.save(&live).await.expect("saved");
+
+    let sweeps = (0..10).map(|n| {
+        let store = if n % 2 == 0 {
+            fixture.store.clone()
+        } else {
+            other.clone()
+        };
+        async move { store.delete_expired().await }
+    });
+    for swept in futures::future::join_all(sweeps).await {
+        swept.expect("a sweep does not fail because another one ran");
+    }
+    let remaining: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions")
+        .fetch_one(&fixture.database.pool().await)
+        .await
+        .expect("count");
+    assert_eq!(remaining, 1, "only the live session is left");
+    let loaded = other.load(&live.id).await.expect("loads");
+    assert_eq!(loaded.map(|record| record.id), Some(live.id));
 }

@@ -8,7 +8,7 @@ use crate::{
     auth::{api_user::ApiUser, repository, repository::UserRecord, session},
     domain::RoleName,
     error::AppError,
-    security::client_ip::ClientIp,
+    state::ClientIp,
     state::{client_ip, AppState},
 };
 

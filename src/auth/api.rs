@@ -17,8 +17,8 @@ use super::{
 use crate::{
     api::{ApiJson, ErrorBody},
     error::AppError,
-    security::client_ip::ClientIp,
     state::AppState,
+    state::ClientIp,
 };
 
 /// The routes of this module, to merge into the application router.

@@ -7,9 +7,9 @@ use tower_sessions::{cookie::time, Expiry, Session};
 
 use super::repository::{self, UserRecord};
 use crate::{
-    config::Settings,
     db::{unix_now, Pool},
     error::AppError,
+    sessions::SessionPolicy,
     state::{request_context, AppState},
 };
 
@@ -22,25 +22,6 @@ const LOGGED_IN_AT: &str = "auth.logged_in_at";
 const IDLE_DEADLINE: &str = "auth.idle_deadline";
 /// The deadline is pushed back at most once a minute, so reading pages does not write the session each time.
 const DEADLINE_REFRESH_SECONDS: i64 = 60;
-
-/// How long logins last, from the configuration.
-#[derive(Debug, Clone, Copy)]
-pub struct SessionPolicy {
-    idle_seconds: i64,
-    absolute_seconds: i64,
-    remember_days: i64,
-}
-
-impl SessionPolicy {
-    /// Reads `session_idle_minutes`, `session_absolute_hours` and `remember_me_days`.
-    pub fn new(settings: &Settings) -> Self {
-        Self {
-            idle_seconds: i64::from(settings.session_idle_minutes) * 60,
-            absolute_seconds: i64::from(settings.session_absolute_hours) * 3600,
-            remember_days: i64::from(settings.remember_me_days),
-        }
-    }
-}
 
 /// Makes `session` belong to `user`, under a new session id so that an id planted before login is worthless.
 ///

@@ -4,12 +4,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::{
-    extract::{ConnectInfo, FromRequestParts},
-    http::{request::Parts, HeaderMap, HeaderName},
-};
-
-use crate::state::AppState;
+use axum::http::{HeaderMap, HeaderName};
 
 /// Where the client's address is read from (`client_ip_header`).
 #[derive(Debug, Clone, Default)]
@@ -40,24 +35,6 @@ impl ClientIpSource {
         from_header
             .or_else(|| peer.map(|peer| peer.ip()))
             .map(|ip| ip.to_string())
-    }
-}
-
-/// Extractor: the client's address as configured, for the JSON API.
-pub struct ClientIp(pub Option<String>);
-
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| *peer);
-        Ok(Self(state.client_ips.resolve(&parts.headers, peer)))
     }
 }
 

@@ -14,8 +14,8 @@ use crate::{
     auth::api_user::ApiUser,
     domain::TokenName,
     error::AppError,
-    security::client_ip::ClientIp,
     state::AppState,
+    state::ClientIp,
 };
 
 /// The routes of this module, to merge into the application router.
