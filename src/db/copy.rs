@@ -160,21 +160,13 @@ pub async fn copy(from: &Pool, to: &Pool) -> Result<CopyReport, CopyError> {
 /// Refuses a target with any account, todo, token, audit entry or role beyond the two every database starts
 /// with.
 async fn refuse_non_empty(to: &Pool) -> Result<(), CopyError> {
-    let counts: (i64, i64, i64, i64, i64) = async {
-        run!(to, |connection| sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM todos),
-                    (SELECT COUNT(*) FROM api_tokens), (SELECT COUNT(*) FROM audit_log),
-                    (SELECT COUNT(*) FROM roles WHERE name NOT IN ('user', 'admin'))"
-        )
-        .fetch_one(connection)
-        .await)
-    }
-    .await
-    .map_err(|source| CopyError::Database {
-        what: "reading the target",
-        source,
-    })?;
-    let (users, todos, tokens, audit, roles) = counts;
+    let (users, todos, tokens, audit, roles) =
+        target_counts(to)
+            .await
+            .map_err(|source| CopyError::Database {
+                what: "reading the target",
+                source,
+            })?;
     let found: Vec<String> = [
         (users, "users"),
         (todos, "todos"),
@@ -191,6 +183,17 @@ async fn refuse_non_empty(to: &Pool) -> Result<(), CopyError> {
     } else {
         Err(CopyError::TargetNotEmpty(found.join(", ")))
     }
+}
+
+/// Users, todos, tokens, audit entries and roles other than the built-in ones.
+async fn target_counts(to: &Pool) -> Result<(i64, i64, i64, i64, i64), sqlx::Error> {
+    run!(to, |connection| sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM todos),
+                (SELECT COUNT(*) FROM api_tokens), (SELECT COUNT(*) FROM audit_log),
+                (SELECT COUNT(*) FROM roles WHERE name NOT IN ('user', 'admin'))"
+    )
+    .fetch_one(connection)
+    .await)
 }
 
 async fn read(from: &Pool) -> Result<Site, sqlx::Error> {

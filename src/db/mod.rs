@@ -120,14 +120,6 @@ impl Pool {
         }
     }
 
-    /// Which engine this is.
-    pub fn engine(&self) -> Engine {
-        match self {
-            Self::Sqlite(_) => Engine::Sqlite,
-            Self::Postgres(_) => Engine::Postgres,
-        }
-    }
-
     /// The migrations of this engine.
     pub fn migrations(&self) -> &'static Migrator {
         match self {
@@ -270,8 +262,9 @@ async fn connect_postgres(url: &str, max_connections: u32) -> Result<Pool, Datab
         url: redacted(url),
         source,
     };
-    // One connection first, with its own error: the pool would retry a refused connection until its timeout
-    // and then report only that it timed out.
+    // One connection by hand, with its own error: the pool would retry a refused connection until its timeout
+    // and then report only that it timed out. It proves the server and the credentials, so the pool opens its
+    // connections lazily instead of connecting a second time now.
     let probe = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::PgConnection::connect_with(&options))
         .await
         .map_err(|_| connect_error(sqlx::Error::PoolTimedOut))?
@@ -280,9 +273,7 @@ async fn connect_postgres(url: &str, max_connections: u32) -> Result<Pool, Datab
     let pool = PgPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(CONNECT_TIMEOUT)
-        .connect_with(options)
-        .await
-        .map_err(connect_error)?;
+        .connect_lazy_with(options);
     Ok(Pool::Postgres(pool))
 }
 
