@@ -2,9 +2,10 @@
 
 mod common;
 
-use std::process::Child;
-
-use common::{process, TestDatabase, PASSWORD};
+use common::{
+    process::{self, Server},
+    TestDatabase, PASSWORD,
+};
 use leptodo::admin::store;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -334,31 +335,11 @@ async fn every_change_is_in_the_audit_log_as_the_command_line() {
         .all(|entry| entry.actor.starts_with("command line") && entry.ip.is_none()));
 }
 
-/// Starts the real server on `database`; stopped when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(database: &Database) -> Self {
-        let (child, url, _log) = process::start(&database.0.url);
-        Self { child, url }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn commands_take_effect_on_the_running_server_at_once() {
     let database = Database::new();
     database.create_user("ann", false);
-    let server = Server::start(&database);
+    let server = Server::start(&database.0.url, &[]);
     let browser = reqwest::Client::builder()
         .cookie_store(true)
         .build()

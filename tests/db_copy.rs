@@ -4,7 +4,7 @@
 mod common;
 
 use common::{
-    process::{self, command as leptodo},
+    process::{command as leptodo, Server},
     Api, TestDatabase, PASSWORD,
 };
 use reqwest::StatusCode;
@@ -14,30 +14,15 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Serves `database_url` until the returned guard is dropped.
-struct Served {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Served {
-    fn start(database_url: &str) -> Self {
-        let (child, url, _log) = process::start_with(
-            database_url,
-            &[
-                ("LEPTODO_ARGON2_MEMORY_KIB", "1024"),
-                ("LEPTODO_ARGON2_ITERATIONS", "1"),
-            ],
-        );
-        Self { child, url }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Serves `database_url` until dropped, with cheap hashing (the rules do not depend on the cost).
+fn serve(database_url: &str) -> Server {
+    Server::start(
+        database_url,
+        &[
+            ("LEPTODO_ARGON2_MEMORY_KIB", "1024"),
+            ("LEPTODO_ARGON2_ITERATIONS", "1"),
+        ],
+    )
 }
 
 async fn log_in(url: &str, login: &str) -> Api {
@@ -73,7 +58,7 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
         .status
         .success());
     let (before, token) = {
-        let old = Served::start(&source);
+        let old = serve(&source);
         let ann = Api::new(&old.url);
         let (status, _) = ann
             .post(
@@ -121,7 +106,7 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
         "{report}"
     );
 
-    let new = Served::start(&target.url);
+    let new = serve(&target.url);
     let ann = log_in(&new.url, "ann@example.com").await;
     let (status, after) = ann.get("/api/todos").await;
     assert_eq!(status, StatusCode::OK);

@@ -90,3 +90,25 @@ pub fn start_with(
         log.lock().expect("lock").push_str(&line);
     }
 }
+
+/// The real server, on a free port, stopped when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:<port>`
+    pub url: String,
+}
+
+impl Server {
+    /// [`start_with`] `database_url` and these `LEPTODO_*` settings.
+    pub fn start(database_url: &str, settings: &[(&str, &str)]) -> Self {
+        let (child, url, _log) = start_with(database_url, settings);
+        Self { child, url }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
