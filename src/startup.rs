@@ -214,30 +214,34 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM, the signals operators and service managers send.
-pub async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for SIGINT");
-            std::future::pending::<()>().await;
-        }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+/// Takes over SIGINT (Ctrl-C) and SIGTERM, the signals operators and service managers send, at once; the
+/// future resolves when one arrives.
+///
+/// The handlers are installed by this call, not when the future is first polled: a SIGTERM that arrives right
+/// after "listening on" (a service manager stopping a server it just started) must still stop it gracefully
+/// rather than kill it with the default action.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{signal, Signal, SignalKind};
+    async fn received(signal: io::Result<Signal>, name: &str) {
+        match signal {
             Ok(mut signal) => {
                 signal.recv().await;
             }
             Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
+                tracing::error!(%error, "cannot listen for {name}");
                 std::future::pending::<()>().await;
             }
         }
-    };
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
     }
-    tracing::info!("shutdown signal received; finishing in-flight requests");
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        tokio::select! {
+            () = received(interrupt, "SIGINT") => {},
+            () = received(terminate, "SIGTERM") => {},
+        }
+        tracing::info!("shutdown signal received; finishing in-flight requests");
+    }
 }
 
 /// A handler panicked: the bug is logged with its message, the client gets the generic 500 and nothing else.
