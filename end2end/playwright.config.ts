@@ -4,6 +4,7 @@ import { defineConfig, devices } from "@playwright/test";
 // database, which is deleted before every run, so it never touches a developer's data/leptodo.db.
 // With E2E_DATABASE_URL (an empty PostgreSQL database) it runs instead against two instances on that database
 // behind HAProxy (scripts/e2e-cluster.sh): every page and action must work whichever instance answers.
+// Every test registers its own accounts, all from 127.0.0.1, hence no per-address registration limit here.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 const database = "../target/e2e/leptodo.db";
@@ -12,6 +13,7 @@ const singleServer =
   `mkdir -p ../target/e2e && rm -f ${database} ${database}-wal ${database}-shm && ` +
   `LEPTODO_SITE_ADDR=127.0.0.1:${port} LEPTODO_SITE_ROOT=../target/site ` +
   `LEPTODO_DATABASE_URL=sqlite://${database} LEPTODO_LOG_LEVEL=warn ` +
+  `LEPTODO_THROTTLE_REGISTRATIONS_PER_IP=1000000 ` +
   `exec ../target/release/leptodo --config ../Leptos.toml`;
 
 export default defineConfig({

@@ -41,7 +41,7 @@ LUA
 # serve NAME DATABASE_URL PORT: one release instance in the background.
 serve() {
   LEPTODO_SITE_ADDR="127.0.0.1:$3" LEPTODO_SITE_ROOT=target/site LEPTODO_DATABASE_URL="$2" \
-  LEPTODO_LOG_LEVEL=warn LEPTODO_CLIENT_IP_HEADER="${BENCH_CLIENT_IP_HEADER:-}" \
+  LEPTODO_LOG_LEVEL=warn LEPTODO_THROTTLE_REGISTRATIONS_PER_IP=1000000 LEPTODO_CLIENT_IP_HEADER="${BENCH_CLIENT_IP_HEADER:-}" \
     target/release/leptodo --config Leptos.toml 2>"$work/$1.log" &
   pids+=($!)
 }

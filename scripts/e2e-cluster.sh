@@ -15,6 +15,7 @@ trap 'exit 0' TERM INT
 for backend in 1 2; do
   LEPTODO_SITE_ADDR="127.0.0.1:$((port + backend))" LEPTODO_SITE_ROOT=target/site \
   LEPTODO_DATABASE_URL="$E2E_DATABASE_URL" LEPTODO_CLIENT_IP_HEADER=X-Forwarded-For LEPTODO_LOG_LEVEL=warn \
+  LEPTODO_THROTTLE_REGISTRATIONS_PER_IP=1000000 \
     target/release/leptodo --config Leptos.toml &
   pids+=($!)
 done

@@ -54,8 +54,13 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Failed logins (or password changes, or token creations) per account within the window before 429.
     pub throttle_failures_per_account: u32,
-    /// The same, per client address.
+    /// Failed logins per account within the window from addresses that have not failed lately, before 429: the
+    /// owner can still log in while an attacker elsewhere is being throttled (at least the per-account limit).
+    pub throttle_account_ceiling: u32,
+    /// The same as the per-account limit, per client address.
     pub throttle_failures_per_ip: u32,
+    /// Registrations per client address within the window before 429.
+    pub throttle_registrations_per_ip: u32,
     /// The sliding window of the throttle, in minutes.
     pub throttle_window_minutes: u32,
     /// Header a trusted reverse proxy sets to the client's address (`X-Forwarded-For`); empty: the TCP peer.
@@ -157,7 +162,9 @@ impl Settings {
             .and_then(|b| b.set_default("site_url", ""))
             .and_then(|b| b.set_default("max_body_bytes", 64 * 1024))
             .and_then(|b| b.set_default("throttle_failures_per_account", 10))
+            .and_then(|b| b.set_default("throttle_account_ceiling", 25))
             .and_then(|b| b.set_default("throttle_failures_per_ip", 50))
+            .and_then(|b| b.set_default("throttle_registrations_per_ip", 20))
             .and_then(|b| b.set_default("throttle_window_minutes", 15))
             .and_then(|b| b.set_default("client_ip_header", ""))
             .and_then(|b| b.set_default("log_level", "info"))

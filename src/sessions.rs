@@ -12,14 +12,14 @@ use tower_sessions::{
 };
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-use crate::{config::Settings, db::Pool};
+use crate::{auth::throttle::Throttle, config::Settings, db::Pool};
 
 /// Name of the session cookie.
 pub const COOKIE_NAME: &str = "leptodo_session";
 /// Its name over HTTPS. Browsers accept a `__Host-` cookie only with `Secure`, `Path=/` and no `Domain`, so no
 /// other host (a subdomain, a plain-HTTP page) can plant or overwrite it.
 pub const SECURE_COOKIE_NAME: &str = "__Host-leptodo_session";
-/// How often expired session rows are deleted.
+/// How often expired session rows and old throttle counts are deleted.
 const CLEANUP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// The table both engines keep sessions in; the migrations create it.
 const TABLE: &str = "tower_sessions";
@@ -116,8 +116,13 @@ impl ExpiredDeletion for Store {
     }
 }
 
-/// The session layer, and the task that deletes expired rows. The table is the migrations' work.
-pub fn layer(pool: &Pool, settings: &Settings) -> (SessionManagerLayer<Store>, JoinHandle<()>) {
+/// The session layer, and the task that deletes expired rows (and, with them, the throttle's old counts). The
+/// table is the migrations' work.
+pub fn layer(
+    pool: &Pool,
+    settings: &Settings,
+    throttle: Throttle,
+) -> (SessionManagerLayer<Store>, JoinHandle<()>) {
     let store = Store::new(pool);
     let cleanup = tokio::spawn({
         let store = store.clone();
@@ -129,6 +134,9 @@ pub fn layer(pool: &Pool, settings: &Settings) -> (SessionManagerLayer<Store>, J
                 interval.tick().await;
                 if let Err(error) = store.delete_expired().await {
                     tracing::warn!(%error, "deleting expired sessions failed; trying again later");
+                }
+                if let Err(error) = throttle.sweep().await {
+                    tracing::warn!(%error, "deleting old throttle counts failed; trying again later");
                 }
             }
         }

@@ -74,13 +74,14 @@ impl Application {
         let client_ips = ClientIpSource::new(&settings.client_ip_header)
             .map_err(StartupError::ClientIpHeader)?;
         let pool = db::connect_and_migrate(settings).await?;
-        let (session_layer, session_cleanup) = sessions::layer(&pool, settings);
+        let throttle = Throttle::new(pool.clone(), settings);
+        let (session_layer, session_cleanup) = sessions::layer(&pool, settings, throttle.clone());
         let state = AppState {
             leptos_options: leptos_options(settings),
             pool: pool.clone(),
             hasher,
             sessions: SessionPolicy::new(settings),
-            throttle: Throttle::new(pool.clone(), settings),
+            throttle,
             client_ips,
         };
         let routes = route_list();

@@ -84,6 +84,7 @@ async fn register_ann(app: &Accounts) -> repository::UserRecord {
     register(
         &app.pool,
         &app.hasher,
+        &app.throttle,
         &form("ann@example.com", "annlee"),
         None,
     )
@@ -104,9 +105,15 @@ async fn registration_stores_a_normalised_account_with_the_user_role() {
     let app = accounts().await;
     let mut input = form("  Ann.Lee@EXAMPLE.com ", "AnnLee");
     input.website = "https://Example.com/ann".into();
-    let user = register(&app.pool, &app.hasher, &input, Some("127.0.0.1"))
-        .await
-        .expect("registered");
+    let user = register(
+        &app.pool,
+        &app.hasher,
+        &app.throttle,
+        &input,
+        Some("127.0.0.1"),
+    )
+    .await
+    .expect("registered");
     assert_eq!(user.email, "Ann.Lee@example.com");
     assert_eq!(user.username, "AnnLee");
     assert_eq!(user.website.as_deref(), Some("https://example.com/ann"));
@@ -128,6 +135,7 @@ async fn a_taken_email_or_username_is_a_field_conflict_whatever_the_case() {
     let error = register(
         &app.pool,
         &app.hasher,
+        &app.throttle,
         &form("ANN@Example.COM", "other"),
         None,
     )
@@ -139,6 +147,7 @@ async fn a_taken_email_or_username_is_a_field_conflict_whatever_the_case() {
     let error = register(
         &app.pool,
         &app.hasher,
+        &app.throttle,
         &form("other@example.com", "ANNLEE"),
         None,
     )
@@ -154,7 +163,7 @@ async fn invalid_registrations_store_nothing() {
     let mut input = form("not-an-email", "a");
     input.password = "password".into();
     input.password_confirm = "password".into();
-    let error = register(&app.pool, &app.hasher, &input, None)
+    let error = register(&app.pool, &app.hasher, &app.throttle, &input, None)
         .await
         .expect_err("invalid");
     assert_eq!(error.status(), 422);
@@ -173,7 +182,7 @@ async fn sql_and_html_metacharacters_are_stored_literally() {
     let app = accounts().await;
     let mut input = form("o'brien@example.com", "obrien");
     input.name = "Robert'); DROP TABLE users;-- <script>alert(1)</script>".into();
-    let user = register(&app.pool, &app.hasher, &input, None)
+    let user = register(&app.pool, &app.hasher, &app.throttle, &input, None)
         .await
         .expect("registered");
     let stored = repository::find_by_id(&app.pool, user.id)
@@ -190,6 +199,7 @@ async fn login_works_with_email_or_username_in_any_case() {
     register(
         &app.pool,
         &app.hasher,
+        &app.throttle,
         &form("ann@example.com", "AnnLee"),
         None,
     )
@@ -269,6 +279,7 @@ async fn each_login_shifts_the_trackable_fields() {
     register(
         &app.pool,
         &app.hasher,
+        &app.throttle,
         &form("ann@example.com", "annlee"),
         Some("10.0.0.1"),
     )

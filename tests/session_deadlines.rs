@@ -13,6 +13,7 @@ use leptodo::{
         registration::RegistrationInput,
         repository::UserRecord,
         session::{current_user_at, log_in},
+        throttle::Throttle,
     },
     db::{self, unix_now, Pool},
     sessions::{SessionPolicy, Store},
@@ -49,7 +50,8 @@ async fn fixture() -> Fixture {
         password: PASSWORD.into(),
         password_confirm: PASSWORD.into(),
     };
-    let user = accounts::register(&pool, &hasher, &form, None)
+    let throttle = Throttle::new(pool.clone(), &settings);
+    let user = accounts::register(&pool, &hasher, &throttle, &form, None)
         .await
         .expect("registration");
     Fixture {

@@ -240,3 +240,123 @@ async fn the_login_page_gets_the_same_429_and_retry_after() {
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(refused.headers().get(header::RETRY_AFTER).is_some());
 }
+
+#[tokio::test]
+async fn an_attacker_cannot_lock_the_owner_out_from_an_address_that_has_not_failed() {
+    let app = spawn_app_with(|settings| {
+        settings.throttle_failures_per_account = 3;
+        settings.throttle_account_ceiling = 6;
+        settings.throttle_failures_per_ip = 100;
+        settings.client_ip_header = "X-Forwarded-For".into();
+    })
+    .await;
+    app.user("annlee").await;
+    let from = |address: String| app.anonymous().with_header("x-forwarded-for", &address);
+    let attacker = from("203.0.113.1".into());
+    for _ in 0..3 {
+        log_in(&attacker, "annlee", "guess").await;
+    }
+    assert_eq!(
+        log_in(&attacker, "annlee", "guess").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The owner, at home: an address with no recent failure is still checked.
+    assert_eq!(
+        log_in(&from("198.51.100.7".into()), "annlee", PASSWORD)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // A distributed attacker gets each fresh address checked, but only up to the account's ceiling.
+    let mut answers = Vec::new();
+    for n in 0..8 {
+        answers.push(
+            log_in(&from(format!("192.0.2.{n}")), "annlee", "guess")
+                .await
+                .0,
+        );
+    }
+    let checked = answers
+        .iter()
+        .filter(|status| **status == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(checked, 6, "{answers:?}");
+    assert_eq!(
+        log_in(&from("198.51.100.8".into()), "annlee", PASSWORD)
+            .await
+            .0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "past the ceiling every address waits"
+    );
+}
+
+#[tokio::test]
+async fn ipv6_clients_are_counted_by_their_64() {
+    let app = spawn_app_with(|settings| {
+        settings.throttle_failures_per_account = 100;
+        settings.throttle_failures_per_ip = 2;
+        settings.client_ip_header = "X-Forwarded-For".into();
+    })
+    .await;
+    let from = |address: &'static str| app.anonymous().with_header("x-forwarded-for", address);
+    for address in ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9"] {
+        assert_eq!(
+            log_in(&from(address), "nobody", "guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        log_in(&from("2001:db8:1:2:abcd::42"), "someone", "guess")
+            .await
+            .0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "another address of the same /64"
+    );
+    assert_eq!(
+        log_in(&from("2001:db8:1:3::1"), "someone", "guess").await.0,
+        StatusCode::UNAUTHORIZED,
+        "the next /64 is someone else"
+    );
+}
+
+#[tokio::test]
+async fn registrations_are_limited_per_address() {
+    let app = spawn_app_with(|settings| {
+        settings.throttle_registrations_per_ip = 3;
+    })
+    .await;
+    for n in 0..3 {
+        app.user(&format!("user{n}")).await;
+    }
+    let (status, body) = app
+        .anonymous()
+        .post(
+            "/api/auth/register",
+            &common::registration("late@example.com", "late"),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts"))
+    );
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&app.database().await)
+        .await
+        .expect("count");
+    assert_eq!(users, 3);
+}
+
+#[tokio::test]
+async fn an_unknown_login_is_counted_under_at_most_the_login_fields_limit() {
+    let app = app().await;
+    let typed = "x".repeat(60_000);
+    assert_eq!(
+        log_in(&app.anonymous(), &typed, "guess").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let longest: i64 = sqlx::query_scalar("SELECT MAX(LENGTH(subject)) FROM auth_failures")
+        .fetch_one(&app.database().await)
+        .await
+        .expect("length");
+    assert_eq!(longest, ("login:".len() + 254) as i64);
+}

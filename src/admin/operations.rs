@@ -13,7 +13,7 @@ use crate::{
         accounts::{self, random_secret},
         hashing::PasswordHasher,
         registration::RegistrationInput,
-        repository::{self, UserRecord},
+        repository::{self, PasswordOwner, UserRecord},
         tokens,
     },
     db::{Lock, Pool, Transaction},
@@ -141,7 +141,7 @@ pub async fn set_active(
             "You cannot deactivate your own account.".into(),
         ));
     }
-    let mut transaction = pool.begin_serialized(Lock::Administration).await?;
+    let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
     let changed = store::set_active(
         &mut transaction,
         user_id,
@@ -202,7 +202,7 @@ async fn change_role(
     role: &RoleName,
     grant: bool,
 ) -> Result<Outcome, AppError> {
-    let mut transaction = pool.begin_serialized(Lock::Administration).await?;
+    let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
     let role_id = store::role_id(&mut transaction, role)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -246,7 +246,7 @@ pub async fn create_role(
     name: &RoleName,
     description: &str,
 ) -> Result<bool, AppError> {
-    let mut transaction = pool.begin_serialized(Lock::Administration).await?;
+    let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
     let created = store::insert_role(&mut transaction, name, description).await?;
     if created {
         actor
@@ -269,7 +269,7 @@ pub async fn create_user(
     let account = input.validate().map_err(AppError::Validation)?;
     // Hashed before the transaction: the write lock is not held through argon2's tens of milliseconds.
     let password_hash = hasher.hash(&account.password).await?;
-    let mut transaction = pool.begin_serialized(Lock::Administration).await?;
+    let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
     let user = accounts::insert_account(
         &mut transaction,
         &account,
@@ -315,15 +315,16 @@ pub async fn set_password(
     let password = Password::parse(password, &[&user.email, &user.username])
         .map_err(|message| AppError::invalid("password", message))?;
     let password_hash = hasher.hash(&password).await?;
-    let mut transaction = pool.begin_serialized(Lock::Administration).await?;
+    let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
     repository::set_password(
         &mut transaction,
-        user.id,
+        PasswordOwner::Any(user.id),
         &password_hash,
         &random_secret(),
         &Timestamp::now(),
     )
-    .await?;
+    .await?
+    .ok_or(AppError::NotFound)?;
     actor
         .record(
             &mut transaction,

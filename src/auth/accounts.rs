@@ -7,7 +7,7 @@ use super::{
     hashing::{HashingError, PasswordHasher, Verification},
     password_change::PasswordChangeInput,
     registration::{NewAccount, RegistrationInput},
-    repository::{self, InsertUserError, UserRecord},
+    repository::{self, InsertUserError, PasswordOwner, UserRecord},
     throttle::{Action, Subjects, Throttle},
     User,
 };
@@ -29,20 +29,31 @@ impl From<HashingError> for AppError {
 }
 
 /// Creates an account from the registration form and records it as logged in from `ip`.
+///
+/// Throttled per client address: every registration that gets as far as hashing counts, taken or not, and a
+/// refused one costs no hash.
 pub async fn register(
     pool: &Pool,
     hasher: &PasswordHasher,
+    throttle: &Throttle,
     input: &RegistrationInput,
     ip: Option<&str>,
 ) -> Result<UserRecord, AppError> {
     let account = input.validate().map_err(AppError::Validation)?;
+    throttle
+        .reserve(Action::Registration, &Subjects::address(ip))
+        .await?
+        .keep();
     let password_hash = hasher.hash(&account.password).await?;
     let now = Timestamp::now();
     let mut transaction = pool.begin().await?;
     let user = insert_account(&mut transaction, &account, &password_hash, &now).await?;
     transaction.commit().await?;
     tracing::info!(user_id = user.id, "account registered");
-    Ok(repository::record_login(pool, user.id, ip, &now).await?)
+    // Nothing can have changed an account nobody knew of a moment ago; if it did, that change wins.
+    repository::record_login(pool, &user, ip, &now)
+        .await?
+        .ok_or(AppError::Unauthenticated)
 }
 
 /// Inserts a validated account with the `user` role, inside the caller's transaction; a taken email or
@@ -99,30 +110,44 @@ pub async fn authenticate(
         Some(user) => Subjects::user(user.id, ip),
         None => Subjects::unknown_login(login, ip),
     };
-    throttle.check(Action::Login, &subjects).await?;
+    let reservation = throttle.reserve(Action::Login, &subjects).await?;
     let Some(user) = found else {
         hasher.verify_decoy(password).await?;
-        throttle.record_failure(Action::Login, &subjects).await?;
+        reservation.keep();
+        tracing::info!(account = "unknown", address = ip, "login failed");
         return Err(AppError::InvalidCredentials);
     };
     let Verification::Match { needs_rehash } = hasher.verify(password, &user.password_hash).await?
     else {
-        throttle.record_failure(Action::Login, &subjects).await?;
+        reservation.keep();
+        tracing::info!(account = user.id, address = ip, "login failed");
         return Err(AppError::InvalidCredentials);
     };
-    throttle.forgive_account(Action::Login, &subjects).await?;
+    throttle
+        .forgive_account(Action::Login, &subjects, reservation)
+        .await?;
     if !user.active {
         return Err(AppError::Inactive);
     }
     if needs_rehash {
         // A failed upgrade must not fail the login: the old hash still works.
         match hasher.rehash(password).await {
-            Ok(hash) => repository::upgrade_password_hash(pool, user.id, &hash).await?,
+            Ok(hash) => repository::upgrade_password_hash(pool, &user, &hash).await?,
             Err(error) => tracing::warn!(%error, user_id = user.id, "password hash upgrade failed"),
         }
     }
+    // Recorded only if the account is as it was when the password was checked: a password change, reset or
+    // deactivation that committed meanwhile wins, and this login gets no session.
+    let Some(user) = repository::record_login(pool, &user, ip, &Timestamp::now()).await? else {
+        tracing::info!(
+            account = user.id,
+            address = ip,
+            "login refused: the account changed while it was checked"
+        );
+        return Err(AppError::InvalidCredentials);
+    };
     tracing::info!(user_id = user.id, "logged in");
-    Ok(repository::record_login(pool, user.id, ip, &Timestamp::now()).await?)
+    Ok(user)
 }
 
 /// Replaces the password of `user` after checking the current one. The user's session secret is replaced
@@ -137,7 +162,7 @@ pub async fn change_password(
     ip: Option<&str>,
 ) -> Result<UserRecord, AppError> {
     let subjects = Subjects::user(user.id, ip);
-    throttle.check(Action::PasswordChange, &subjects).await?;
+    let reservation = throttle.reserve(Action::PasswordChange, &subjects).await?;
     let checked = input.validate(&[&user.email, &user.username]);
     let current_is_right = !input.current_password.is_empty()
         && input.current_password.chars().count() <= MAX_PASSWORD_CHARS
@@ -151,10 +176,10 @@ pub async fn change_password(
         (Ok(password), true) => password,
         (checked, _) => {
             let mut errors = checked.err().unwrap_or_default();
-            if !current_is_right {
-                throttle
-                    .record_failure(Action::PasswordChange, &subjects)
-                    .await?;
+            if current_is_right {
+                throttle.release(reservation).await?;
+            } else {
+                reservation.keep();
             }
             if !current_is_right && errors.get("current_password").is_none() {
                 errors.add("current_password", "This is not your current password.");
@@ -166,13 +191,17 @@ pub async fn change_password(
     let mut transaction = pool.begin().await?;
     let updated = repository::set_password(
         &mut transaction,
-        user.id,
+        PasswordOwner::AsSeen(user),
         &password_hash,
         &random_secret(),
         &Timestamp::now(),
     )
     .await?;
     transaction.commit().await?;
+    throttle.release(reservation).await?;
+    // Another change, a reset or a deactivation committed after this request's session was checked: that one
+    // wins, and this session has ended with it.
+    let updated = updated.ok_or(AppError::Unauthenticated)?;
     tracing::info!(user_id = user.id, "password changed; other sessions ended");
     Ok(updated)
 }

@@ -64,7 +64,14 @@ pub async fn register(
     session: Session,
     ApiJson(input): ApiJson<RegistrationInput>,
 ) -> Result<(StatusCode, Json<UserResponse>), AppError> {
-    let record = accounts::register(&state.pool, &state.hasher, &input, ip.as_deref()).await?;
+    let record = accounts::register(
+        &state.pool,
+        &state.hasher,
+        &state.throttle,
+        &input,
+        ip.as_deref(),
+    )
+    .await?;
     session::log_in(&session, state.sessions, &record, false).await?;
     let user = accounts::public_view(&state.pool, record).await?;
     Ok((StatusCode::CREATED, Json(UserResponse { user })))

@@ -65,7 +65,14 @@ pub async fn register(
     };
     let result = async {
         let ip = client_ip().await;
-        let user = accounts::register(&state.pool, &state.hasher, &input, ip.as_deref()).await?;
+        let user = accounts::register(
+            &state.pool,
+            &state.hasher,
+            &state.throttle,
+            &input,
+            ip.as_deref(),
+        )
+        .await?;
         session::log_in(&session, state.sessions, &user, false).await?;
         leptos_axum::redirect("/");
         Ok(())

@@ -159,61 +159,87 @@ pub async fn role_names(
     .await)
 }
 
-/// Shifts the current login into "last" and records this one (Flask-Security's trackable fields).
+/// Shifts the current login into "last" and records this one (Flask-Security's trackable fields); `None` when
+/// `user` is no longer active under the same session secret (its password changed or it was deactivated since
+/// it was read), so a login checked against the old password cannot win over the change.
 pub async fn record_login(
     executor: impl Into<Executor<'_>>,
-    user_id: i64,
+    user: &UserRecord,
     ip: Option<&str>,
     now: &Timestamp,
-) -> Result<UserRecord, sqlx::Error> {
+) -> Result<Option<UserRecord>, sqlx::Error> {
     run!(executor, |connection| sqlx::query_as(&format!(
         "UPDATE users SET last_login_at = current_login_at, last_login_ip = current_login_ip,
              current_login_at = $1, current_login_ip = $2, login_count = login_count + 1
-         WHERE id = $3 RETURNING {USER_COLUMNS}"
+         WHERE id = $3 AND session_secret = $4 AND active RETURNING {USER_COLUMNS}"
     ))
     .bind(now)
     .bind(ip)
-    .bind(user_id)
-    .fetch_one(connection)
+    .bind(user.id)
+    .bind(&user.session_secret)
+    .fetch_optional(connection)
     .await)
 }
 
-/// Replaces the hash without ending sessions: the same password, hashed with today's parameters.
+/// Replaces the hash without ending sessions: the same password, hashed with today's parameters. Only if the
+/// stored hash is still the one that was verified, so an upgrade never overwrites a newer password.
 pub async fn upgrade_password_hash(
     executor: impl Into<Executor<'_>>,
-    user_id: i64,
+    verified: &UserRecord,
     password_hash: &str,
 ) -> Result<(), sqlx::Error> {
     run!(executor, |connection| sqlx::query(
-        "UPDATE users SET password_hash = $1 WHERE id = $2"
+        "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3"
     )
     .bind(password_hash)
-    .bind(user_id)
+    .bind(verified.id)
+    .bind(&verified.password_hash)
     .execute(connection)
     .await
     .map(|_| ()))
 }
 
+/// Whose password [`set_password`] replaces.
+#[derive(Debug, Clone, Copy)]
+pub enum PasswordOwner<'a> {
+    /// The user changing their own password, as their session found them: the change only applies if no other
+    /// change, reset or deactivation has replaced the session secret since.
+    AsSeen(&'a UserRecord),
+    /// An operator's reset, which wins whatever happened before.
+    Any(i64),
+}
+
 /// Sets a new password hash and session secret and revokes the user's API tokens: every session holding the
-/// old secret and every token issued under the old password ends. Call it inside a transaction.
+/// old secret and every token issued under it ends. `None` when the user does not exist or (for
+/// [`PasswordOwner::AsSeen`]) changed meanwhile. Call it inside a transaction.
 pub async fn set_password(
     transaction: &mut Transaction,
-    user_id: i64,
+    owner: PasswordOwner<'_>,
     password_hash: &str,
     session_secret: &str,
     now: &Timestamp,
-) -> Result<UserRecord, sqlx::Error> {
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    let (user_id, expected_secret) = match owner {
+        PasswordOwner::AsSeen(user) => (user.id, Some(user.session_secret.as_str())),
+        PasswordOwner::Any(user_id) => (user_id, None),
+    };
+    // The user row is written first: on PostgreSQL its lock makes a token insert racing this change wait, and
+    // the token then carries the old secret, which no longer matches (see tokens::store).
     let user = run!(&mut *transaction, |connection| sqlx::query_as(&format!(
-        "UPDATE users SET password_hash = $1, session_secret = $2, updated_at = $3 WHERE id = $4
+        "UPDATE users SET password_hash = $1, session_secret = $2, updated_at = $3
+         WHERE id = $4 AND ($5 IS NULL OR session_secret = $5)
          RETURNING {USER_COLUMNS}"
     ))
     .bind(password_hash)
     .bind(session_secret)
     .bind(now)
     .bind(user_id)
-    .fetch_one(connection)
+    .bind(expected_secret)
+    .fetch_optional(connection)
     .await)?;
-    super::tokens::store::revoke_all(transaction, user_id).await?;
+    if user.is_some() {
+        super::tokens::store::revoke_all(transaction, user_id).await?;
+    }
     Ok(user)
 }
 

@@ -1,15 +1,30 @@
-//! Throttling of password guessing: failed attempts are counted per account and per client address within a
-//! sliding window; past a limit, attempts are refused (429 with `Retry-After`) before any password is checked.
+//! Throttling of password guessing and of costly creations: attempts are counted per account and per client
+//! address within a sliding window; past a limit, attempts are refused (429 with `Retry-After`) before any
+//! password is checked.
+//!
+//! An attempt is *reserved* before the expensive work: counting and recording happen in one transaction that
+//! runs alone among those touching the same counts, so sixty attempts sent at once cannot all read "nine
+//! failures so far" and all go ahead. A reservation that ends in success is released; one that ends in failure
+//! simply stays, as the failure's record.
 //!
 //! Refused attempts are not counted, so a lockout ends at most one window after the failure that caused it:
 //! an attacker can slow a real user down but not lock them out for longer. The counts live in the database so
 //! that several instances share them.
+//!
+//! So that an attacker cannot keep the owner out of their account by failing on purpose, the account's limit
+//! applies to addresses that have failed lately; an address with no recent failure is still let through up to
+//! a higher ceiling per account (see the README's "Throttling").
+
+use std::net::IpAddr;
 
 use crate::{
     config::Settings,
-    db::{run, unix_now, Pool},
+    db::{run, unix_now, Lock, Pool},
     error::AppError,
 };
+
+/// The longest account subject kept: what an unknown login typed is cut to the login field's own limit.
+const MAX_LOGIN_CHARS: usize = 254;
 
 /// What is being attempted; each has its own counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +35,8 @@ pub enum Action {
     PasswordChange,
     /// Creating API tokens: every creation counts, so a stolen session cannot mint tokens in bulk.
     TokenCreation,
+    /// Registering: every registration counts against the address, so one client cannot fill the database.
+    Registration,
 }
 
 impl Action {
@@ -28,6 +45,7 @@ impl Action {
             Self::Login => "login",
             Self::PasswordChange => "password_change",
             Self::TokenCreation => "token_creation",
+            Self::Registration => "registration",
         }
     }
 }
@@ -35,7 +53,7 @@ impl Action {
 /// Who an attempt is about: the account (by id when it exists, else by what was typed) and the client address.
 #[derive(Debug, Clone)]
 pub struct Subjects {
-    account: String,
+    account: Option<String>,
     ip: Option<String>,
 }
 
@@ -43,17 +61,45 @@ impl Subjects {
     /// An existing account.
     pub fn user(user_id: i64, ip: Option<&str>) -> Self {
         Self {
-            account: format!("account:{user_id}"),
-            ip: ip.map(|ip| format!("ip:{ip}")),
+            account: Some(format!("account:{user_id}")),
+            ip: ip.map(address_group),
         }
     }
 
-    /// A login for no account: counted under what was typed, so guessing at unknown names is throttled too.
+    /// A login for no account: counted under what was typed (cut to the login field's limit), so guessing at
+    /// unknown names is throttled too.
     pub fn unknown_login(login: &str, ip: Option<&str>) -> Self {
+        let typed: String = login.chars().take(MAX_LOGIN_CHARS).collect();
         Self {
-            account: format!("login:{}", login.trim().to_lowercase()),
-            ip: ip.map(|ip| format!("ip:{ip}")),
+            account: Some(format!("login:{}", typed.trim().to_lowercase())),
+            ip: ip.map(address_group),
         }
+    }
+
+    /// An attempt counted against the client address only (a registration has no account yet).
+    pub fn address(ip: Option<&str>) -> Self {
+        Self {
+            account: None,
+            ip: ip.map(address_group),
+        }
+    }
+
+    /// For logs: the account's subject, or "unknown".
+    fn account_for_log(&self) -> &str {
+        self.account.as_deref().unwrap_or("none")
+    }
+}
+
+/// The subject under which an address is counted. An IPv6 client usually holds a whole /64 and can pick any
+/// address in it, so IPv6 addresses count by /64; an IPv4-mapped IPv6 address counts as its IPv4 address.
+fn address_group(ip: &str) -> String {
+    match ip.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+        Ok(IpAddr::V6(ip)) => {
+            let [a, b, c, d, ..] = ip.segments();
+            format!("ip:{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+        Ok(IpAddr::V4(ip)) => format!("ip:{ip}"),
+        Err(_) => format!("ip:{ip}"),
     }
 }
 
@@ -62,8 +108,22 @@ impl Subjects {
 pub struct Throttle {
     pool: Pool,
     per_account: i64,
+    account_ceiling: i64,
     per_ip: i64,
+    registrations_per_ip: i64,
     window_seconds: i64,
+}
+
+/// One attempt let through and recorded; see [`Throttle::release`].
+#[must_use = "a reservation stays counted as a failure unless released"]
+#[derive(Debug)]
+pub struct Reservation {
+    ids: Vec<i64>,
+}
+
+impl Reservation {
+    /// The attempt failed (or, for creations, happened): it stays counted until it leaves the window.
+    pub fn keep(self) {}
 }
 
 impl Throttle {
@@ -72,91 +132,171 @@ impl Throttle {
         Self {
             pool,
             per_account: i64::from(settings.throttle_failures_per_account),
+            account_ceiling: i64::from(settings.throttle_account_ceiling),
             per_ip: i64::from(settings.throttle_failures_per_ip),
+            registrations_per_ip: i64::from(settings.throttle_registrations_per_ip),
             window_seconds: i64::from(settings.throttle_window_minutes) * 60,
         }
     }
 
-    /// Refuses with [`AppError::TooManyAttempts`] when the account or the address has failed too often lately.
-    pub async fn check(&self, action: Action, subjects: &Subjects) -> Result<(), AppError> {
+    /// Lets one attempt through and counts it, or refuses it with [`AppError::TooManyAttempts`] when the account
+    /// or the address has failed too often lately. Atomic: concurrent attempts on the same counts take turns.
+    pub async fn reserve(
+        &self,
+        action: Action,
+        subjects: &Subjects,
+    ) -> Result<Reservation, AppError> {
         let now = unix_now();
-        let mut wait = 0;
-        let limits = [
-            (Some(&subjects.account), self.per_account),
-            (subjects.ip.as_ref(), self.per_ip),
-        ];
-        for (subject, limit) in limits {
-            let Some(subject) = subject else { continue };
-            let (count, oldest): (i64, Option<i64>) = run!(&self.pool, |connection| {
-                sqlx::query_as(
-                    "SELECT COUNT(*), MIN(failed_at) FROM auth_failures
-                     WHERE action = $1 AND subject = $2 AND failed_at > $3",
-                )
-                .bind(action.name())
-                .bind(subject)
-                .bind(now - self.window_seconds)
-                .fetch_one(connection)
-                .await?
-            });
-            if count >= limit {
-                let free_at = oldest.unwrap_or(now) + self.window_seconds;
-                wait = wait.max(free_at - now);
-            }
+        let since = now - self.window_seconds;
+        let counted: Vec<String> = subjects
+            .account
+            .iter()
+            .chain(subjects.ip.iter())
+            .cloned()
+            .collect();
+        let names: Vec<String> = counted
+            .iter()
+            .map(|subject| format!("{}:{subject}", action.name()))
+            .collect();
+        let locks: Vec<Lock<'_>> = names.iter().map(|name| Lock::Throttle(name)).collect();
+        let mut transaction = self.pool.begin_serialized(&locks).await?;
+        let mut counts = Vec::with_capacity(counted.len());
+        for subject in &counted {
+            let count: (i64, Option<i64>) = run!(&mut transaction, |connection| sqlx::query_as(
+                "SELECT COUNT(*), MIN(failed_at) FROM auth_failures
+                 WHERE action = $1 AND subject = $2 AND failed_at > $3",
+            )
+            .bind(action.name())
+            .bind(subject)
+            .bind(since)
+            .fetch_one(connection)
+            .await)?;
+            counts.push(count);
         }
-        if wait > 0 {
+        let (account, ip) = match (&subjects.account, &subjects.ip) {
+            (Some(_), Some(_)) => (counts.first().copied(), counts.get(1).copied()),
+            (Some(_), None) => (counts.first().copied(), None),
+            (None, _) => (None, counts.first().copied()),
+        };
+        let ip_limit = match action {
+            Action::Registration => self.registrations_per_ip,
+            _ => self.per_ip,
+        };
+        // An address that has not failed lately may go on up to the ceiling; see the module's comment.
+        let account_limit = match (action, ip) {
+            (Action::Login, Some((0, _))) => self.account_ceiling.max(self.per_account),
+            _ => self.per_account,
+        };
+        let wait = [(account, account_limit), (ip, ip_limit)]
+            .into_iter()
+            .filter_map(|(count, limit)| {
+                let (count, oldest) = count?;
+                (count >= limit).then(|| oldest.unwrap_or(now) + self.window_seconds - now)
+            })
+            .max();
+        if let Some(wait) = wait {
+            drop(transaction);
             tracing::warn!(
                 action = action.name(),
-                "attempt refused: too many recent failures"
+                account = subjects.account_for_log(),
+                address = subjects.ip.as_deref().unwrap_or("unknown"),
+                "attempt refused: too many recent attempts"
             );
             return Err(AppError::TooManyAttempts {
                 retry_after_seconds: u64::try_from(wait).unwrap_or(1).max(1),
             });
         }
-        Ok(())
-    }
-
-    /// Counts a failure against the account and the address; forgets failures older than the window.
-    pub async fn record_failure(
-        &self,
-        action: Action,
-        subjects: &Subjects,
-    ) -> Result<(), AppError> {
-        let now = unix_now();
-        let mut transaction = self.pool.begin().await?;
-        run!(&mut transaction, |connection| {
-            sqlx::query("DELETE FROM auth_failures WHERE failed_at <= $1")
-                .bind(now - self.window_seconds)
-                .execute(&mut *connection)
-                .await?;
-            for subject in std::iter::once(&subjects.account).chain(subjects.ip.as_ref()) {
-                sqlx::query(
-                    "INSERT INTO auth_failures (action, subject, failed_at) VALUES ($1, $2, $3)",
-                )
-                .bind(action.name())
-                .bind(subject)
-                .bind(now)
-                .execute(&mut *connection)
-                .await?;
-            }
-        });
+        let mut ids = Vec::with_capacity(counted.len());
+        for subject in &counted {
+            let id: i64 = run!(&mut transaction, |connection| sqlx::query_scalar(
+                "INSERT INTO auth_failures (action, subject, failed_at) VALUES ($1, $2, $3)
+                 RETURNING id",
+            )
+            .bind(action.name())
+            .bind(subject)
+            .bind(now)
+            .fetch_one(connection)
+            .await)?;
+            ids.push(id);
+        }
         transaction.commit().await?;
+        Ok(Reservation { ids })
+    }
+
+    /// The attempt succeeded (or failed for a reason that is not a guess): it no longer counts.
+    pub async fn release(&self, reservation: Reservation) -> Result<(), AppError> {
+        for id in reservation.ids {
+            run!(&self.pool, |connection| sqlx::query(
+                "DELETE FROM auth_failures WHERE id = $1"
+            )
+            .bind(id)
+            .execute(connection)
+            .await
+            .map(|done| done.rows_affected()))?;
+        }
         Ok(())
     }
 
-    /// After a success: the account's failures are forgiven (the address's are not).
+    /// After a successful login: the attempt is released and the account's failures are forgiven (the
+    /// address's are not).
     pub async fn forgive_account(
         &self,
         action: Action,
         subjects: &Subjects,
+        reservation: Reservation,
     ) -> Result<(), AppError> {
+        self.release(reservation).await?;
+        if let Some(account) = &subjects.account {
+            run!(&self.pool, |connection| sqlx::query(
+                "DELETE FROM auth_failures WHERE action = $1 AND subject = $2"
+            )
+            .bind(action.name())
+            .bind(account)
+            .execute(connection)
+            .await
+            .map(|done| done.rows_affected()))?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the counts that have left the window; run now and then, so the table holds one window's worth.
+    pub async fn sweep(&self) -> Result<u64, sqlx::Error> {
+        let before = unix_now() - self.window_seconds;
         run!(&self.pool, |connection| sqlx::query(
-            "DELETE FROM auth_failures WHERE action = $1 AND subject = $2"
+            "DELETE FROM auth_failures WHERE failed_at <= $1"
         )
-        .bind(action.name())
-        .bind(&subjects.account)
+        .bind(before)
         .execute(connection)
         .await
-        .map(|done| done.rows_affected()))?;
-        Ok(())
+        .map(|done| done.rows_affected()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{address_group, Subjects};
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_and_mapped_ipv4_as_ipv4() {
+        assert_eq!(
+            address_group("2001:db8:1:2:aaaa::1"),
+            address_group("2001:db8:1:2:bbbb:cccc:dddd:eeee")
+        );
+        assert_eq!(address_group("2001:db8:1:2::9"), "ip:2001:db8:1:2::/64");
+        assert_ne!(
+            address_group("2001:db8:1:2::1"),
+            address_group("2001:db8:1:3::1")
+        );
+        assert_eq!(address_group("::ffff:203.0.113.7"), "ip:203.0.113.7");
+        assert_eq!(address_group("203.0.113.7"), "ip:203.0.113.7");
+    }
+
+    #[test]
+    fn an_unknown_login_is_counted_under_at_most_the_fields_limit() {
+        let subjects = Subjects::unknown_login(&"x".repeat(100_000), None);
+        assert_eq!(
+            subjects.account.map(|account| account.len()),
+            Some("login:".len() + 254)
+        );
     }
 }

@@ -105,6 +105,7 @@ struct TokenRow {
     token_hash: String,
     created_at: Timestamp,
     last_used_at: Option<Timestamp>,
+    issued_under: String,
 }
 
 #[derive(FromRow)]
@@ -219,7 +220,7 @@ async fn read(from: &Pool) -> Result<Site, sqlx::Error> {
         .fetch_all(&mut *connection)
         .await?,
         tokens: sqlx::query_as(
-            "SELECT id, user_id, name, token_hash, created_at, last_used_at FROM api_tokens ORDER BY id"
+            "SELECT id, user_id, name, token_hash, created_at, last_used_at, issued_under FROM api_tokens ORDER BY id"
         )
         .fetch_all(&mut *connection)
         .await?,
@@ -296,8 +297,8 @@ async fn write(transaction: &mut Transaction, site: &Site) -> Result<(), sqlx::E
         }
         for token in &site.tokens {
             sqlx::query(
-                "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, last_used_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, last_used_at, issued_under)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(token.id)
             .bind(token.user_id)
@@ -305,6 +306,7 @@ async fn write(transaction: &mut Transaction, site: &Site) -> Result<(), sqlx::E
             .bind(&token.token_hash)
             .bind(&token.created_at)
             .bind(&token.last_used_at)
+            .bind(&token.issued_under)
             .execute(&mut *connection)
             .await?;
         }

@@ -147,24 +147,30 @@ impl Pool {
         })
     }
 
-    /// Starts a transaction that runs alone among those asking for the same `lock`: what it reads stays true
-    /// until it commits, so a rule checked inside it (such as "one active admin remains") cannot be broken by a
-    /// concurrent one.
+    /// Starts a transaction that runs alone among those asking for any of the same `locks`: what it reads stays
+    /// true until it commits, so a rule checked inside it (such as "one active admin remains", or "fewer than
+    /// ten recent failures") cannot be broken by a concurrent one.
     ///
     /// SQLite: `BEGIN IMMEDIATE` takes the database's write lock first (every writer waits, which SQLite does
-    /// anyway). PostgreSQL: a transaction-scoped advisory lock, taken first, serialises the holders of `lock`
-    /// only; in READ COMMITTED each later statement then sees everything committed before the lock was granted.
-    pub async fn begin_serialized(&self, lock: Lock) -> Result<Transaction, sqlx::Error> {
+    /// anyway). PostgreSQL: transaction-scoped advisory locks, taken first and always in the same order (so two
+    /// holders cannot deadlock), serialise the holders of each lock only; in READ COMMITTED each later statement
+    /// then sees everything committed before the locks were granted.
+    pub async fn begin_serialized(&self, locks: &[Lock<'_>]) -> Result<Transaction, sqlx::Error> {
         match self {
             Self::Sqlite(pool) => Ok(Transaction::Sqlite(
                 pool.begin_with("BEGIN IMMEDIATE").await?,
             )),
             Self::Postgres(pool) => {
                 let mut transaction = pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(lock.key())
-                    .execute(&mut *transaction)
-                    .await?;
+                let mut names: Vec<String> = locks.iter().map(Lock::name).collect();
+                names.sort();
+                names.dedup();
+                for name in names {
+                    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                        .bind(name)
+                        .execute(&mut *transaction)
+                        .await?;
+                }
                 Ok(Transaction::Postgres(transaction))
             }
         }
@@ -189,17 +195,23 @@ impl Pool {
 
 /// What a [`Pool::begin_serialized`] transaction excludes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lock {
+pub enum Lock<'a> {
     /// Changes to accounts' `active` flags and roles: the last-active-admin rule.
     Administration,
+    /// One account's own rows, such as its API tokens (the per-user cap).
+    User(i64),
+    /// One throttle count (an action and a subject).
+    Throttle(&'a str),
 }
 
-impl Lock {
-    /// The advisory lock key on PostgreSQL; any constant unlikely to collide with another application's.
-    fn key(self) -> i64 {
+impl Lock<'_> {
+    /// The advisory lock's name on PostgreSQL (hashed to its key), prefixed so as not to collide with another
+    /// application's locks.
+    fn name(&self) -> String {
         match self {
-            // "leptodo" in ASCII, then 1.
-            Self::Administration => 0x6c65_7074_6f64_6f01,
+            Self::Administration => "leptodo:administration".to_owned(),
+            Self::User(id) => format!("leptodo:user:{id}"),
+            Self::Throttle(count) => format!("leptodo:throttle:{count}"),
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::{
         repository::{self, UserRecord},
         throttle::{Action, Subjects, Throttle},
     },
-    db::{run, Executor, Pool},
+    db::{run, Executor, Lock, Pool},
     domain::TokenName,
     error::AppError,
     timestamp::Timestamp,
@@ -43,6 +43,10 @@ fn well_formed(token: &str) -> bool {
 
 /// Creates a token for `owner`; its secret is in the answer and nowhere else. Throttled: every creation counts
 /// as an attempt, so a stolen session cannot mint tokens in bulk.
+///
+/// `owner` is the account as this request's session or token found it. The token is issued under that
+/// session secret, so if a password change or deactivation commits while it is being created, it is dead on
+/// arrival instead of outliving the change.
 pub async fn create(
     pool: &Pool,
     throttle: &Throttle,
@@ -50,34 +54,40 @@ pub async fn create(
     name: &TokenName,
     ip: Option<&str>,
 ) -> Result<NewApiToken, AppError> {
-    let subjects = Subjects::user(owner.id, ip);
-    throttle.check(Action::TokenCreation, &subjects).await?;
-    let count: i64 = run!(pool, |connection| sqlx::query_scalar(
+    let reservation = throttle
+        .reserve(Action::TokenCreation, &Subjects::user(owner.id, ip))
+        .await?;
+    // Counting and inserting under the owner's lock keeps the cap exact under a burst.
+    let mut transaction = pool.begin_serialized(&[Lock::User(owner.id)]).await?;
+    let count: i64 = run!(&mut transaction, |connection| sqlx::query_scalar(
         "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1"
     )
     .bind(owner.id)
     .fetch_one(connection)
     .await)?;
     if count >= MAX_PER_USER {
+        drop(transaction);
+        throttle.release(reservation).await?;
         return Err(AppError::invalid(
             "name",
             format!("You have {MAX_PER_USER} tokens already; revoke one first."),
         ));
     }
     let token = new_secret();
-    let (id, created_at): (i64, Timestamp) = run!(pool, |connection| sqlx::query_as(
-        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)
+    let (id, created_at): (i64, Timestamp) = run!(&mut transaction, |connection| sqlx::query_as(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, issued_under)
+         VALUES ($1, $2, $3, $4, $5)
          RETURNING id, created_at",
     )
     .bind(owner.id)
     .bind(name.as_str())
     .bind(digest(&token))
     .bind(Timestamp::now())
+    .bind(&owner.session_secret)
     .fetch_one(connection)
     .await)?;
-    throttle
-        .record_failure(Action::TokenCreation, &subjects)
-        .await?;
+    transaction.commit().await?;
+    reservation.keep();
     tracing::info!(user_id = owner.id, token_id = id, "API token created");
     Ok(NewApiToken {
         id,
@@ -128,13 +138,16 @@ pub async fn revoke_all(
     Ok(affected)
 }
 
-/// The active user this token belongs to, or `None` for an unknown, revoked or malformed token.
+/// The active user this token belongs to, or `None` for an unknown, revoked or malformed token, or one issued
+/// before the owner's password last changed.
 pub async fn authenticate(pool: &Pool, token: &str) -> Result<Option<UserRecord>, AppError> {
     if !well_formed(token) {
         return Ok(None);
     }
     let found: Option<(i64, i64, Option<Timestamp>)> = run!(pool, |connection| sqlx::query_as(
-        "SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1"
+        "SELECT api_tokens.id, api_tokens.user_id, api_tokens.last_used_at
+         FROM api_tokens JOIN users ON users.id = api_tokens.user_id
+         WHERE api_tokens.token_hash = $1 AND api_tokens.issued_under = users.session_secret"
     )
     .bind(digest(token))
     .fetch_optional(connection)
