@@ -9,7 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod domain;
 pub mod error;
-pub mod forms;
+pub mod flash;
 pub mod timestamp;
 pub mod todos;
 

@@ -5,14 +5,18 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::task::JoinHandle;
 use tower_sessions::{
-    cookie::{time, SameSite},
+    cookie::SameSite,
     session::{Id, Record},
-    session_store::{self, ExpiredDeletion},
+    session_store::{self, Error as StoreError, ExpiredDeletion},
     Expiry, SessionManagerLayer, SessionStore,
 };
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-use crate::{auth::throttle::Throttle, config::Settings, db::Pool};
+use crate::{
+    auth::throttle::Throttle,
+    config::Settings,
+    db::{run, Pool},
+};
 
 /// Name of the session cookie.
 pub const COOKIE_NAME: &str = "leptodo_session";
@@ -30,6 +34,8 @@ pub struct SessionPolicy {
     pub(crate) idle_seconds: i64,
     pub(crate) absolute_seconds: i64,
     pub(crate) remember_days: i64,
+    /// Whether cookies carry `Secure` (and the `__Host-` prefix): `cookie_secure`.
+    pub(crate) secure_cookies: bool,
 }
 
 impl SessionPolicy {
@@ -39,17 +45,24 @@ impl SessionPolicy {
             idle_seconds: i64::from(settings.session_idle_minutes) * 60,
             absolute_seconds: i64::from(settings.session_absolute_hours) * 3600,
             remember_days: i64::from(settings.remember_me_days),
+            secure_cookies: settings.cookie_secure,
         }
     }
 }
 
 /// The session store of the configured engine. On PostgreSQL every instance reads and writes the same rows,
 /// so a session made through one instance works through all, and a logout ends it everywhere at once.
+///
+/// Loading, creating and deleting are tower-sessions' own stores'; saving is ours (see [`Store::save`]).
 #[derive(Debug, Clone)]
-pub enum Store {
-    /// Sessions in the SQLite file.
+pub struct Store {
+    pool: Pool,
+    engine: EngineStore,
+}
+
+#[derive(Debug, Clone)]
+enum EngineStore {
     Sqlite(SqliteStore),
-    /// Sessions on the PostgreSQL server.
     Postgres(PostgresStore),
 }
 
@@ -57,49 +70,77 @@ impl Store {
     /// The store for `pool`'s engine, on the `tower_sessions` table.
     pub fn new(pool: &Pool) -> Self {
         // The names are constants that pass the stores' identifier checks, hence `expect`.
-        match pool {
-            Pool::Sqlite(pool) => Self::Sqlite(
+        let engine = match pool {
+            Pool::Sqlite(pool) => EngineStore::Sqlite(
                 SqliteStore::new(pool.clone())
                     .with_table_name(TABLE)
                     .expect("a valid table name"),
             ),
-            Pool::Postgres(pool) => Self::Postgres(
+            Pool::Postgres(pool) => EngineStore::Postgres(
                 PostgresStore::new(pool.clone())
                     .with_schema_name("public")
                     .and_then(|store| store.with_table_name(TABLE))
                     .expect("valid schema and table names"),
             ),
+        };
+        Self {
+            pool: pool.clone(),
+            engine,
         }
+    }
+
+    /// Writes the record over its row if the row still exists; `false` when it does not.
+    async fn update(&self, record: &Record) -> Result<bool, StoreError> {
+        let data =
+            rmp_serde::to_vec(record).map_err(|error| StoreError::Encode(error.to_string()))?;
+        let id = record.id.to_string();
+        let updated = async {
+            run!(&self.pool, |connection| sqlx::query(
+                "UPDATE tower_sessions SET data = $1, expiry_date = $2 WHERE id = $3"
+            )
+            .bind(&data)
+            .bind(record.expiry_date)
+            .bind(&id)
+            .execute(connection)
+            .await
+            .map(|done| done.rows_affected()))
+        }
+        .await
+        .map_err(|error: sqlx::Error| StoreError::Backend(error.to_string()))?;
+        Ok(updated == 1)
     }
 }
 
 #[async_trait]
 impl SessionStore for Store {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(store) => store.create(record).await,
-            Self::Postgres(store) => store.create(record).await,
+        match &self.engine {
+            EngineStore::Sqlite(store) => store.create(record).await,
+            EngineStore::Postgres(store) => store.create(record).await,
         }
     }
 
+    /// Saves a session that was loaded from its row. Only ever an update, unlike the stores' upsert: a request
+    /// that loaded the session before a logout (or a password change's flush) deleted the row must not write it
+    /// back when it ends, or the logged-out cookie would work again.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(store) => store.save(record).await,
-            Self::Postgres(store) => store.save(record).await,
+        if !self.update(record).await? {
+            tracing::debug!("session ended while a request was using it; not written back");
         }
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Self::Sqlite(store) => store.load(id).await,
-            Self::Postgres(store) => store.load(id).await,
+        match &self.engine {
+            EngineStore::Sqlite(store) => store.load(id).await,
+            EngineStore::Postgres(store) => store.load(id).await,
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(store) => store.delete(id).await,
-            Self::Postgres(store) => store.delete(id).await,
+        match &self.engine {
+            EngineStore::Sqlite(store) => store.delete(id).await,
+            EngineStore::Postgres(store) => store.delete(id).await,
         }
     }
 }
@@ -109,9 +150,9 @@ impl ExpiredDeletion for Store {
     /// Deletes the expired rows. Several instances may sweep at once: each deletes what is expired by then,
     /// and deleting a row twice is not an error.
     async fn delete_expired(&self) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(store) => store.delete_expired().await,
-            Self::Postgres(store) => store.delete_expired().await,
+        match &self.engine {
+            EngineStore::Sqlite(store) => store.delete_expired().await,
+            EngineStore::Postgres(store) => store.delete_expired().await,
         }
     }
 }
@@ -151,8 +192,7 @@ pub fn layer(
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.cookie_secure)
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(
-            settings.session_idle_minutes,
-        ))));
+        // A cookie ends with the browser unless the login chose "remember me" (see `keep_chosen_lifetime`).
+        .with_expiry(Expiry::OnSessionEnd);
     (layer, cleanup)
 }

@@ -93,6 +93,9 @@ impl Application {
                 move || shell(options.clone())
             })
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(middleware::from_fn(
+                crate::auth::session::keep_chosen_lifetime,
+            ))
             .layer(session_layer)
             .layer(middleware::from_fn_with_state(
                 cross_origin,

@@ -15,15 +15,9 @@ async fn error_body(response: reqwest::Response, status: StatusCode) -> Value {
 
 /// The session cookie the last response set, as `name=value`.
 fn session_cookie(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find(|value| value.starts_with("leptodo_session="))
-        .and_then(|value| value.split(';').next())
+    common::set_cookie(response, "leptodo_session")
+        .and_then(|line| line.split(';').next().map(str::to_owned))
         .expect("a session cookie is set")
-        .to_owned()
 }
 
 async fn me_with_cookie(app: &TestApp, cookie: &str) -> StatusCode {
@@ -219,17 +213,17 @@ async fn logout_answers_204_and_the_old_cookie_stops_working() {
 async fn login_replaces_the_session_id() {
     let app = spawn_app().await;
     register(&app, "ann@example.com", "annlee").await;
-    // An anonymous session, as an attacker could plant it before the victim logs in.
+    register(&app, "mallory@example.com", "mallory").await;
+    // Anonymous visitors have no session to plant, so the attacker plants one of their own: a logged-in session
+    // of theirs, set in the victim's browser before the victim logs in.
     let browser = browser();
-    // A failed login without JavaScript keeps the typed login in a new anonymous session.
-    let anonymous = browser
-        .post(format!("{}{}", app.address, login_path()))
-        .header(header::ACCEPT, "text/html")
-        .form(&[("login", "annlee"), ("password", "wrong")])
-        .send()
-        .await
-        .expect("request completes");
-    let planted = session_cookie(&anonymous);
+    let attackers = log_in_from(
+        &browser,
+        &app,
+        json!({ "login": "mallory", "password": PASSWORD }),
+    )
+    .await;
+    let planted = session_cookie(&attackers);
     let login = log_in_from(
         &browser,
         &app,
@@ -244,6 +238,44 @@ async fn login_replaces_the_session_id() {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(me_with_cookie(&app, &logged_in).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn anonymous_form_posts_create_no_session() {
+    let app = spawn_app().await;
+    let failed = app
+        .client
+        .post(format!("{}{}", app.address, login_path()))
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, format!("{}/login", app.address))
+        .form(&[("login", "annlee"), ("password", "wrong")])
+        .send()
+        .await
+        .expect("request completes");
+    assert_eq!(failed.status(), StatusCode::FOUND);
+    let cookies: Vec<&str> = failed
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    assert!(
+        cookies
+            .iter()
+            .all(|cookie| !cookie.starts_with("leptodo_session=")),
+        "{cookies:?}"
+    );
+    assert!(
+        cookies
+            .iter()
+            .any(|cookie| cookie.starts_with("leptodo_flash=")),
+        "the typed login rides in the flash cookie: {cookies:?}"
+    );
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions")
+        .fetch_one(&app.database().await)
+        .await
+        .expect("count");
+    assert_eq!(sessions, 0);
 }
 
 fn login_path() -> &'static str {

@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{process::start, setting};
+use common::{process::start_with, setting};
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -41,9 +41,18 @@ impl Tally {
     }
 }
 
-/// One user: logs in, then creates, lists, toggles and deletes todos, logging in again every 25 requests.
-async fn client(base: String, username: String, until: Instant) -> Tally {
+/// One user: logs in, then creates, lists, toggles and deletes todos, logging in again every 25 requests. Each
+/// user has an address of their own (`X-Forwarded-For`, which the server is told to trust), as real users do:
+/// logins in progress count against their address.
+async fn client(base: String, number: usize, username: String, until: Instant) -> Tally {
+    let mut address = reqwest::header::HeaderMap::new();
+    address.insert(
+        "x-forwarded-for",
+        reqwest::header::HeaderValue::try_from(format!("10.0.{}.{}", number / 256, number % 256))
+            .expect("an address"),
+    );
     let http = reqwest::Client::builder()
+        .default_headers(address)
         .cookie_store(true)
         .timeout(Duration::from_secs(60))
         .build()
@@ -125,7 +134,10 @@ async fn many_clients_mixing_logins_and_todo_calls_get_no_errors() {
     let clients = usize::try_from(setting("LEPTODO_LOAD_CLIENTS", 200)).expect("a count");
     let seconds = setting("LEPTODO_LOAD_SECONDS", 30);
     let database = common::TestDatabase::new();
-    let (mut server, base, log) = start(&database.url);
+    let (mut server, base, log) = start_with(
+        &database.url,
+        &[("LEPTODO_CLIENT_IP_HEADER", "X-Forwarded-For")],
+    );
 
     let registrations: Vec<_> = (0..clients)
         .map(|number| {
@@ -155,7 +167,8 @@ async fn many_clients_mixing_logins_and_todo_calls_get_no_errors() {
     let until = started + Duration::from_secs(seconds);
     let tasks: Vec<_> = usernames
         .into_iter()
-        .map(|username| tokio::spawn(client(base.clone(), username, until)))
+        .enumerate()
+        .map(|(number, username)| tokio::spawn(client(base.clone(), number, username, until)))
         .collect();
     let mut latencies = Vec::new();
     let mut failures = Vec::new();

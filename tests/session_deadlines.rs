@@ -150,12 +150,12 @@ async fn every_instance_may_sweep_expired_sessions_at_the_same_time() {
     for _ in 0..20 {
         fixture
             .store
-            .save(&record(-time::Duration::hours(1)))
+            .create(&mut record(-time::Duration::hours(1)))
             .await
             .expect("saved");
     }
-    let live = record(time::Duration::hours(1));
-    fixture.store.save(&live).await.expect("saved");
+    let mut live = record(time::Duration::hours(1));
+    fixture.store.create(&mut live).await.expect("saved");
 
     let sweeps = (0..10).map(|n| {
         let store = if n % 2 == 0 {
@@ -175,4 +175,32 @@ async fn every_instance_may_sweep_expired_sessions_at_the_same_time() {
     assert_eq!(remaining, 1, "only the live session is left");
     let loaded = other.load(&live.id).await.expect("loads");
     assert_eq!(loaded.map(|record| record.id), Some(live.id));
+}
+
+#[tokio::test]
+async fn a_session_deleted_while_a_request_used_it_is_not_written_back() {
+    let fixture = fixture().await;
+    let session = Session::new(None, fixture.store.clone(), None);
+    log_in(&session, fixture.policy, &fixture.user, false)
+        .await
+        .expect("log in");
+    session.save().await.expect("saved");
+    let id = session.id().expect("an id");
+    // A request loads the session …
+    let in_flight = Session::new(Some(id), fixture.store.clone(), None);
+    assert!(
+        current_user_at(&in_flight, fixture.policy, &fixture.pool, unix_now())
+            .await
+            .expect("readable")
+            .is_some()
+    );
+    // … the user logs out meanwhile …
+    fixture.store.delete(&id).await.expect("logged out");
+    // … and the request changes the session and saves it as it ends.
+    in_flight
+        .insert("auth.idle_deadline", unix_now() + 3600)
+        .await
+        .expect("changed");
+    in_flight.save().await.expect("saved");
+    assert!(fixture.store.load(&id).await.expect("loads").is_none());
 }

@@ -42,7 +42,7 @@ pub async fn get_account() -> Result<Option<AccountDetails>, AppError> {
         member_since: user.created_at,
         last_login: user.last_login_at.map(|at| (at, user.last_login_ip)),
         login_count: user.login_count,
-        flash: session::take_flash(&session).await?,
+        flash: crate::flash::take().await?.message,
     }))
 }
 
@@ -78,7 +78,7 @@ pub async fn change_password(
             session::adopt_new_secret(&session, &updated).await?;
             // Without JavaScript the page reloads and can only learn of the success from the session.
             if is_plain_form_post() {
-                session::set_flash(&session, PASSWORD_CHANGED).await?;
+                crate::flash::set_message(PASSWORD_CHANGED).await?;
                 leptos_axum::redirect("/account");
             }
             Ok(())

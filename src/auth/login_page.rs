@@ -6,7 +6,7 @@ use leptos_router::{components::Redirect, hooks::use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::context::Auth;
-use crate::{error::AppError, forms::TypedValues};
+use crate::{error::AppError, flash::TypedValues};
 
 /// What the login page needs to know before showing the form, read fresh each time the page opens.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,17 +22,16 @@ pub struct LoginPageState {
 /// Reads (and consumes) the flash message and whether the visitor is logged in.
 #[server]
 pub async fn get_login_page_state() -> Result<LoginPageState, AppError> {
-    use crate::{auth::session, forms, state::request_context};
+    use crate::{auth::session, flash, state::request_context};
     let (state, session) = request_context().await?;
     let logged_in = session::current_user(&session, state.sessions, &state.pool)
         .await?
         .is_some();
-    let flash = session::take_flash(&session).await?;
-    let typed = forms::take(&session, FORM).await?;
+    let flash = flash::take().await?;
     Ok(LoginPageState {
         logged_in,
-        flash,
-        typed,
+        typed: flash.typed(FORM),
+        flash: flash.message,
     })
 }
 
@@ -50,8 +49,9 @@ pub async fn log_in(
 ) -> Result<(), AppError> {
     use crate::{
         auth::{accounts, next_path::safe_next, session},
+        domain::Email,
         error::with_status,
-        forms,
+        flash,
         state::{client_ip, request_context},
     };
     let (state, session) = request_context().await?;
@@ -71,8 +71,9 @@ pub async fn log_in(
         Ok(())
     }
     .await;
-    let typed = TypedValues::new([("login", login.as_str())]);
-    forms::keep_after_failure(&session, FORM, typed, &result).await?;
+    // A login is an email or a username, and no username is longer than an email.
+    let typed = TypedValues::new([("login", login.as_str(), Email::MAX_CHARS)]);
+    flash::keep_after_failure(FORM, typed, &result).await?;
     with_status(result)
 }
 

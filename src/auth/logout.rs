@@ -8,10 +8,10 @@ use crate::error::AppError;
 /// Ends the session and redirects to the login page with a one-time "logged out" message.
 #[server]
 pub async fn log_out() -> Result<(), AppError> {
-    use crate::{auth::session, state::request_context};
+    use crate::{auth::session, flash, state::request_context};
     let (_, session) = request_context().await?;
     session::log_out(&session).await?;
-    session::set_flash(&session, "You have been logged out.").await?;
+    flash::set_message("You have been logged out.").await?;
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -8,7 +8,7 @@ use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
 use super::{context::Auth, registration::RegistrationInput};
-use crate::{error::AppError, forms::TypedValues};
+use crate::{error::AppError, flash::TypedValues};
 
 /// What the registration page needs before showing the form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,12 +22,12 @@ pub struct RegisterPageState {
 /// Whether the visitor is logged in, and what they typed into a form that came back.
 #[server]
 pub async fn get_register_page_state() -> Result<RegisterPageState, AppError> {
-    use crate::{auth::session, forms, state::request_context};
+    use crate::{auth::session, flash, state::request_context};
     let (state, session) = request_context().await?;
     let logged_in = session::current_user(&session, state.sessions, &state.pool)
         .await?
         .is_some();
-    let typed = forms::take(&session, FORM).await?;
+    let typed = flash::take().await?.typed(FORM);
     Ok(RegisterPageState { logged_in, typed })
 }
 
@@ -43,17 +43,18 @@ pub async fn register(
 ) -> Result<(), AppError> {
     use crate::{
         auth::{accounts, session},
+        domain::{Email, PersonName, Username, Website},
         error::with_status,
-        forms,
+        flash,
         state::{client_ip, request_context},
     };
     let (state, session) = request_context().await?;
     let website = website.unwrap_or_default();
     let typed = TypedValues::new([
-        ("email", email.as_str()),
-        ("username", &username),
-        ("name", &name),
-        ("website", &website),
+        ("email", email.as_str(), Email::MAX_CHARS),
+        ("username", &username, Username::MAX_CHARS),
+        ("name", &name, PersonName::MAX_CHARS),
+        ("website", &website, Website::MAX_CHARS),
     ]);
     let input = RegistrationInput {
         email,
@@ -78,7 +79,7 @@ pub async fn register(
         Ok(())
     }
     .await;
-    forms::keep_after_failure(&session, FORM, typed, &result).await?;
+    flash::keep_after_failure(FORM, typed, &result).await?;
     with_status(result)
 }
 

@@ -3,6 +3,7 @@
 //! A session is only trusted while its copy of the secret equals the user's current one, so changing the
 //! password (which replaces the secret) or deactivating the account ends every session at its next request.
 
+use axum::{extract::Request, middleware::Next, response::Response};
 use tower_sessions::{cookie::time, Expiry, Session};
 
 use super::repository::{self, UserRecord};
@@ -15,9 +16,10 @@ use crate::{
 
 const USER_ID: &str = "auth.user_id";
 const SECRET: &str = "auth.secret";
-const FLASH: &str = "flash";
 /// Unix time of the login; the session ends `session_absolute_hours` later, however busy.
 const LOGGED_IN_AT: &str = "auth.logged_in_at";
+/// Unix time a "remember me" login's cookie lasts until; absent for a login that ends with the browser.
+const REMEMBER_UNTIL: &str = "auth.remember_until";
 /// Unix time after which a session without "remember me" counts as idle and ends.
 const IDLE_DEADLINE: &str = "auth.idle_deadline";
 /// The deadline is pushed back at most once a minute, so reading pages does not write the session each time.
@@ -38,17 +40,41 @@ pub async fn log_in(
     session.insert(SECRET, &user.session_secret).await?;
     session.insert(LOGGED_IN_AT, unix_now()).await?;
     if remember {
+        let until = unix_now() + (policy.remember_days * 24 * 3600).min(policy.absolute_seconds);
         session.remove_value(IDLE_DEADLINE).await?;
-        session.set_expiry(Some(Expiry::AtDateTime(
-            time::OffsetDateTime::now_utc() + time::Duration::days(policy.remember_days),
-        )));
+        session.insert(REMEMBER_UNTIL, until).await?;
+        set_remembered_expiry(session, until);
     } else {
+        session.remove_value(REMEMBER_UNTIL).await?;
         session
             .insert(IDLE_DEADLINE, unix_now() + policy.idle_seconds)
             .await?;
         session.set_expiry(Some(Expiry::OnSessionEnd));
     }
     Ok(())
+}
+
+fn set_remembered_expiry(session: &Session, until: i64) {
+    if let Ok(until) = time::OffsetDateTime::from_unix_timestamp(until) {
+        session.set_expiry(Some(Expiry::AtDateTime(until)));
+    }
+}
+
+/// Middleware inside the session layer: a session about to be saved keeps the cookie lifetime its login chose.
+///
+/// tower-sessions does not store the lifetime with the session, so every later save would re-issue the cookie
+/// with the layer's default: a "remember me" cookie would shrink to a browser-session one, or (with an
+/// inactivity default) a browser-session login would become a persistent one. Sessions that are not saved are
+/// left alone, so a request that changes nothing re-issues no cookie and writes no row.
+pub async fn keep_chosen_lifetime(request: Request, next: Next) -> Response {
+    let session = request.extensions().get::<Session>().cloned();
+    let response = next.run(request).await;
+    if let Some(session) = session.filter(Session::is_modified) {
+        if let Ok(Some(until)) = session.get::<i64>(REMEMBER_UNTIL).await {
+            set_remembered_expiry(&session, until);
+        }
+    }
+    response
 }
 
 /// Keeps this session valid after the user's secret changed (a password change), under a new id.
@@ -121,13 +147,15 @@ pub async fn logged_in() -> Result<(AppState, Session, UserRecord), AppError> {
     Ok((state, session, user))
 }
 
-/// Leaves a message for the next page this session shows (e.g. "You have been logged out.").
-pub async fn set_flash(session: &Session, message: &str) -> Result<(), AppError> {
-    session.insert(FLASH, message).await?;
-    Ok(())
-}
-
-/// Takes the message left for this session, if any; it is shown once.
-pub async fn take_flash(session: &Session) -> Result<Option<String>, AppError> {
-    Ok(session.remove::<String>(FLASH).await?)
+/// Takes a value left in the session for one page load. A session without it stays unchanged (tower-sessions'
+/// own `remove` marks it changed either way, which would write the row and re-issue the cookie).
+pub async fn take_once<T: serde::de::DeserializeOwned>(
+    session: &Session,
+    key: &str,
+) -> Result<Option<T>, AppError> {
+    let value = session.get::<T>(key).await?;
+    if value.is_some() {
+        session.remove_value(key).await?;
+    }
+    Ok(value)
 }

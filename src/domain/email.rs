@@ -13,6 +13,9 @@ pub struct Email(String);
 const MAX_LEN: usize = 254;
 
 impl Email {
+    /// The most characters a valid value has; what is typed is kept (for a form shown again) up to this.
+    pub const MAX_CHARS: usize = MAX_LEN;
+
     /// Parses and normalises what the user typed.
     pub fn parse(input: &str) -> Result<Self, String> {
         let trimmed = input.trim();

@@ -10,6 +10,9 @@ pub struct PersonName(String);
 const MAX_LEN: usize = 100;
 
 impl PersonName {
+    /// The most characters a valid value has; what is typed is kept (for a form shown again) up to this.
+    pub const MAX_CHARS: usize = MAX_LEN;
+
     /// Parses what the user typed, trimmed.
     pub fn parse(input: &str) -> Result<Self, String> {
         one_line_text(input, MAX_LEN, "Enter your name.", "A name").map(Self)

@@ -11,6 +11,9 @@ pub struct TodoTitle(String);
 pub const MAX_LEN: usize = 500;
 
 impl TodoTitle {
+    /// The most characters a valid value has; what is typed is kept (for a form shown again) up to this.
+    pub const MAX_CHARS: usize = MAX_LEN;
+
     /// Parses what the user typed, trimmed (TodoMVC trims both new and edited titles).
     pub fn parse(input: &str) -> Result<Self, String> {
         one_line_text(input, MAX_LEN, "A todo needs a title.", "A todo").map(Self)

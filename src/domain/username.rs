@@ -12,6 +12,9 @@ const MIN_LEN: usize = 3;
 const MAX_LEN: usize = 32;
 
 impl Username {
+    /// The most characters a valid value has; what is typed is kept (for a form shown again) up to this.
+    pub const MAX_CHARS: usize = MAX_LEN;
+
     /// Parses what the user typed, trimmed; case is kept for display.
     pub fn parse(input: &str) -> Result<Self, String> {
         let trimmed = input.trim();

@@ -12,6 +12,9 @@ pub struct Website(String);
 const MAX_LEN: usize = 200;
 
 impl Website {
+    /// The most characters a valid value has; what is typed is kept (for a form shown again) up to this.
+    pub const MAX_CHARS: usize = MAX_LEN;
+
     /// Parses an optional field: blank means "no website".
     pub fn parse_optional(input: &str) -> Result<Option<Self>, String> {
         if input.trim().is_empty() {

@@ -1,12 +1,12 @@
 //! The todo page's server functions. Each is also the target of a plain `<form method="post">`, so the page
 //! works without JavaScript: Leptos then answers with a redirect back to the page, and a failure is told there
-//! through a one-time message in the session.
+//! through a one-time message (see `flash`).
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Todo;
-use crate::{error::AppError, forms::TypedValues};
+use crate::{error::AppError, flash::TypedValues};
 
 /// What the todo page loads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,10 +27,11 @@ pub async fn load_todo_page() -> Result<Option<TodoPageData>, AppError> {
     let Some(user) = session::current_user(&session, state.sessions, &state.pool).await? else {
         return Ok(None);
     };
+    let flash = flash::take().await?;
     Ok(Some(TodoPageData {
         todos: repository::list(&state.pool, Owner::from(&user), TodoFilter::All).await?,
-        flash: session::take_flash(&session).await?,
-        typed: forms::take(&session, NEW_TODO_FORM).await?,
+        flash: flash.message.clone(),
+        typed: flash.typed(NEW_TODO_FORM),
     }))
 }
 
@@ -38,22 +39,22 @@ pub async fn load_todo_page() -> Result<Option<TodoPageData>, AppError> {
 #[server]
 pub async fn add_todo(title: String) -> Result<Todo, AppError> {
     use self::server::*;
-    let (state, session, owner) = context().await?;
+    let (state, owner) = context().await?;
     let result = async {
         let title = parse_title(&title)?;
         Ok(repository::insert(&state.pool, owner?, &title, &Timestamp::now()).await?)
     }
     .await;
-    let typed = TypedValues::new([("title", title.as_str())]);
-    forms::keep_after_failure(&session, NEW_TODO_FORM, typed, &result).await?;
-    settle(&session, result).await
+    let typed = TypedValues::new([("title", title.as_str(), TodoTitle::MAX_CHARS)]);
+    flash::keep_after_failure(NEW_TODO_FORM, typed, &result).await?;
+    settle(result).await
 }
 
 /// Marks a todo done or not done.
 #[server]
 pub async fn set_todo_completed(id: i64, completed: bool) -> Result<Todo, AppError> {
     use self::server::*;
-    let (state, session, owner) = context().await?;
+    let (state, owner) = context().await?;
     let result = async {
         repository::update(
             &state.pool,
@@ -67,14 +68,14 @@ pub async fn set_todo_completed(id: i64, completed: bool) -> Result<Todo, AppErr
         .ok_or(AppError::NotFound)
     }
     .await;
-    settle(&session, result).await
+    settle(result).await
 }
 
 /// Renames a todo; a blank title deletes it (TodoMVC's rule). Answers the todo, or `None` once deleted.
 #[server]
 pub async fn rename_todo(id: i64, title: String) -> Result<Option<Todo>, AppError> {
     use self::server::*;
-    let (state, session, owner) = context().await?;
+    let (state, owner) = context().await?;
     let result = async {
         let owner = owner?;
         if title.trim().is_empty() {
@@ -99,14 +100,14 @@ pub async fn rename_todo(id: i64, title: String) -> Result<Option<Todo>, AppErro
     .await;
     // Without JavaScript the edit form lives at `?edit=<id>`; go back to the list, not to the form.
     leave_edit_mode();
-    settle(&session, result).await
+    settle(result).await
 }
 
 /// Deletes a todo.
 #[server]
 pub async fn delete_todo(id: i64) -> Result<(), AppError> {
     use self::server::*;
-    let (state, session, owner) = context().await?;
+    let (state, owner) = context().await?;
     let result = async {
         match repository::delete(&state.pool, owner?, id).await? {
             true => Ok(()),
@@ -114,14 +115,14 @@ pub async fn delete_todo(id: i64) -> Result<(), AppError> {
         }
     }
     .await;
-    settle(&session, result).await
+    settle(result).await
 }
 
 /// Marks every todo done or not done; answers the whole list.
 #[server]
 pub async fn toggle_all_todos(completed: bool) -> Result<Vec<Todo>, AppError> {
     use self::server::*;
-    let (state, session, owner) = context().await?;
+    let (state, owner) = context().await?;
     let result = async {
         Ok(
             repository::set_all_completed(&state.pool, owner?, completed, &Timestamp::now())
@@ -129,25 +130,25 @@ pub async fn toggle_all_todos(completed: bool) -> Result<Vec<Todo>, AppError> {
         )
     }
     .await;
-    settle(&session, result).await
+    settle(result).await
 }
 
 /// Deletes every completed todo; answers how many there were.
 #[server]
 pub async fn clear_completed_todos() -> Result<u64, AppError> {
     use self::server::*;
-    let (state, session, owner) = context().await?;
+    let (state, owner) = context().await?;
     let result = async { Ok(repository::delete_completed(&state.pool, owner?).await?) }.await;
-    settle(&session, result).await
+    settle(result).await
 }
 
 #[cfg(feature = "ssr")]
 mod server {
-    pub use tower_sessions::Session;
-
+    use crate::error::{is_plain_form_post, with_status, AppError};
     pub use crate::{
         auth::session,
-        forms,
+        domain::TodoTitle,
+        flash,
         state::AppState,
         timestamp::Timestamp,
         todos::{
@@ -155,23 +156,19 @@ mod server {
             TodoFilter,
         },
     };
-    use crate::{
-        domain::TodoTitle,
-        error::{is_plain_form_post, with_status, AppError},
-    };
 
     /// The form whose typed title is kept after a failure without JavaScript.
     pub const NEW_TODO_FORM: &str = "new-todo";
 
-    /// The state, the session, and the owner, or why there is none (not logged in), which the caller settles
-    /// like any other failure.
-    pub async fn context() -> Result<(AppState, Session, Result<Owner, AppError>), AppError> {
+    /// The state and the owner, or why there is none (not logged in), which the caller settles like any other
+    /// failure.
+    pub async fn context() -> Result<(AppState, Result<Owner, AppError>), AppError> {
         let (state, session) = crate::state::request_context().await?;
         let owner = session::current_user(&session, state.sessions, &state.pool)
             .await?
             .map(|user| Owner::from(&user))
             .ok_or(AppError::Unauthenticated);
-        Ok((state, session, owner))
+        Ok((state, owner))
     }
 
     pub fn parse_title(input: &str) -> Result<TodoTitle, AppError> {
@@ -180,10 +177,10 @@ mod server {
 
     /// Gives the error its status for the hydrated page; a form POST made without JavaScript is redirected back
     /// by Leptos and finds the message in the session.
-    pub async fn settle<T>(session: &Session, result: Result<T, AppError>) -> Result<T, AppError> {
+    pub async fn settle<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Err(error) = &result {
             if is_plain_form_post() {
-                session::set_flash(session, &error.user_message()).await?;
+                flash::set_message(&error.user_message()).await?;
             }
         }
         with_status(result)

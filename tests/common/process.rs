@@ -49,7 +49,8 @@ pub fn start(database_url: &str) -> (Child, String, Arc<Mutex<String>>) {
     start_with(database_url, &[])
 }
 
-/// [`start`] with more `LEPTODO_*` settings (`LEPTODO_SITE_ADDR` among them to choose the port).
+/// [`start`] with more `LEPTODO_*` settings (`LEPTODO_SITE_ADDR` among them to choose the port). Registrations
+/// are not limited per address unless a setting says so.
 // The child is handed to the caller, which kills and reaps it; clippy cannot follow it there.
 #[allow(clippy::zombie_processes)]
 pub fn start_with(
@@ -59,6 +60,8 @@ pub fn start_with(
     let mut child = leptodo()
         .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
         .env("LEPTODO_DATABASE_URL", database_url)
+        // Every client registers from 127.0.0.1 (see `test_settings`).
+        .env("LEPTODO_THROTTLE_REGISTRATIONS_PER_IP", "1000000")
         .env("LEPTODO_LOG_LEVEL", "info,tower_http=warn")
         .envs(settings.iter().copied())
         .stderr(Stdio::piped())

@@ -22,7 +22,7 @@ pub async fn load_tokens() -> Result<TokenList, AppError> {
     let (state, session, user) = logged_in().await?;
     Ok(TokenList {
         tokens: store::list(&state.pool, &user).await?,
-        just_created: session.remove(JUST_CREATED).await?,
+        just_created: crate::auth::session::take_once(&session, JUST_CREATED).await?,
     })
 }
 

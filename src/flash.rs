@@ -1,0 +1,183 @@
+//! What one page load shows after a redirect: a one-time message ("You have been logged out.") and, after a
+//! form POST made without JavaScript failed, what was typed, so the page comes back with its errors and its
+//! input instead of empty fields.
+//!
+//! With JavaScript the page never reloads and keeps its inputs by itself; without it Leptos redirects back to
+//! the form's page with only the error in the URL. The message and the values travel in a short-lived HttpOnly
+//! cookie that the next page load reads and deletes: never in the URL (logs, history), and not in the
+//! server-side session, so an anonymous visitor posting forms creates no database row at all. Passwords are
+//! never kept, and each value only up to its field's own limit.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Field name → typed value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypedValues(BTreeMap<String, String>);
+
+impl TypedValues {
+    /// Keeps these fields' values, each cut to its field's limit in characters: (name, value, limit).
+    pub fn new<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str, usize)>) -> Self {
+        Self(
+            fields
+                .into_iter()
+                .map(|(name, value, limit)| (name.to_owned(), value.chars().take(limit).collect()))
+                .collect(),
+        )
+    }
+
+    /// The value typed into `field`, or an empty string.
+    pub fn get(&self, field: &str) -> String {
+        self.0.get(field).cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use server::{keep_after_failure, set_message, take, Flash};
+
+#[cfg(feature = "ssr")]
+mod server {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+    use serde::{Deserialize, Serialize};
+    use tower_cookies::{
+        cookie::{time::Duration, SameSite},
+        Cookie, Cookies,
+    };
+
+    use super::TypedValues;
+    use crate::{
+        error::{is_plain_form_post, AppError},
+        state::AppState,
+    };
+
+    const COOKIE_NAME: &str = "leptodo_flash";
+    /// Its name over HTTPS: a `__Host-` cookie cannot be planted by another host (see `sessions`).
+    const SECURE_COOKIE_NAME: &str = "__Host-leptodo_flash";
+    /// Long enough for the redirect that follows, short enough not to greet a visitor days later.
+    const LIFETIME: Duration = Duration::seconds(60);
+    /// Browsers drop cookies over 4096 bytes; past this the values are not kept (the message always is).
+    const MAX_COOKIE_BYTES: usize = 3800;
+
+    /// What the page load after a redirect shows once.
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    pub struct Flash {
+        /// A one-time message.
+        pub message: Option<String>,
+        /// The form whose values are kept, and the values.
+        typed: Option<(String, TypedValues)>,
+    }
+
+    impl Flash {
+        /// What was typed into `form` before it failed (empty for another form, or none).
+        pub fn typed(&self, form: &str) -> TypedValues {
+            self.typed
+                .as_ref()
+                .filter(|(kept_for, _)| kept_for == form)
+                .map(|(_, values)| values.clone())
+                .unwrap_or_default()
+        }
+    }
+
+    async fn cookies() -> Result<(Cookies, &'static str), AppError> {
+        let secure = leptos::prelude::use_context::<AppState>()
+            .is_some_and(|state| state.sessions.secure_cookies);
+        let cookies = leptos_axum::extract::<Cookies>().await.map_err(|error| {
+            tracing::error!(%error, "cookie layer missing");
+            AppError::Internal
+        })?;
+        Ok((
+            cookies,
+            if secure {
+                SECURE_COOKIE_NAME
+            } else {
+                COOKIE_NAME
+            },
+        ))
+    }
+
+    fn read(cookies: &Cookies, name: &str) -> Flash {
+        cookies
+            .get(name)
+            .and_then(|cookie| URL_SAFE_NO_PAD.decode(cookie.value()).ok())
+            .and_then(|json| serde_json::from_slice(&json).ok())
+            .unwrap_or_default()
+    }
+
+    fn write(cookies: &Cookies, name: &'static str, mut flash: Flash) {
+        let encode = |flash: &Flash| {
+            serde_json::to_vec(flash)
+                .map(|json| URL_SAFE_NO_PAD.encode(json))
+                .unwrap_or_default()
+        };
+        let mut value = encode(&flash);
+        if value.len() > MAX_COOKIE_BYTES {
+            flash.typed = None;
+            value = encode(&flash);
+        }
+        let secure = name == SECURE_COOKIE_NAME;
+        cookies.add(
+            Cookie::build((name, value))
+                .path("/")
+                .http_only(true)
+                .secure(secure)
+                .same_site(SameSite::Lax)
+                .max_age(LIFETIME)
+                .build(),
+        );
+    }
+
+    /// Leaves `message` for the next page this browser loads.
+    pub async fn set_message(message: &str) -> Result<(), AppError> {
+        let (cookies, name) = cookies().await?;
+        let mut flash = read(&cookies, name);
+        flash.message = Some(message.to_owned());
+        write(&cookies, name, flash);
+        Ok(())
+    }
+
+    /// After `result` failed a form POST made without JavaScript, keeps `values` for the page it returns to.
+    pub async fn keep_after_failure<T>(
+        form: &str,
+        values: TypedValues,
+        result: &Result<T, AppError>,
+    ) -> Result<(), AppError> {
+        if result.is_err() && is_plain_form_post() {
+            let (cookies, name) = cookies().await?;
+            let mut flash = read(&cookies, name);
+            flash.typed = Some((form.to_owned(), values));
+            write(&cookies, name, flash);
+        }
+        Ok(())
+    }
+
+    /// Takes what was left for this page load; it is shown once.
+    pub async fn take() -> Result<Flash, AppError> {
+        let (cookies, name) = cookies().await?;
+        if cookies.get(name).is_none() {
+            return Ok(Flash::default());
+        }
+        let flash = read(&cookies, name);
+        let secure = name == SECURE_COOKIE_NAME;
+        cookies.remove(Cookie::build((name, "")).path("/").secure(secure).build());
+        Ok(flash)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TypedValues;
+
+    #[test]
+    fn missing_fields_read_as_empty() {
+        let typed = TypedValues::new([("email", "ann@example.com", 254)]);
+        assert_eq!(typed.get("email"), "ann@example.com");
+        assert_eq!(typed.get("name"), "");
+    }
+
+    #[test]
+    fn values_are_kept_only_up_to_their_fields_limit() {
+        let typed = TypedValues::new([("title", "ü".repeat(10_000).as_str(), 500)]);
+        assert_eq!(typed.get("title").chars().count(), 500);
+    }
+}
