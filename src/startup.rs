@@ -24,7 +24,7 @@ use crate::{
     db::{self, DatabaseError, Pool},
     security::{
         client_ip::ClientIpSource,
-        cross_origin::{self, CrossOriginPolicy},
+        cross_origin::{self, CrossOriginGuard, CrossOriginPolicy},
         headers::{self, HeaderPolicy},
     },
     sessions::{self, SessionPolicy},
@@ -98,7 +98,10 @@ impl Application {
             ))
             .layer(session_layer)
             .layer(middleware::from_fn_with_state(
-                cross_origin,
+                CrossOriginGuard {
+                    policy: cross_origin,
+                    pool: pool.clone(),
+                },
                 cross_origin::protect,
             ))
             .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))

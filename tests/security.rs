@@ -274,3 +274,73 @@ async fn bodies_over_the_limit_get_413() {
         "the limit leaves normal requests alone"
     );
 }
+
+#[tokio::test]
+async fn a_bogus_bearer_header_does_not_exempt_a_cross_site_cookie_request() {
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app().await;
+    let ann = app.user("annlee").await;
+    let forged = ann.with_bearer("x");
+    let cross_site = [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ];
+    let (status, _) = forged
+        .send_with_headers(
+            reqwest::Method::POST,
+            "/api/todos",
+            &json!({ "title": "planted" }),
+            &cross_site,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let logout = forged
+        .raw(reqwest::Method::POST, leptodo::auth::logout::LogOut::PATH)
+        .header(header::ORIGIN, "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .expect("request completes");
+    assert_eq!(logout.status(), StatusCode::FORBIDDEN);
+    assert_eq!(ann.get("/api/auth/me").await.0, StatusCode::OK);
+    assert_eq!(ann.get("/api/todos").await.1, json!([]));
+}
+
+#[tokio::test]
+async fn a_valid_token_from_another_site_acts_alone_without_the_browsers_cookie() {
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app().await;
+    let ann = app.user("annlee").await;
+    let (_, created) = ann
+        .post("/api/auth/tokens", &json!({ "name": "web tool" }))
+        .await;
+    let with_token = ann.with_bearer(created["token"].as_str().expect("a token"));
+    let cross_site = [
+        ("origin", "https://tool.example"),
+        ("sec-fetch-site", "cross-site"),
+    ];
+    let (status, _) = with_token
+        .send_with_headers(
+            reqwest::Method::POST,
+            "/api/todos",
+            &json!({ "title": "from a tool" }),
+            &cross_site,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // The page logout acts on the session of the cookie, which a cross-site request does not get to use.
+    let logout = with_token
+        .raw(reqwest::Method::POST, leptodo::auth::logout::LogOut::PATH)
+        .header(header::ORIGIN, "https://tool.example")
+        .header("sec-fetch-site", "cross-site")
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .expect("request completes");
+    assert_ne!(logout.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        ann.get("/api/auth/me").await.0,
+        StatusCode::OK,
+        "still logged in"
+    );
+}

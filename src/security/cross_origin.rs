@@ -2,6 +2,10 @@
 //! cross-site request forgery of a form or `fetch` on an attacker's page. The same rule as Go's
 //! `http.CrossOriginProtection`: trust `Sec-Fetch-Site` when the browser sends it, else compare `Origin` with the
 //! site; a request with neither comes from a program, not a browser, and has no ambient cookie to abuse.
+//!
+//! A cross-site request that carries a valid API token passes (a page may call the API with a token its user
+//! pasted), but without its cookies: it is the token's, not the browser's session. A bogus token exempts
+//! nothing, or any attacker's page could add `Authorization: Bearer x` to ride the victim's cookie.
 
 use axum::{
     extract::{Request, State},
@@ -10,13 +14,22 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use crate::error::AppError;
+use crate::{auth::tokens::store as tokens, db::Pool, error::AppError};
 
 /// Which origin unsafe requests must come from.
 #[derive(Debug, Clone, Default)]
 pub struct CrossOriginPolicy {
     /// `scheme://host[:port]` of `site_url`; `None` compares `Origin` with the request's own `Host`.
     site_origin: Option<String>,
+}
+
+/// The policy, and the database where a cross-site request's API token is checked.
+#[derive(Debug, Clone)]
+pub struct CrossOriginGuard {
+    /// Which origin unsafe requests must come from.
+    pub policy: CrossOriginPolicy,
+    /// Where API tokens are looked up.
+    pub pool: Pool,
 }
 
 impl CrossOriginPolicy {
@@ -35,20 +48,12 @@ impl CrossOriginPolicy {
         }
     }
 
-    /// Whether this request may go on.
+    /// Whether this request may go on as it is (its API token aside).
     fn allows(&self, method: &Method, headers: &HeaderMap) -> bool {
         if matches!(
             *method,
             Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
         ) {
-            return true;
-        }
-        // A bearer token is sent deliberately by its holder; no browser attaches one on its own.
-        let bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.starts_with("Bearer "));
-        if bearer {
             return true;
         }
         if let Some(site) = headers.get("sec-fetch-site") {
@@ -77,14 +82,31 @@ impl CrossOriginPolicy {
     }
 }
 
+/// The bearer token a request names, if any.
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
 /// Middleware: 403 for a cross-site unsafe request — JSON for API clients, a page for browsers asking for HTML.
 pub async fn protect(
-    State(policy): State<CrossOriginPolicy>,
-    request: Request,
+    State(guard): State<CrossOriginGuard>,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    if policy.allows(request.method(), request.headers()) {
+    if guard.policy.allows(request.method(), request.headers()) {
         return next.run(request).await;
+    }
+    if let Some(token) = bearer_token(request.headers()) {
+        if matches!(tokens::authenticate(&guard.pool, token).await, Ok(Some(_))) {
+            // The token's holder sent it on purpose; the browser's cookies ride along on their own, so drop them.
+            request.headers_mut().remove(header::COOKIE);
+            return next.run(request).await;
+        }
     }
     tracing::warn!(
         method = %request.method(),
@@ -174,13 +196,18 @@ mod tests {
     }
 
     #[test]
-    fn programs_without_browser_headers_and_bearer_tokens_pass() {
+    fn programs_without_browser_headers_pass() {
         let policy = CrossOriginPolicy::default();
         assert!(policy.allows(&Method::POST, &headers(&[("host", "todo.example")])));
+    }
+
+    #[test]
+    fn a_bearer_header_alone_exempts_nothing() {
+        let policy = CrossOriginPolicy::default();
         let token = headers(&[
             ("authorization", "Bearer ltd_x"),
             ("sec-fetch-site", "cross-site"),
         ]);
-        assert!(policy.allows(&Method::POST, &token));
+        assert!(!policy.allows(&Method::POST, &token));
     }
 }
