@@ -134,6 +134,19 @@ impl FromServerFnError for AppError {
         use server_fn::error::ServerFnErrorErr as E;
         match value {
             E::Request(_) | E::Response(_) | E::Deserialization(_) => Self::Unreachable,
+            E::Args(detail) => {
+                // The arguments did not parse, so the function never ran and `with_status` cannot give the
+                // answer its status: it is the client's mistake, 400, not the server's 500.
+                #[cfg(feature = "ssr")]
+                if let Some(response) =
+                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+                {
+                    response.set_status(axum::http::StatusCode::BAD_REQUEST);
+                }
+                Self::BadRequest(format!(
+                    "The request's fields are missing or malformed: {detail}"
+                ))
+            }
             _ => Self::Internal,
         }
     }

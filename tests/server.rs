@@ -214,3 +214,30 @@ async fn a_failed_server_function_answers_with_its_own_status_or_a_redirect_for_
         .expect("ASCII location");
     assert!(location.contains("/login?__path="), "{location}");
 }
+
+#[tokio::test]
+async fn malformed_server_function_arguments_are_a_400_not_a_500() {
+    use leptodo::{auth::login_page::LogIn, todos::server_fns::SetTodoCompleted};
+    let app = spawn_app().await;
+    register(&app, "ann@example.com", "annlee").await;
+    for (path, form) in [
+        (SetTodoCompleted::PATH, "id=not-a-number&completed=true"),
+        (SetTodoCompleted::PATH, "completed=true"),
+        (SetTodoCompleted::PATH, "id=1&completed=maybe"),
+        (LogIn::PATH, "password=only"),
+    ] {
+        let response = app
+            .client
+            .post(format!("{}{path}", app.address))
+            .header(header::ACCEPT, "application/json")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .expect("request completes");
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path} {form}");
+        let body: Value = response.json().await.expect("a JSON error");
+        let message = body["BadRequest"].as_str().unwrap_or_default();
+        assert!(message.contains("malformed"), "{body}");
+    }
+}
