@@ -49,13 +49,10 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let Self::TooManyAttempts {
-            retry_after_seconds,
-        } = &self
-        {
+        if let Some(seconds) = self.retry_after_seconds() {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if matches!(self, Self::Unauthenticated) {
             // RFC 9110: a 401 names the scheme that would work.

@@ -45,6 +45,10 @@ pub struct Settings {
     pub argon2_parallelism: u32,
     /// Most password hashes computed at once; 0 means one per CPU core.
     pub password_hashing_concurrency: u32,
+    /// Most password hashes waiting for their turn; past it, logins get 503 with `Retry-After` at once.
+    pub password_hashing_queue: u32,
+    /// Seconds a request may take before it is abandoned with 503.
+    pub request_timeout_seconds: u32,
     /// Whether the session cookie carries `Secure` (on whenever the site is served over HTTPS).
     pub cookie_secure: bool,
     /// The site's public URL, e.g. `https://todo.example.com`; unsafe requests from another origin are
@@ -158,6 +162,8 @@ impl Settings {
             .and_then(|b| b.set_default("argon2_iterations", 2))
             .and_then(|b| b.set_default("argon2_parallelism", 1))
             .and_then(|b| b.set_default("password_hashing_concurrency", 0))
+            .and_then(|b| b.set_default("password_hashing_queue", 32))
+            .and_then(|b| b.set_default("request_timeout_seconds", 30))
             .and_then(|b| b.set_default("cookie_secure", false))
             .and_then(|b| b.set_default("site_url", ""))
             .and_then(|b| b.set_default("max_body_bytes", 64 * 1024))

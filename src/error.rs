@@ -53,6 +53,12 @@ pub enum AppError {
     /// The request body is not JSON.
     #[error("Send the request body as JSON with Content-Type: application/json.")]
     UnsupportedMediaType,
+    /// Too many requests are waiting for the same scarce work (password hashing); try again shortly.
+    #[error("The server is busy. Please try again in a moment.")]
+    Overloaded,
+    /// The request took longer than the server allows and was abandoned; nothing it started was kept.
+    #[error("The server took too long to answer. Please try again.")]
+    TimedOut,
     /// Something failed on the server; the details are in the server log only.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -60,6 +66,9 @@ pub enum AppError {
     #[error("Could not reach the server. Check your connection and try again.")]
     Unreachable,
 }
+
+/// How long an overloaded server asks clients to wait: long enough for a queue of hashes to drain.
+const OVERLOAD_RETRY_AFTER_SECONDS: u64 = 2;
 
 impl AppError {
     /// The HTTP status this error is answered with.
@@ -76,7 +85,7 @@ impl AppError {
             Self::Inactive | Self::CrossSite | Self::Forbidden => 403,
             Self::TooManyAttempts { .. } => 429,
             Self::Internal => 500,
-            Self::Unreachable => 503,
+            Self::Unreachable | Self::Overloaded | Self::TimedOut => 503,
         }
     }
 
@@ -98,7 +107,20 @@ impl AppError {
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Internal => "internal",
+            Self::Overloaded => "overloaded",
+            Self::TimedOut => "timed_out",
             Self::Unreachable => "unreachable",
+        }
+    }
+
+    /// Seconds the client should wait before trying again (`Retry-After`), for the errors that say so.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            Self::TooManyAttempts {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            Self::Overloaded | Self::TimedOut => Some(OVERLOAD_RETRY_AFTER_SECONDS),
+            _ => None,
         }
     }
 
@@ -164,13 +186,10 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
                 axum::http::StatusCode::from_u16(error.status()),
             ) {
                 response.set_status(status);
-                if let AppError::TooManyAttempts {
-                    retry_after_seconds,
-                } = error
-                {
+                if let Some(seconds) = error.retry_after_seconds() {
                     response.insert_header(
                         axum::http::header::RETRY_AFTER,
-                        axum::http::HeaderValue::from(*retry_after_seconds),
+                        axum::http::HeaderValue::from(seconds),
                     );
                 }
             }

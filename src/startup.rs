@@ -114,6 +114,10 @@ impl Application {
                 },
                 headers::add,
             ))
+            .layer(middleware::from_fn_with_state(
+                std::time::Duration::from_secs(u64::from(settings.request_timeout_seconds)),
+                limit_time,
+            ))
             .layer(CatchPanicLayer::custom(answer_panic))
             .layer(
                 TraceLayer::new_for_http()
@@ -261,6 +265,25 @@ fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respons
         .unwrap_or("(no message)");
     tracing::error!(panic = message, "a request handler panicked");
     crate::error::AppError::Internal.into_response()
+}
+
+/// Middleware: a request still unanswered after `limit` is abandoned (its future dropped, so its transaction
+/// rolls back) and answered 503 with `Retry-After`, so a stuck database or a flood cannot hold connections open
+/// for ever.
+async fn limit_time(
+    State(limit): State<std::time::Duration>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = request.uri().path().to_owned();
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(path, seconds = limit.as_secs(), "request timed out");
+            crate::error::AppError::TimedOut.into_response()
+        }
+    }
 }
 
 /// Every `/api/` route; a known path asked with another method answers 405 in the API's JSON shape.

@@ -4,11 +4,11 @@
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 
 use super::{
-    hashing::{HashingError, PasswordHasher, Verification},
+    hashing::{HashingError, PasswordHasher, Turn, Verification},
     password_change::PasswordChangeInput,
     registration::{NewAccount, RegistrationInput},
     repository::{self, InsertUserError, PasswordOwner, UserRecord},
-    throttle::{Action, Subjects, Throttle},
+    throttle::{Action, Reservation, Subjects, Throttle},
     User,
 };
 use crate::{
@@ -23,6 +23,9 @@ const MAX_PASSWORD_CHARS: usize = 128;
 
 impl From<HashingError> for AppError {
     fn from(error: HashingError) -> Self {
+        if let HashingError::Overloaded = error {
+            return Self::Overloaded;
+        }
         tracing::error!(%error, "password hashing");
         Self::Internal
     }
@@ -40,11 +43,13 @@ pub async fn register(
     ip: Option<&str>,
 ) -> Result<UserRecord, AppError> {
     let account = input.validate().map_err(AppError::Validation)?;
-    throttle
+    let reservation = throttle
         .reserve(Action::Registration, &Subjects::address(ip))
-        .await?
-        .keep();
-    let password_hash = hasher.hash(&account.password).await?;
+        .await?;
+    let (turn, reservation) = turn_for(hasher, throttle, reservation).await?;
+    reservation.keep();
+    let password_hash = turn.hash(&account.password).await?;
+    drop(turn);
     let now = Timestamp::now();
     let mut transaction = pool.begin().await?;
     let user = insert_account(&mut transaction, &account, &password_hash, &now).await?;
@@ -111,13 +116,14 @@ pub async fn authenticate(
         None => Subjects::unknown_login(login, ip),
     };
     let reservation = throttle.reserve(Action::Login, &subjects).await?;
+    let (turn, reservation) = turn_for(hasher, throttle, reservation).await?;
     let Some(user) = found else {
-        hasher.verify_decoy(password).await?;
+        turn.verify_decoy(password).await?;
         reservation.keep();
         tracing::info!(account = "unknown", address = ip, "login failed");
         return Err(AppError::InvalidCredentials);
     };
-    let Verification::Match { needs_rehash } = hasher.verify(password, &user.password_hash).await?
+    let Verification::Match { needs_rehash } = turn.verify(password, &user.password_hash).await?
     else {
         reservation.keep();
         tracing::info!(account = user.id, address = ip, "login failed");
@@ -131,7 +137,7 @@ pub async fn authenticate(
     }
     if needs_rehash {
         // A failed upgrade must not fail the login: the old hash still works.
-        match hasher.rehash(password).await {
+        match turn.rehash(password).await {
             Ok(hash) => repository::upgrade_password_hash(pool, &user, &hash).await?,
             Err(error) => tracing::warn!(%error, user_id = user.id, "password hash upgrade failed"),
         }
@@ -163,12 +169,12 @@ pub async fn change_password(
 ) -> Result<UserRecord, AppError> {
     let subjects = Subjects::user(user.id, ip);
     let reservation = throttle.reserve(Action::PasswordChange, &subjects).await?;
+    let (turn, reservation) = turn_for(hasher, throttle, reservation).await?;
     let checked = input.validate(&[&user.email, &user.username]);
     let current_is_right = !input.current_password.is_empty()
         && input.current_password.chars().count() <= MAX_PASSWORD_CHARS
         && matches!(
-            hasher
-                .verify(&input.current_password, &user.password_hash)
+            turn.verify(&input.current_password, &user.password_hash)
                 .await?,
             Verification::Match { .. }
         );
@@ -187,7 +193,8 @@ pub async fn change_password(
             return Err(AppError::Validation(errors));
         }
     };
-    let password_hash = hasher.hash(&new_password).await?;
+    let password_hash = turn.hash(&new_password).await?;
+    drop(turn);
     let mut transaction = pool.begin().await?;
     let updated = repository::set_password(
         &mut transaction,
@@ -204,6 +211,22 @@ pub async fn change_password(
     let updated = updated.ok_or(AppError::Unauthenticated)?;
     tracing::info!(user_id = user.id, "password changed; other sessions ended");
     Ok(updated)
+}
+
+/// A place in the hashing line for an attempt the throttle has just counted. When the line is full the attempt
+/// is given back before the 503: an overloaded server must not cost anyone one of their attempts.
+async fn turn_for<'a>(
+    hasher: &'a PasswordHasher,
+    throttle: &Throttle,
+    reservation: Reservation,
+) -> Result<(Turn<'a>, Reservation), AppError> {
+    match hasher.turn() {
+        Ok(turn) => Ok((turn, reservation)),
+        Err(error) => {
+            throttle.release(reservation).await?;
+            Err(error.into())
+        }
+    }
 }
 
 /// The account as the user may see it, with its roles.

@@ -2,9 +2,15 @@
 //!
 //! One argon2id hash with the default parameters takes ~19 MiB and tens of milliseconds of CPU. Run on the
 //! runtime's threads it would stall every other request; run without a bound, a flood of logins would exhaust
-//! memory. So each hash waits for a permit (asynchronously) and then runs on the blocking pool.
+//! memory. So each hash waits for a permit (asynchronously) and then runs on the blocking pool; and since a
+//! line that only grows answers nobody in time, past `password_hashing_queue` waiting hashes a new one is
+//! refused at once ([`HashingError::Overloaded`], a 503 with `Retry-After`) while the rest of the app, which
+//! needs no hashing, stays fast.
 
-use std::sync::Arc;
+use std::sync::{
+    atomic::{AtomicI64, AtomicUsize, Ordering},
+    Arc,
+};
 
 use argon2::{
     password_hash::{
@@ -31,6 +37,9 @@ pub enum HashingError {
     /// The blocking task died.
     #[error("password hashing task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// Too many hashes are waiting already; this one was not started.
+    #[error("too many password hashes waiting")]
+    Overloaded,
 }
 
 /// The outcome of checking a password against a stored hash.
@@ -50,6 +59,11 @@ pub enum Verification {
 pub struct PasswordHasher {
     params: Params,
     permits: Arc<Semaphore>,
+    /// Hashes running or waiting for a permit, and how many may be at once.
+    in_line: Arc<AtomicUsize>,
+    line_limit: usize,
+    /// Unix time of the last "overloaded" warning, so a flood of refusals logs once every ten seconds.
+    last_warned: Arc<AtomicI64>,
     /// A hash of a random password, checked when the account does not exist so that "no such user" takes as
     /// long as "wrong password" and timing does not reveal which accounts exist.
     decoy_hash: Arc<str>,
@@ -86,57 +100,54 @@ impl PasswordHasher {
         Ok(Self {
             params,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            in_line: Arc::new(AtomicUsize::new(0)),
+            line_limit: concurrency.max(1) + settings.password_hashing_queue as usize,
+            last_warned: Arc::new(AtomicI64::new(0)),
             decoy_hash,
+        })
+    }
+
+    /// A place in the hashing line, or [`HashingError::Overloaded`] at once when the line is full. Take it
+    /// before counting an attempt, so that an overloaded server does not cost the user one; its hashes then
+    /// wait only for a permit.
+    pub fn turn(&self) -> Result<Turn<'_>, HashingError> {
+        let ahead = self.in_line.fetch_add(1, Ordering::AcqRel);
+        let place = Place(Arc::clone(&self.in_line));
+        if ahead >= self.line_limit {
+            let now = crate::db::unix_now();
+            if self.last_warned.swap(now, Ordering::Relaxed) + 10 <= now {
+                tracing::warn!(
+                    waiting = ahead,
+                    "password hashing overloaded: logins are answered 503 until the line shortens"
+                );
+            }
+            return Err(HashingError::Overloaded);
+        }
+        Ok(Turn {
+            hasher: self,
+            _place: place,
         })
     }
 
     /// Hashes a new password into a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
     pub async fn hash(&self, password: &Password) -> Result<String, HashingError> {
-        self.hash_text(password.expose()).await
+        self.turn()?.hash(password).await
     }
 
     /// Hashes a password that was just verified against an outdated hash. It may predate today's password
     /// rules, so it is not a [`Password`]; it is still the user's password.
     pub async fn rehash(&self, verified_password: &str) -> Result<String, HashingError> {
-        self.hash_text(verified_password).await
-    }
-
-    async fn hash_text(&self, password: &str) -> Result<String, HashingError> {
-        let params = self.params.clone();
-        let password = password.to_owned();
-        self.run(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            argon2id(params)
-                .hash_password(password.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
-                .map_err(HashingError::Hash)
-        })
-        .await
+        self.turn()?.rehash(verified_password).await
     }
 
     /// Checks `password` against a stored PHC string.
     pub async fn verify(&self, password: &str, stored: &str) -> Result<Verification, HashingError> {
-        let current = self.params.clone();
-        let password = password.to_owned();
-        let stored = stored.to_owned();
-        self.run(move || {
-            let parsed = PasswordHash::new(&stored).map_err(HashingError::MalformedHash)?;
-            // The parameters to verify with come from the stored hash itself.
-            match Argon2::default().verify_password(password.as_bytes(), &parsed) {
-                Ok(()) => Ok(Verification::Match {
-                    needs_rehash: !uses_params(&parsed, &current),
-                }),
-                Err(argon2::password_hash::Error::Password) => Ok(Verification::Mismatch),
-                Err(error) => Err(HashingError::Hash(error)),
-            }
-        })
-        .await
+        self.turn()?.verify(password, stored).await
     }
 
     /// Spends the time of one verification without an account, so unknown and known logins look alike.
     pub async fn verify_decoy(&self, password: &str) -> Result<(), HashingError> {
-        let decoy = Arc::clone(&self.decoy_hash);
-        self.verify(password, &decoy).await.map(|_| ())
+        self.turn()?.verify_decoy(password).await
     }
 
     async fn run<T: Send + 'static>(
@@ -150,6 +161,73 @@ impl PasswordHasher {
             .await
             .expect("the hashing semaphore is never closed");
         tokio::task::spawn_blocking(work).await?
+    }
+}
+
+/// A place in the hashing line ([`PasswordHasher::turn`]); its hashes run one after the other.
+pub struct Turn<'a> {
+    hasher: &'a PasswordHasher,
+    _place: Place,
+}
+
+impl Turn<'_> {
+    /// [`PasswordHasher::hash`] in this turn.
+    pub async fn hash(&self, password: &Password) -> Result<String, HashingError> {
+        self.hash_text(password.expose()).await
+    }
+
+    /// [`PasswordHasher::rehash`] in this turn.
+    pub async fn rehash(&self, verified_password: &str) -> Result<String, HashingError> {
+        self.hash_text(verified_password).await
+    }
+
+    async fn hash_text(&self, password: &str) -> Result<String, HashingError> {
+        let params = self.hasher.params.clone();
+        let password = password.to_owned();
+        self.hasher
+            .run(move || {
+                let salt = SaltString::generate(&mut OsRng);
+                argon2id(params)
+                    .hash_password(password.as_bytes(), &salt)
+                    .map(|hash| hash.to_string())
+                    .map_err(HashingError::Hash)
+            })
+            .await
+    }
+
+    /// [`PasswordHasher::verify`] in this turn.
+    pub async fn verify(&self, password: &str, stored: &str) -> Result<Verification, HashingError> {
+        let current = self.hasher.params.clone();
+        let password = password.to_owned();
+        let stored = stored.to_owned();
+        self.hasher
+            .run(move || {
+                let parsed = PasswordHash::new(&stored).map_err(HashingError::MalformedHash)?;
+                // The parameters to verify with come from the stored hash itself.
+                match Argon2::default().verify_password(password.as_bytes(), &parsed) {
+                    Ok(()) => Ok(Verification::Match {
+                        needs_rehash: !uses_params(&parsed, &current),
+                    }),
+                    Err(argon2::password_hash::Error::Password) => Ok(Verification::Mismatch),
+                    Err(error) => Err(HashingError::Hash(error)),
+                }
+            })
+            .await
+    }
+
+    /// [`PasswordHasher::verify_decoy`] in this turn.
+    pub async fn verify_decoy(&self, password: &str) -> Result<(), HashingError> {
+        let decoy = Arc::clone(&self.hasher.decoy_hash);
+        self.verify(password, &decoy).await.map(|_| ())
+    }
+}
+
+/// A place in line, given back when its turn ends (or its request is dropped).
+struct Place(Arc<AtomicUsize>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

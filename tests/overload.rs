@@ -1,0 +1,95 @@
+//! Overload sheds instead of queueing for ever: a bounded password-hashing line and a server-side time limit
+//! on every request.
+
+mod common;
+
+use common::{spawn_app_with, PASSWORD};
+use futures::future::join_all;
+use leptodo::auth::hashing::PasswordHasher;
+use reqwest::{header, StatusCode};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn past_the_hashing_line_logins_get_503_and_the_todo_api_still_answers() {
+    let app = spawn_app_with(|settings| {
+        // The shipped cost, one hash at a time, two waiting at most.
+        settings.argon2_memory_kib = 19_456;
+        settings.argon2_iterations = 2;
+        settings.password_hashing_concurrency = 1;
+        settings.password_hashing_queue = 2;
+        settings.throttle_failures_per_account = 1_000;
+        settings.throttle_failures_per_ip = 1_000;
+    })
+    .await;
+    let ann = app.user("annlee").await;
+    let logins = (0..30).map(|n| {
+        app.anonymous()
+            .raw(reqwest::Method::POST, "/api/auth/login")
+            .json(&json!({ "login": "annlee", "password": format!("guess {n}") }))
+            .send()
+    });
+    let todo_calls = (0..10).map(|_| ann.raw(reqwest::Method::GET, "/api/todos").send());
+    let (logins, todo_calls) = tokio::join!(join_all(logins), join_all(todo_calls));
+    let mut shed = 0;
+    let mut checked = 0;
+    for response in logins {
+        let response = response.expect("answer");
+        match response.status() {
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+                let body: serde_json::Value = response.json().await.expect("JSON");
+                assert_eq!(body["error"]["code"], "overloaded");
+                shed += 1;
+            }
+            StatusCode::UNAUTHORIZED => checked += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(shed > 0, "30 logins at once on a line of 3 shed none");
+    assert!(checked >= 3, "the line itself was served: {checked}");
+    for response in todo_calls {
+        assert_eq!(response.expect("answer").status(), StatusCode::OK);
+    }
+    // A shed login was never checked, so it does not count against the account.
+    let failures: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM auth_failures WHERE action = 'login' AND subject LIKE 'account:%'",
+    )
+    .fetch_one(&app.database().await)
+    .await
+    .expect("count");
+    assert_eq!(failures, checked);
+}
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_abandoned_with_503() {
+    let app = spawn_app_with(|settings| {
+        settings.request_timeout_seconds = 1;
+    })
+    .await;
+    let ann = app.user("annlee").await;
+    // Ann's stored hash is far costlier than today's parameters: checking it takes seconds.
+    let mut costly = common::test_settings();
+    costly.argon2_memory_kib = 19_456;
+    costly.argon2_iterations = 150;
+    let hash = PasswordHasher::new(&costly)
+        .expect("valid parameters")
+        .rehash(PASSWORD)
+        .await
+        .expect("hashed");
+    sqlx::query("UPDATE users SET password_hash = $1")
+        .bind(hash)
+        .execute(&app.database().await)
+        .await
+        .expect("stored");
+    let response = ann
+        .raw(reqwest::Method::POST, "/api/auth/login")
+        .json(&json!({ "login": "annlee", "password": PASSWORD }))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().get(header::RETRY_AFTER).is_some());
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "timed_out");
+    assert_eq!(ann.get("/api/todos").await.0, StatusCode::OK);
+}
