@@ -269,11 +269,11 @@ async fn bad_titles_get_422_with_a_message_for_the_title_field() {
         (&"x".repeat(501), "A todo has at most 500 characters."),
         (
             "two\nlines",
-            "A todo cannot contain control characters such as line breaks.",
+            "A todo cannot contain control characters such as line breaks, or text-direction marks.",
         ),
         (
             "nul\u{0}byte",
-            "A todo cannot contain control characters such as line breaks.",
+            "A todo cannot contain control characters such as line breaks, or text-direction marks.",
         ),
     ] {
         let expected = json!({ "error": {

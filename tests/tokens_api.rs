@@ -205,7 +205,7 @@ async fn token_names_follow_the_rules_and_creation_needs_a_login() {
         (&"x".repeat(101), "A token name has at most 100 characters."),
         (
             "a\nb",
-            "A token name cannot contain control characters such as line breaks.",
+            "A token name cannot contain control characters such as line breaks, or text-direction marks.",
         ),
     ] {
         let (status, body) = ann.post("/api/auth/tokens", &json!({ "name": name })).await;

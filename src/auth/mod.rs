@@ -10,6 +10,8 @@ pub mod api_user;
 pub mod context;
 #[cfg(feature = "ssr")]
 pub mod hashing;
+#[cfg(feature = "ssr")]
+pub mod identity;
 pub mod login_page;
 pub mod logout;
 pub mod next_path;

@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{registration::NewAccount, user::User};
+use super::{identity::email_key, registration::NewAccount, user::User};
 use crate::{
     db::{run, Executor, Transaction},
     timestamp::Timestamp,
@@ -70,11 +70,13 @@ pub async fn insert(
 ) -> Result<UserRecord, InsertUserError> {
     run!(executor, |connection| {
         let inserted = sqlx::query_as::<_, UserRecord>(&format!(
-            "INSERT INTO users (email, username, name, website, password_hash, session_secret, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+            "INSERT INTO users (email, email_key, username, name, website, password_hash, session_secret,
+                 created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
              RETURNING {USER_COLUMNS}"
         ))
         .bind(account.email.as_str())
+        .bind(email_key(account.email.as_str()))
         .bind(account.username.as_str())
         .bind(account.name.as_str())
         .bind(account.website.as_ref().map(|w| w.as_str()))
@@ -101,34 +103,42 @@ fn unique_violation_as_taken(
     match inserted {
         Ok(user) => Ok(user),
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-            // SQLite names the index in the message; PostgreSQL reports it as the constraint.
+            // PostgreSQL reports the index as the constraint; SQLite's message names an expression index, or
+            // the column (`users.email_key`) of a plain one.
             let names_index =
                 |index: &str| error.constraint() == Some(index) || error.message().contains(index);
-            Err(if names_index("users_email_key") {
-                InsertUserError::EmailTaken
-            } else if names_index("users_username_key") {
-                InsertUserError::UsernameTaken
-            } else {
-                InsertUserError::Database(sqlx::Error::Database(error))
-            })
+            Err(
+                if names_index("users_email_key") || names_index("users.email_key") {
+                    InsertUserError::EmailTaken
+                } else if names_index("users_username_key") {
+                    InsertUserError::UsernameTaken
+                } else {
+                    InsertUserError::Database(sqlx::Error::Database(error))
+                },
+            )
         }
         Err(error) => Err(error.into()),
     }
 }
 
-/// Finds the account whose email or username is `login`, ignoring case.
+/// Finds the account whose email or username is `login`: emails by their Unicode caseless key, usernames
+/// (ASCII) ignoring case.
 pub async fn find_by_login(
     executor: impl Into<Executor<'_>>,
     login: &str,
 ) -> Result<Option<UserRecord>, sqlx::Error> {
-    // Emails contain '@' and usernames cannot, so at most one row matches.
+    // Emails contain '@' and usernames cannot, so one account matches, except when an account left without a
+    // key (see `identity::backfill_email_keys`) is named by its exact spelling: then that one.
     run!(executor, |connection| {
         sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1) OR lower(username) = lower($1)"
-    ))
-    .bind(login.trim())
-    .fetch_optional(connection)
-    .await
+            "SELECT {USER_COLUMNS} FROM users
+             WHERE email_key = $1 OR lower(username) = lower($2) OR (email_key IS NULL AND email = $2)
+             ORDER BY CASE WHEN email_key IS NULL AND email = $2 THEN 0 ELSE 1 END LIMIT 1"
+        ))
+        .bind(email_key(login))
+        .bind(login.trim())
+        .fetch_optional(connection)
+        .await
     })
 }
 

@@ -65,6 +65,7 @@ struct RoleRow {
 struct UserRow {
     id: i64,
     email: String,
+    email_key: Option<String>,
     username: String,
     name: String,
     website: Option<String>,
@@ -204,7 +205,7 @@ async fn read(from: &Pool) -> Result<Site, sqlx::Error> {
             .fetch_all(&mut *connection)
             .await?,
         users: sqlx::query_as(
-            "SELECT id, email, username, name, website, password_hash, active, session_secret, created_at,
+            "SELECT id, email, email_key, username, name, website, password_hash, active, session_secret, created_at,
                  updated_at, confirmed_at, last_login_at, current_login_at, last_login_ip, current_login_ip,
                  login_count
              FROM users ORDER BY id",
@@ -252,8 +253,8 @@ async fn write(transaction: &mut Transaction, site: &Site) -> Result<(), sqlx::E
             sqlx::query(
                 "INSERT INTO users (id, email, username, name, website, password_hash, active, session_secret,
                      created_at, updated_at, confirmed_at, last_login_at, current_login_at, last_login_ip,
-                     current_login_ip, login_count)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                     current_login_ip, login_count, email_key)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             )
             .bind(user.id)
             .bind(&user.email)
@@ -271,6 +272,7 @@ async fn write(transaction: &mut Transaction, site: &Site) -> Result<(), sqlx::E
             .bind(&user.last_login_ip)
             .bind(&user.current_login_ip)
             .bind(user.login_count)
+            .bind(&user.email_key)
             .execute(&mut *connection)
             .await?;
         }

@@ -16,8 +16,11 @@ impl Email {
     /// The most characters a valid value has; what is typed is kept (for a form shown again) up to this.
     pub const MAX_CHARS: usize = MAX_LEN;
 
-    /// Parses and normalises what the user typed.
+    /// Parses and normalises what the user typed: NFC on the server (the browser skips it rather than ship
+    /// Unicode's tables; the server's answer is the one that counts).
     pub fn parse(input: &str) -> Result<Self, String> {
+        #[cfg(feature = "ssr")]
+        let input = &unicode_normalization::UnicodeNormalization::nfc(input).collect::<String>();
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err("Enter your email address.".into());
@@ -26,6 +29,11 @@ impl Email {
             return Err(format!(
                 "An email address has at most {MAX_LEN} characters."
             ));
+        }
+        if trimmed.chars().any(super::is_invisible_control) {
+            return Err(
+                "An email address cannot contain control or text-direction characters.".into(),
+            );
         }
         let options = Options::default()
             .with_required_tld()

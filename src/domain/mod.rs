@@ -59,6 +59,17 @@ pub use token_name::TokenName;
 pub use username::Username;
 pub use website::Website;
 
+/// Control characters (line breaks, escapes) and the invisible marks that reorder text (bidi overrides,
+/// embeddings, isolates and direction marks): in an admin's table or a terminal they forge or disguise what a
+/// name says, so no name or title may contain them.
+fn is_invisible_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
 /// Counts characters (Unicode scalar values), which is what a person means by "characters" in a limit.
 fn char_count(value: &str) -> usize {
     value.chars().count()
@@ -77,9 +88,9 @@ fn one_line_text(input: &str, max: usize, blank: &str, what: &str) -> Result<Str
     if char_count(trimmed) > max {
         return Err(format!("{what} has at most {max} characters."));
     }
-    if trimmed.chars().any(char::is_control) {
+    if trimmed.chars().any(is_invisible_control) {
         return Err(format!(
-            "{what} cannot contain control characters such as line breaks."
+            "{what} cannot contain control characters such as line breaks, or text-direction marks."
         ));
     }
     Ok(trimmed.to_owned())
