@@ -67,6 +67,8 @@ pub struct Settings {
     pub throttle_registrations_per_ip: u32,
     /// The sliding window of the throttle, in minutes.
     pub throttle_window_minutes: u32,
+    /// The most todos one user's list may hold; adding more answers 422.
+    pub todos_per_user: u32,
     /// Header a trusted reverse proxy sets to the client's address (`X-Forwarded-For`); empty: the TCP peer.
     pub client_ip_header: String,
     /// `tracing` filter directives, e.g. `info` or `leptodo=debug,tower_http=info`.
@@ -173,6 +175,7 @@ impl Settings {
             .and_then(|b| b.set_default("throttle_registrations_per_ip", 20))
             .and_then(|b| b.set_default("throttle_window_minutes", 15))
             .and_then(|b| b.set_default("client_ip_header", ""))
+            .and_then(|b| b.set_default("todos_per_user", 10_000))
             .and_then(|b| b.set_default("log_level", "info"))
             .and_then(|b| b.set_default("log_format", "text"))
             .map_err(|error| fail(None, error.to_string()))?

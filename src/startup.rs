@@ -83,6 +83,7 @@ impl Application {
             sessions: SessionPolicy::new(settings),
             throttle,
             client_ips,
+            todos_per_user: i64::from(settings.todos_per_user),
         };
         let routes = route_list();
         let router = Router::new()

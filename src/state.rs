@@ -31,6 +31,8 @@ pub struct AppState {
     pub throttle: Throttle,
     /// Where the client's address is read from.
     pub client_ips: ClientIpSource,
+    /// The most todos one list may hold.
+    pub todos_per_user: i64,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -86,7 +86,15 @@ async fn schemas_match_what_the_api_answers() {
     assert_eq!(schemes["session"]["in"], "cookie");
     assert_eq!(schemes["session"]["name"], "leptodo_session");
     let list = &doc["paths"]["/api/todos"]["get"];
-    assert_eq!(list["parameters"][0]["name"], "filter");
+    let parameters: Vec<&str> = list["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter_map(|parameter| parameter["name"].as_str())
+        .collect();
+    assert_eq!(parameters, ["filter", "limit", "after"]);
+    assert_eq!(list["parameters"][1]["schema"]["maximum"], 1000);
+    assert!(list["responses"]["200"]["headers"]["Link"].is_object());
     assert_eq!(
         list["responses"]["200"]["content"]["application/json"]["schema"]["items"]["$ref"],
         "#/components/schemas/Todo"

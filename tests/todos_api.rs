@@ -425,3 +425,96 @@ async fn ids_are_never_reused() {
     let second = add(&ann, "second").await;
     assert!(id(&second) > id(&first));
 }
+
+#[tokio::test]
+async fn a_list_can_be_read_a_page_at_a_time_following_the_next_link() {
+    let app = spawn_app().await;
+    let ann = app.user("annlee").await;
+    for n in 0..5 {
+        ann.post("/api/todos", &json!({ "title": format!("todo {n}") }))
+            .await;
+    }
+    let mut path = "/api/todos?limit=2".to_owned();
+    let mut titles = Vec::new();
+    let mut pages = 0;
+    loop {
+        let response = ann.raw(Method::GET, &path).send().await.expect("answer");
+        assert_eq!(response.status(), StatusCode::OK);
+        let next = response
+            .headers()
+            .get(header::LINK)
+            .and_then(|link| link.to_str().ok())
+            .map(|link| {
+                link.trim_start_matches('<')
+                    .split('>')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            });
+        let page: Vec<Value> = response.json().await.expect("JSON");
+        assert!(page.len() <= 2);
+        titles.extend(page.iter().map(|todo| todo["title"].clone()));
+        pages += 1;
+        match next {
+            Some(next) => path = next,
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(
+        titles,
+        (0..5)
+            .map(|n| json!(format!("todo {n}")))
+            .collect::<Vec<_>>()
+    );
+    for bad in ["limit=0", "limit=1001", "limit=x", "after=x"] {
+        let (status, body) = ann.get(&format!("/api/todos?{bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+    // Without a limit, the whole list and no link.
+    let response = ann
+        .raw(Method::GET, "/api/todos")
+        .send()
+        .await
+        .expect("answer");
+    assert!(response.headers().get(header::LINK).is_none());
+    assert_eq!(response.json::<Vec<Value>>().await.expect("JSON").len(), 5);
+}
+
+#[tokio::test]
+async fn a_list_holds_at_most_todos_per_user_even_under_a_burst() {
+    let app = common::spawn_app_with(|settings| settings.todos_per_user = 3).await;
+    let ann = app.user("annlee").await;
+    let burst = (0..10).map(|n| {
+        ann.raw(Method::POST, "/api/todos")
+            .json(&json!({ "title": format!("todo {n}") }))
+            .send()
+    });
+    let statuses: Vec<StatusCode> = futures::future::join_all(burst)
+        .await
+        .into_iter()
+        .map(|response| response.expect("answer").status())
+        .collect();
+    let created = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 3, "{statuses:?}");
+    let (status, body) = ann
+        .post("/api/todos", &json!({ "title": "one more" }))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["title"][0]
+        .as_str()
+        .is_some_and(|message| message.contains('3')));
+    assert_eq!(
+        ann.get("/api/todos").await.1.as_array().map(Vec::len),
+        Some(3)
+    );
+    // Another user's list is their own.
+    let bob = app.user("bob").await;
+    assert_eq!(
+        bob.post("/api/todos", &json!({ "title": "mine" })).await.0,
+        StatusCode::CREATED
+    );
+}

@@ -3,14 +3,14 @@
 
 use axum::{
     extract::{rejection::QueryRejection, Query, State},
-    http::StatusCode,
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     routing::{get, post},
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
-    repository::{self, Owner},
+    repository::{self, Owner, Page},
     Todo, TodoFilter,
 };
 use crate::{
@@ -41,7 +41,16 @@ pub struct ListQuery {
     /// `all` (the default), `active` or `completed`.
     #[param(value_type = Option<TodoFilter>)]
     filter: Option<String>,
+    /// At most this many todos (1 to 1000); without it, the whole list. When more follow, the answer's `Link`
+    /// header names the next page (`rel="next"`).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+    /// The cursor: only todos created after the one with this id (the last id of the previous page).
+    after: Option<i64>,
 }
+
+/// The largest page `GET /api/todos?limit=` serves.
+const MAX_PAGE: i64 = 1000;
 
 /// Body of `POST /api/todos`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -93,13 +102,15 @@ fn title(input: &str) -> Result<TodoTitle, AppError> {
     TodoTitle::parse(input).map_err(|message| AppError::invalid("title", message))
 }
 
-/// The caller's todos in creation order, optionally filtered.
+/// The caller's todos in creation order, optionally filtered, all at once or a page at a time.
 #[utoipa::path(
     get, path = "/api/todos", tag = "todos",
     params(ListQuery),
     responses(
-        (status = 200, body = [Todo]),
-        (status = 400, description = "Unknown filter", body = ErrorBody),
+        (status = 200, body = [Todo], headers(
+            ("Link" = String, description = "`</api/todos?…&after=ID>; rel=\"next\"` when another page follows")
+        )),
+        (status = 400, description = "Unknown filter, or a limit outside 1–1000", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]
@@ -107,14 +118,38 @@ pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Vec<Todo>>, AppError> {
+) -> Result<(HeaderMap, Json<Vec<Todo>>), AppError> {
     let Query(query) = query.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let filter = match query.filter.as_deref() {
         None => TodoFilter::All,
         Some(name) => TodoFilter::parse(name).map_err(AppError::BadRequest)?,
     };
+    if query
+        .limit
+        .is_some_and(|limit| !(1..=MAX_PAGE).contains(&limit))
+    {
+        return Err(AppError::BadRequest(format!(
+            "`limit` is a number from 1 to {MAX_PAGE}."
+        )));
+    }
+    let page = Page {
+        after: query.after.unwrap_or(0),
+        limit: query.limit,
+    };
     let owner = Owner::from(&user.record);
-    Ok(Json(repository::list(&state.pool, owner, filter).await?))
+    let (todos, more) = repository::list(&state.pool, owner, filter, page).await?;
+    let mut headers = HeaderMap::new();
+    if let (true, Some(last), Some(limit)) = (more, todos.last(), query.limit) {
+        let next = format!(
+            "</api/todos?filter={}&limit={limit}&after={}>; rel=\"next\"",
+            filter.name(),
+            last.id
+        );
+        if let Ok(value) = HeaderValue::from_str(&next) {
+            headers.insert(header::LINK, value);
+        }
+    }
+    Ok((headers, Json(todos)))
 }
 
 /// Adds a todo at the end of the list.
@@ -123,7 +158,7 @@ pub async fn list(
     request_body = CreateTodo,
     responses(
         (status = 201, body = Todo),
-        (status = 422, description = "Invalid title", body = ErrorBody),
+        (status = 422, description = "Invalid title, or the list already holds `todos_per_user` todos", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]
@@ -134,7 +169,14 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Todo>), AppError> {
     let title = title(&body.title)?;
     let owner = Owner::from(&user.record);
-    let todo = repository::insert(&state.pool, owner, &title, &Timestamp::now()).await?;
+    let todo = repository::insert(
+        &state.pool,
+        owner,
+        &title,
+        &Timestamp::now(),
+        state.todos_per_user,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(todo)))
 }
 

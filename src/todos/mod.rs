@@ -51,11 +51,18 @@ impl TodoFilter {
 
     /// Parses the API's `filter` parameter.
     pub fn parse(input: &str) -> Result<Self, String> {
-        match input {
-            "all" => Ok(Self::All),
-            "active" => Ok(Self::Active),
-            "completed" => Ok(Self::Completed),
-            _ => Err("The filter is one of all, active and completed.".into()),
+        Self::ALL
+            .into_iter()
+            .find(|filter| filter.name() == input)
+            .ok_or_else(|| "The filter is one of all, active and completed.".into())
+    }
+
+    /// The API's name for this filter, as [`TodoFilter::parse`] reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Active => "active",
+            Self::Completed => "completed",
         }
     }
 

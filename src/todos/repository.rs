@@ -4,8 +4,9 @@
 use super::{Todo, TodoFilter};
 use crate::{
     auth::repository::UserRecord,
-    db::{run, Pool},
+    db::{run, Lock, Pool},
     domain::TodoTitle,
+    error::AppError,
     timestamp::Timestamp,
 };
 
@@ -22,22 +23,54 @@ impl From<&UserRecord> for Owner {
 
 const COLUMNS: &str = "id, title, completed, created_at, updated_at";
 
-/// The owner's todos that pass `filter`, in creation order.
-pub async fn list(pool: &Pool, owner: Owner, filter: TodoFilter) -> Result<Vec<Todo>, sqlx::Error> {
+/// Which part of a list to read: the todos after the one with id `after` (the cursor), at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Only todos with a greater id; 0 from the start.
+    pub after: i64,
+    /// At most this many; `None` for all of them (a list is bounded by `todos_per_user`).
+    pub limit: Option<i64>,
+}
+
+impl Page {
+    /// The whole list.
+    pub const ALL: Self = Self {
+        after: 0,
+        limit: None,
+    };
+}
+
+/// The owner's todos that pass `filter`, in creation order, from `page`; and whether more follow it.
+pub async fn list(
+    pool: &Pool,
+    owner: Owner,
+    filter: TodoFilter,
+    page: Page,
+) -> Result<(Vec<Todo>, bool), sqlx::Error> {
     let completed = match filter {
         TodoFilter::All => None,
         TodoFilter::Active => Some(false),
         TodoFilter::Completed => Some(true),
     };
-    run!(pool, |connection| {
+    // One more than asked for tells whether another page follows.
+    let fetch = page.limit.map_or(i64::MAX, |limit| limit.saturating_add(1));
+    let mut todos: Vec<Todo> = run!(pool, |connection| {
         sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM todos WHERE user_id = $1 AND ($2 IS NULL OR completed = $2) ORDER BY id"
-    ))
-    .bind(owner.0)
-    .bind(completed)
-    .fetch_all(connection)
-    .await
-    })
+            "SELECT {COLUMNS} FROM todos WHERE user_id = $1 AND ($2 IS NULL OR completed = $2) AND id > $3
+             ORDER BY id LIMIT $4"
+        ))
+        .bind(owner.0)
+        .bind(completed)
+        .bind(page.after)
+        .bind(fetch)
+        .fetch_all(connection)
+        .await
+    })?;
+    let more = page.limit.is_some_and(|limit| todos.len() as i64 > limit);
+    if more {
+        todos.pop();
+    }
+    Ok((todos, more))
 }
 
 /// The owner's todo with this id.
@@ -51,24 +84,42 @@ pub async fn find(pool: &Pool, owner: Owner, id: i64) -> Result<Option<Todo>, sq
     .await)
 }
 
-/// Adds a todo at the end of the owner's list.
+/// Adds a todo at the end of the owner's list, unless the list already holds `most` todos (422 on the title).
+/// Counted and inserted under the owner's lock, so a burst cannot overshoot the bound.
 pub async fn insert(
     pool: &Pool,
     owner: Owner,
     title: &TodoTitle,
     now: &Timestamp,
-) -> Result<Todo, sqlx::Error> {
-    run!(pool, |connection| {
-        sqlx::query_as(&format!(
-        "INSERT INTO todos (user_id, title, completed, created_at, updated_at) VALUES ($1, $2, FALSE, $3, $3)
-         RETURNING {COLUMNS}"
-    ))
+    most: i64,
+) -> Result<Todo, AppError> {
+    let mut transaction = pool.begin_serialized(&[Lock::User(owner.0)]).await?;
+    let count: i64 = run!(&mut transaction, |connection| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM todos WHERE user_id = $1"
+    )
     .bind(owner.0)
-    .bind(title.as_str())
-    .bind(now)
     .fetch_one(connection)
-    .await
-    })
+    .await)?;
+    if count >= most {
+        return Err(AppError::invalid(
+            "title",
+            format!("Your list holds {most} todos, the most it can; delete some first."),
+        ));
+    }
+    let todo = run!(&mut transaction, |connection| {
+        sqlx::query_as(&format!(
+            "INSERT INTO todos (user_id, title, completed, created_at, updated_at)
+             VALUES ($1, $2, FALSE, $3, $3)
+             RETURNING {COLUMNS}"
+        ))
+        .bind(owner.0)
+        .bind(title.as_str())
+        .bind(now)
+        .fetch_one(connection)
+        .await
+    })?;
+    transaction.commit().await?;
+    Ok(todo)
 }
 
 /// Changes the title, the state, or both; `None` when the owner has no such todo.

@@ -29,7 +29,9 @@ pub async fn load_todo_page() -> Result<Option<TodoPageData>, AppError> {
     };
     let flash = flash::take().await?;
     Ok(Some(TodoPageData {
-        todos: repository::list(&state.pool, Owner::from(&user), TodoFilter::All).await?,
+        todos: repository::list(&state.pool, Owner::from(&user), TodoFilter::All, Page::ALL)
+            .await?
+            .0,
         flash: flash.message.clone(),
         typed: flash.typed(NEW_TODO_FORM),
     }))
@@ -42,7 +44,14 @@ pub async fn add_todo(title: String) -> Result<Todo, AppError> {
     let (state, owner) = context().await?;
     let result = async {
         let title = parse_title(&title)?;
-        Ok(repository::insert(&state.pool, owner?, &title, &Timestamp::now()).await?)
+        repository::insert(
+            &state.pool,
+            owner?,
+            &title,
+            &Timestamp::now(),
+            state.todos_per_user,
+        )
+        .await
     }
     .await;
     let typed = TypedValues::new([("title", title.as_str(), TodoTitle::MAX_CHARS)]);
@@ -152,7 +161,7 @@ mod server {
         state::AppState,
         timestamp::Timestamp,
         todos::{
-            repository::{self, Owner},
+            repository::{self, Owner, Page},
             TodoFilter,
         },
     };
