@@ -344,3 +344,61 @@ async fn a_valid_token_from_another_site_acts_alone_without_the_browsers_cookie(
         "still logged in"
     );
 }
+
+#[test]
+fn debug_output_of_everything_that_carries_a_password_hides_it() {
+    use leptodo::auth::{
+        account_page::ChangePassword, login_page::LogIn, password_change::PasswordChangeInput,
+        register_page::Register, registration::RegistrationInput,
+    };
+    let secret = "correct horse battery staple";
+    let printed = [
+        format!(
+            "{:?}",
+            LogIn {
+                login: "ann".into(),
+                password: secret.into(),
+                remember: None,
+                next: None,
+            }
+        ),
+        format!(
+            "{:?}",
+            Register {
+                email: "ann@example.com".into(),
+                username: "ann".into(),
+                name: "Ann".into(),
+                website: None,
+                password: secret.into(),
+                password_confirm: secret.into(),
+            }
+        ),
+        format!(
+            "{:?}",
+            ChangePassword {
+                current_password: secret.into(),
+                new_password: secret.into(),
+                new_password_confirm: secret.into(),
+            }
+        ),
+        format!(
+            "{:?}",
+            RegistrationInput {
+                password: secret.into(),
+                password_confirm: secret.into(),
+                ..Default::default()
+            }
+        ),
+        format!(
+            "{:?}",
+            PasswordChangeInput {
+                current_password: secret.into(),
+                ..Default::default()
+            }
+        ),
+    ];
+    for debug in printed {
+        assert!(!debug.contains(secret), "{debug}");
+        assert!(debug.contains("<hidden>"), "{debug}");
+    }
+}

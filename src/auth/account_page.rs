@@ -1,5 +1,6 @@
 //! `/account`: the user's details and the change-password form.
 
+use crate::secret::Secret;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -49,9 +50,9 @@ pub async fn get_account() -> Result<Option<AccountDetails>, AppError> {
 /// Changes the password after checking the current one; every other session of the user ends.
 #[server]
 pub async fn change_password(
-    current_password: String,
-    new_password: String,
-    new_password_confirm: String,
+    current_password: Secret,
+    new_password: Secret,
+    new_password_confirm: Secret,
 ) -> Result<(), AppError> {
     use crate::{
         auth::{accounts, password_change::PasswordChangeInput, session},

@@ -171,11 +171,11 @@ pub async fn change_password(
     let reservation = throttle.reserve(Action::PasswordChange, &subjects).await?;
     let (turn, reservation) = turn_for(hasher, throttle, reservation).await?;
     let checked = input.validate(&[&user.email, &user.username]);
-    let current_is_right = !input.current_password.is_empty()
-        && input.current_password.chars().count() <= MAX_PASSWORD_CHARS
+    let current = input.current_password.expose();
+    let current_is_right = !current.is_empty()
+        && current.chars().count() <= MAX_PASSWORD_CHARS
         && matches!(
-            turn.verify(&input.current_password, &user.password_hash)
-                .await?,
+            turn.verify(current, &user.password_hash).await?,
             Verification::Match { .. }
         );
     let new_password = match (checked, current_is_right) {

@@ -1,6 +1,7 @@
 //! The JSON API for accounts: `/api/auth/*`. Same services and rules as the pages; errors are
 //! `{"error": {"code", "message", "fields"?}}` with the status of [`AppError::status`].
 
+use crate::secret::Secret;
 use axum::{
     extract::State,
     http::StatusCode,
@@ -36,7 +37,8 @@ pub fn routes() -> Router<AppState> {
 pub struct LoginRequest {
     /// Email or username, in any case.
     login: String,
-    password: String,
+    #[schema(value_type = String)]
+    password: Secret,
     /// Keep the session for `remember_me_days` instead of until the browser closes.
     #[serde(default)]
     remember: bool,
@@ -99,7 +101,7 @@ pub async fn login(
         &state.hasher,
         &state.throttle,
         &request.login,
-        &request.password,
+        request.password.expose(),
         ip.as_deref(),
     )
     .await?;

@@ -1,5 +1,6 @@
 //! `/login`: email or username, password, "remember me".
 
+use crate::secret::Secret;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_query_map};
@@ -43,7 +44,7 @@ const FORM: &str = "login";
 #[server]
 pub async fn log_in(
     login: String,
-    password: String,
+    password: Secret,
     remember: Option<String>,
     next: Option<String>,
 ) -> Result<(), AppError> {
@@ -62,7 +63,7 @@ pub async fn log_in(
             &state.hasher,
             &state.throttle,
             &login,
-            &password,
+            password.expose(),
             ip.as_deref(),
         )
         .await?;

@@ -1,5 +1,6 @@
 //! Changing the password from the account page: the form and its rules.
 
+use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 
 use crate::{domain::Password, error::FieldErrors};
@@ -9,11 +10,14 @@ use crate::{domain::Password, error::FieldErrors};
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasswordChangeInput {
     /// The password in use now, to prove it is the account holder at the keyboard.
-    pub current_password: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub current_password: Secret,
     /// The new password.
-    pub new_password: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub new_password: Secret,
     /// The new password again.
-    pub new_password_confirm: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub new_password_confirm: Secret,
 }
 
 impl PasswordChangeInput {
@@ -21,12 +25,12 @@ impl PasswordChangeInput {
     /// Whether the current password is right needs the server; see `accounts::change_password`.
     pub fn validate(&self, account_identifiers: &[&str]) -> Result<Password, FieldErrors> {
         let mut errors = FieldErrors::default();
-        if self.current_password.is_empty() {
+        if self.current_password.expose().is_empty() {
             errors.add("current_password", "Enter your current password.");
         }
         let password = errors.check(
             "new_password",
-            Password::parse(&self.new_password, account_identifiers),
+            Password::parse(self.new_password.expose(), account_identifiers),
         );
         if password.is_some() && self.new_password == self.current_password {
             errors.add(

@@ -1,6 +1,7 @@
 //! `/register`: a new account, checked field by field as the user types and again, authoritatively, on the
 //! server.
 
+use crate::secret::Secret;
 use leptos::{ev, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -38,8 +39,8 @@ pub async fn register(
     username: String,
     name: String,
     website: Option<String>,
-    password: String,
-    password_confirm: String,
+    password: Secret,
+    password_confirm: Secret,
 ) -> Result<(), AppError> {
     use crate::{
         auth::{accounts, session},
@@ -158,8 +159,8 @@ fn registration_form(action: ServerAction<Register>, typed: &TypedValues) -> imp
             username: username.value.get(),
             name: name.value.get(),
             website: website.value.get(),
-            password: password.value.get(),
-            password_confirm: password_confirm.value.get(),
+            password: password.value.get().into(),
+            password_confirm: password_confirm.value.get().into(),
         }
         .validate()
         .err()

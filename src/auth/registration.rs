@@ -1,5 +1,6 @@
 //! Registration: what the form sends, and the rules that turn it into a valid new account.
 
+use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -21,9 +22,11 @@ pub struct RegistrationInput {
     #[serde(default)]
     pub website: String,
     /// The new password.
-    pub password: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub password: Secret,
     /// The new password again, to catch typos.
-    pub password_confirm: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub password_confirm: Secret,
 }
 
 /// A registration that passed every rule that does not need the database.
@@ -51,7 +54,7 @@ impl RegistrationInput {
         let website = errors.check("website", Website::parse_optional(&self.website));
         let password = errors.check(
             "password",
-            Password::parse(&self.password, &[&self.email, &self.username]),
+            Password::parse(self.password.expose(), &[&self.email, &self.username]),
         );
         if self.password != self.password_confirm {
             errors.add("password_confirm", "The two passwords do not match.");
@@ -125,7 +128,7 @@ mod tests {
     #[test]
     fn a_mismatched_confirmation_alone_is_refused() {
         let mut input = valid_input();
-        input.password_confirm.push('!');
+        input.password_confirm = format!("{}!", input.password.expose()).into();
         let errors = input.validate().expect_err("mismatch");
         assert_eq!(
             errors.get("password_confirm"),

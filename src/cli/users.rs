@@ -34,8 +34,8 @@ pub async fn run(
                 username,
                 name,
                 website: String::new(),
-                password_confirm: password.clone(),
-                password,
+                password_confirm: password.clone().into(),
+                password: password.into(),
             };
             let user = operations::create_user(pool, hasher, &actor, &input, admin).await?;
             Ok(format!(
