@@ -185,7 +185,7 @@ mod server {
     }
 
     /// Gives the error its status for the hydrated page; a form POST made without JavaScript is redirected back
-    /// by Leptos and finds the message in the session.
+    /// by Leptos and finds the message in the flash cookie.
     pub async fn settle<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Err(error) = &result {
             if is_plain_form_post() {
