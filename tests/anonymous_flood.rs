@@ -104,6 +104,15 @@ async fn ten_thousand_anonymous_failed_posts_leave_the_database_bounded() {
         .map(|status| status.expect("answer"))
         .collect()
         .await;
+    let sessions = count(&app, "tower_sessions").await;
+    let failures = count(&app, "auth_failures").await;
+    let users = count(&app, "users").await;
+    let after = database_bytes(&app).await;
+    println!(
+        "{POSTS} anonymous failed posts from {ADDRESSES} addresses: {sessions} session rows, \
+         {failures} throttle rows, {users} users; database {} → {} bytes, write-ahead log {} → {} bytes",
+        before.0, after.0, before.1, after.1
+    );
     assert!(
         statuses
             .iter()
@@ -114,15 +123,6 @@ async fn ten_thousand_anonymous_failed_posts_leave_the_database_bounded() {
             .filter(|s| ![302, 401, 422, 429].contains(*s))
             .take(5)
             .collect::<Vec<_>>()
-    );
-    let sessions = count(&app, "tower_sessions").await;
-    let failures = count(&app, "auth_failures").await;
-    let users = count(&app, "users").await;
-    let after = database_bytes(&app).await;
-    println!(
-        "{POSTS} anonymous failed posts from {ADDRESSES} addresses: {sessions} session rows, \
-         {failures} throttle rows, {users} users; database {} → {} bytes, write-ahead log {} → {} bytes",
-        before.0, after.0, before.1, after.1
     );
     assert_eq!(sessions, 0, "anonymous posts create no sessions");
     assert_eq!(users, 0);

@@ -58,7 +58,8 @@ test.describe("without JavaScript", () => {
     await newTodo(page).fill(long);
     await newTodo(page).press("Enter");
     await expect(page.getByRole("alert")).toHaveText("A todo has at most 500 characters.");
-    await expect(newTodo(page)).toHaveValue(long);
+    // Kept up to the field's own limit: what a visitor can park on the server is bounded.
+    await expect(newTodo(page)).toHaveValue(long.slice(0, 500));
     await page.goto("/");
     await expect(page.getByRole("alert")).toHaveCount(0);
   });
