@@ -1,13 +1,12 @@
 //! `/account`: the user's details and the change-password form.
 
-use crate::secret::Secret;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
 use super::{next_path::login_then, tokens::TokensPanel};
-use crate::{error::AppError, timestamp::Timestamp};
+use crate::{error::AppError, secret::Secret, timestamp::Timestamp};
 
 /// What the account page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,6 @@
 //! The JSON API for accounts: `/api/auth/*`. Same services and rules as the pages; errors are
 //! `{"error": {"code", "message", "fields"?}}` with the status of [`AppError::status`].
 
-use crate::secret::Secret;
 use axum::{
     extract::State,
     http::StatusCode,
@@ -18,6 +17,7 @@ use super::{
 use crate::{
     api::{ApiJson, ErrorBody},
     error::AppError,
+    secret::Secret,
     state::AppState,
     state::ClientIp,
 };

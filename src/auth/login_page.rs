@@ -1,13 +1,12 @@
 //! `/login`: email or username, password, "remember me".
 
-use crate::secret::Secret;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::context::Auth;
-use crate::{error::AppError, flash::TypedValues};
+use crate::{error::AppError, flash::TypedValues, secret::Secret};
 
 /// What the login page needs to know before showing the form, read fresh each time the page opens.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,9 +1,8 @@
 //! Changing the password from the account page: the form and its rules.
 
-use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 
-use crate::{domain::Password, error::FieldErrors};
+use crate::{domain::Password, error::FieldErrors, secret::Secret};
 
 /// The change-password form as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

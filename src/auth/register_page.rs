@@ -1,7 +1,6 @@
 //! `/register`: a new account, checked field by field as the user types and again, authoritatively, on the
 //! server.
 
-use crate::secret::Secret;
 use leptos::{ev, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -9,7 +8,7 @@ use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
 use super::{context::Auth, registration::RegistrationInput};
-use crate::{error::AppError, flash::TypedValues};
+use crate::{error::AppError, flash::TypedValues, secret::Secret};
 
 /// What the registration page needs before showing the form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,11 +1,11 @@
 //! Registration: what the form sends, and the rules that turn it into a valid new account.
 
-use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{Email, Password, PersonName, Username, Website},
     error::FieldErrors,
+    secret::Secret,
 };
 
 /// The registration form as typed, field by field, before any rule has run.

@@ -19,7 +19,7 @@ use std::net::IpAddr;
 
 use crate::{
     config::Settings,
-    db::{run, unix_now, Lock, Pool},
+    db::{run, unix_now, Lock, Pool, Transaction},
     error::AppError,
 };
 
@@ -160,23 +160,13 @@ impl Throttle {
             .collect();
         let locks: Vec<Lock<'_>> = names.iter().map(|name| Lock::Throttle(name)).collect();
         let mut transaction = self.pool.begin_serialized(&locks).await?;
-        let mut counts = Vec::with_capacity(counted.len());
-        for subject in &counted {
-            let count: (i64, Option<i64>) = run!(&mut transaction, |connection| sqlx::query_as(
-                "SELECT COUNT(*), MIN(failed_at) FROM auth_failures
-                 WHERE action = $1 AND subject = $2 AND failed_at > $3",
-            )
-            .bind(action.name())
-            .bind(subject)
-            .bind(since)
-            .fetch_one(connection)
-            .await)?;
-            counts.push(count);
-        }
-        let (account, ip) = match (&subjects.account, &subjects.ip) {
-            (Some(_), Some(_)) => (counts.first().copied(), counts.get(1).copied()),
-            (Some(_), None) => (counts.first().copied(), None),
-            (None, _) => (None, counts.first().copied()),
+        let account = match &subjects.account {
+            Some(subject) => Some(window_count(&mut transaction, action, subject, since).await?),
+            None => None,
+        };
+        let ip = match &subjects.ip {
+            Some(subject) => Some(window_count(&mut transaction, action, subject, since).await?),
+            None => None,
         };
         let ip_limit = match action {
             Action::Registration => self.registrations_per_ip,
@@ -270,6 +260,24 @@ impl Throttle {
         .await
         .map(|done| done.rows_affected()))
     }
+}
+
+/// How many attempts `subject` made at `action` after `since`, and when the oldest of them was.
+async fn window_count(
+    transaction: &mut Transaction,
+    action: Action,
+    subject: &str,
+    since: i64,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    run!(transaction, |connection| sqlx::query_as(
+        "SELECT COUNT(*), MIN(failed_at) FROM auth_failures
+         WHERE action = $1 AND subject = $2 AND failed_at > $3",
+    )
+    .bind(action.name())
+    .bind(subject)
+    .bind(since)
+    .fetch_one(connection)
+    .await)
 }
 
 #[cfg(test)]
