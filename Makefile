@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what a fresh machine lacks (see scripts/bootstrap.sh).
-.PHONY: run test watch size bench
+.PHONY: run test watch size bench first-load
 
 run:
 	@bash scripts/run.sh
@@ -11,10 +11,15 @@ test:
 watch:
 	@bash -c 'source scripts/bootstrap.sh && cargo leptos watch'
 
-# Size of the release browser bundle, raw and gzip.
+# Size of each built file of the release site (raw, gzip, brotli) and the first-load total.
 size:
 	@bash scripts/bundle-size.sh
 
 # Throughput on SQLite, PostgreSQL, and three PostgreSQL instances behind HAProxy (wrk on this machine).
 bench:
-	@bash -c 'source scripts/bootstrap.sh && cargo leptos build --release && scripts/bench.sh'
+	@bash -c 'source scripts/bootstrap.sh && cargo leptos build --release --precompress && scripts/bench.sh'
+
+# Time to interactive and bytes transferred when a logged-in user with 20 todos first opens the todo page on an
+# emulated slow phone (slow 3G, CPU slowed 4x, through the DevTools protocol): three cold runs and repeats.
+first-load:
+	@bash -c 'source scripts/bootstrap.sh --e2e && cargo leptos build --release --precompress && cd end2end && npx playwright test --config bench.config.ts'

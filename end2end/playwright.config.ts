@@ -1,6 +1,6 @@
 import { defineConfig, devices } from "@playwright/test";
 
-// The suite runs against the release build (`cargo leptos build --release`) on its own port and its own
+// The suite runs against the release build (`cargo leptos build --release --precompress`) on its own port and its own
 // database, which is deleted before every run, so it never touches a developer's data/leptodo.db.
 // With E2E_DATABASE_URL (an empty PostgreSQL database) it runs instead against two instances on that database
 // behind HAProxy (scripts/e2e-cluster.sh): every page and action must work whichever instance answers.

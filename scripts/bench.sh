@@ -3,7 +3,7 @@
 #   SQLite (one instance), PostgreSQL (one instance), PostgreSQL (three instances behind HAProxy).
 # For each: authenticated GET /api/todos (20 todos, 32 connections) req/s, p50, p99; POST /api/todos
 # (16 connections) req/s; logins (16 connections) per second.
-#   BENCH_SECONDS (default 10) per measurement. Needs `cargo leptos build --release` first (make bench does it).
+#   BENCH_SECONDS (default 10) per measurement. Needs `cargo leptos build --release --precompress` first (make bench does it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

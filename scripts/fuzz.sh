@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the JSON API with schemathesis: the release server on its own port and a throw-away database, a
 # logged-in admin with a token, every operation of /api/openapi.json. Fails on any 5xx, undocumented status,
-# wrong content type or answer that breaks its schema. Needs `cargo leptos build --release` first.
+# wrong content type or answer that breaks its schema. Needs `cargo leptos build --release --precompress` first.
 #   FUZZ_EXAMPLES (default 60) examples per operation; FUZZ_SECONDS (default 120) caps the whole run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

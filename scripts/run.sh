@@ -5,6 +5,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/bootstrap.sh
 
 echo "==> building the release server and wasm bundle" >&2
-cargo leptos build --release
+cargo leptos build --release --precompress
 echo "==> serving; open the URL below (Ctrl-C stops the server)" >&2
 exec target/release/leptodo --config Leptos.toml

@@ -29,7 +29,10 @@ postgres_start "${TEST_PG_PORT:-auto}" --no-fsync
 cargo test --features ssr -- --include-ignored --skip sqlite
 
 section "release build"
-cargo leptos build --release
+cargo leptos build --release --precompress
+
+section "first-load size budget"
+scripts/bundle-size.sh --check
 
 section "Playwright end-to-end tests (Debian Chromium), one instance on SQLite"
 (cd end2end && npx playwright test)

@@ -1,7 +1,9 @@
 //! The HTML shell and the router: which page answers which path.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+#[cfg(feature = "ssr")]
+use leptos_meta::MetaTags;
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     SsrMode, StaticSegment,
@@ -14,8 +16,8 @@ use crate::{
 };
 
 /// The document around every page, rendered on the server only.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
     crate::security::headers::set_page_policy();
     view! {
         <!DOCTYPE html>
@@ -24,8 +26,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href=crate::assets::stylesheet_href() />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -35,33 +38,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: every page, on the server and in the browser.
+/// The application: every page, rendered on the server; only its islands run in the browser.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, so this flips once the wasm has taken over the page; tests and styles
-    // can tell a server-rendered page from a live one.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-
     view! {
-        // TodoMVC's look (a vendored, adapted stylesheet), then ours.
-        <Stylesheet id="todomvc" href="/todomvc.css" />
-        <Stylesheet id="leptos" href="/pkg/leptodo.css" />
         <Title text="Leptodo" />
         <Router>
-            <Layout hydrated />
+            <Layout />
         </Router>
     }
 }
 
 /// Everything inside the router: the header and the page for the current path.
 #[component]
-fn Layout(hydrated: RwSignal<bool>) -> impl IntoView {
+fn Layout() -> impl IntoView {
     Auth::provide();
     view! {
         <SiteHeader />
-        <main data-hydrated=move || hydrated.get().to_string()>
+        <main>
                 // Async rendering sends each page whole, with its data in place: it must read and work with
                 // JavaScript off, and a page may still set its status or redirect once its data is known.
                 <Routes fallback=NotFound>
@@ -125,6 +120,16 @@ fn SiteHeader() -> impl IntoView {
             </nav>
         </header>
     }
+}
+
+/// Marks the document once an island has come to life (effects run only in the browser), so styles and tests
+/// can tell a server-rendered page from a live one: `<html data-hydrated="true">`.
+pub fn mark_hydrated() {
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }
 
 /// The page for a path no route claims; answered with status 404.

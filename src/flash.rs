@@ -36,6 +36,12 @@ impl TypedValues {
 #[cfg(feature = "ssr")]
 pub use server::{keep_after_failure, set_message, take, Flash};
 
+/// The one-time message left for this page load, if any; reading it uses it up.
+#[leptos::server]
+pub async fn take_flash_message() -> Result<Option<String>, crate::error::AppError> {
+    Ok(take().await?.message)
+}
+
 #[cfg(feature = "ssr")]
 mod server {
     use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};

@@ -15,6 +15,8 @@ pub mod timestamp;
 pub mod todos;
 
 #[cfg(feature = "ssr")]
+pub mod assets;
+#[cfg(feature = "ssr")]
 pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod config;
@@ -31,10 +33,11 @@ pub mod state;
 #[cfg(feature = "ssr")]
 pub mod telemetry;
 
-/// Entry point of the wasm bundle: attaches the reactive app to the server-rendered page.
+/// Entry point of the wasm bundle: prepares the reactive system; Leptos' loader then brings each island of the
+/// server-rendered page to life.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

@@ -2,12 +2,18 @@
 
 use std::{future::Future, io, net::SocketAddr};
 
-use axum::{extract::State, http::StatusCode, middleware, routing::get, Router};
+use axum::{
+    extract::State, http::StatusCode, middleware, routing::get, serve::ListenerExt, Router,
+};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::{net::TcpListener, task::JoinHandle};
 use tower_http::{
     catch_panic::CatchPanicLayer,
+    compression::{
+        predicate::{NotForContentType, Predicate, SizeAbove},
+        CompressionLayer,
+    },
     limit::RequestBodyLimitLayer,
     trace::{DefaultMakeSpan, DefaultOnResponse, MakeSpan, OnResponse, TraceLayer},
 };
@@ -15,6 +21,7 @@ use tracing::Level;
 
 use crate::{
     app::{shell, App},
+    assets::{self, Fingerprints},
     auth::{
         self,
         hashing::{HashingError, PasswordHasher},
@@ -76,8 +83,9 @@ impl Application {
         let pool = db::connect_and_migrate(settings).await?;
         let throttle = Throttle::new(pool.clone(), settings);
         let (session_layer, session_cleanup) = sessions::layer(&pool, settings, throttle.clone());
+        let fingerprints = Fingerprints::load();
         let state = AppState {
-            leptos_options: leptos_options(settings),
+            leptos_options: leptos_options(settings, fingerprints.is_some()),
             pool: pool.clone(),
             hasher,
             sessions: SessionPolicy::new(settings),
@@ -85,6 +93,7 @@ impl Application {
             client_ips,
             todos_per_user: i64::from(settings.todos_per_user),
         };
+        fingerprints.unwrap_or_default().install();
         let routes = route_list();
         let router = Router::new()
             .route(HEALTH_CHECK_PATH, get(healthz))
@@ -93,7 +102,10 @@ impl Application {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             })
-            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            // Pages and API answers are compressed as they are sent; the site's files were compressed at build
+            // time, so the fallback that serves them (added after this layer) is left out of it.
+            .layer(compression())
+            .fallback(assets::site_file)
             .layer(middleware::from_fn(
                 crate::auth::session::keep_chosen_lifetime,
             ))
@@ -109,6 +121,7 @@ impl Application {
             .layer(middleware::map_response(
                 crate::api::explain_payload_too_large,
             ))
+            .layer(middleware::from_fn(assets::no_store_by_default))
             .layer(middleware::from_fn_with_state(
                 HeaderPolicy {
                     hsts: settings.cookie_secure,
@@ -154,8 +167,15 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         // Connection info gives handlers the peer address, recorded at login.
+        // Without TCP_NODELAY a response written in two parts (headers, then body) waits for the client's
+        // delayed acknowledgement, up to 40 ms, before its second part leaves.
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::warn!(%error, "cannot turn off Nagle's algorithm for a connection");
+            }
+        });
         let served = axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
@@ -169,13 +189,24 @@ impl Application {
 }
 
 /// The options Leptos needs to name and find the built site.
-fn leptos_options(settings: &Settings) -> LeptosOptions {
+fn leptos_options(settings: &Settings, fingerprinted: bool) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name(env!("CARGO_PKG_NAME"))
         .site_root(settings.site_root.as_str())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(assets::PKG_DIR)
         .site_addr(settings.site_addr)
+        .hash_files(fingerprinted)
         .build()
+}
+
+/// Brotli (preferred) or gzip, as the request's Accept-Encoding allows, for bodies over 1 KiB; never for
+/// images or server-sent event streams, which must reach the client as each event is written.
+fn compression() -> CompressionLayer<impl Predicate> {
+    let worth_it = SizeAbove::new(1024)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
+        .and(NotForContentType::GRPC);
+    CompressionLayer::new().compress_when(worth_it)
 }
 
 /// Where load balancers probe; answered like any route (security headers included) but never logged.

@@ -19,9 +19,14 @@ export async function registerViaApi(request: APIRequestContext) {
   return user;
 }
 
-/** Waits until the wasm bundle has hydrated the server-rendered page. */
+/**
+ * Waits until the wasm bundle has brought the page's interactive parts (its islands) to life. A page without
+ * islands is plain HTML and forms: it is ready as it loads.
+ */
 export async function waitForHydration(page: Page) {
-  await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
+  if ((await page.locator("leptos-island").count()) > 0) {
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  }
 }
 
 /** Fills and submits the login form on the current page. */

@@ -9,7 +9,10 @@ use super::{
     layout::{refusal_view, AdminNav},
     ManagedUser, RoleSummary, UserPage,
 };
-use crate::{auth::next_path::percent_encode, error::AppError, timestamp::Timestamp};
+use crate::{
+    auth::next_path::percent_encode, error::AppError, flash::take_flash_message,
+    timestamp::Timestamp,
+};
 
 /// What `/admin` shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,15 +40,16 @@ pub async fn load_users(query: String, page: u32) -> Result<UsersView, AppError>
 }
 
 /// Applies one change to user `id`: `activate`, `deactivate`, `grant` or `revoke` (the last two of `role`).
-/// Answers a sentence saying what happened.
+/// Answers a sentence saying what happened, also left as the one-time message of the page the form returns to.
 #[server]
 pub async fn manage_user(id: i64, change: String, role: String) -> Result<String, AppError> {
     use crate::{
         admin::{access::admin_in_server_fn, operations},
         domain::RoleName,
         error::with_status,
+        flash,
     };
-    with_status(
+    let outcome = with_status(
         async move {
             let (state, actor) = admin_in_server_fn().await?;
             let parse_role =
@@ -74,7 +78,11 @@ pub async fn manage_user(id: i64, change: String, role: String) -> Result<String
             })
         }
         .await,
-    )
+    );
+    if let Ok(message) = &outcome {
+        flash::set_message(message).await?;
+    }
+    outcome
 }
 
 /// The users table.
@@ -91,23 +99,29 @@ pub fn UsersPage() -> impl IntoView {
             .unwrap_or(1)
     };
     let users = Resource::new(
-        move || (search(), page(), manage.version().get()),
-        |(search, page, _)| load_users(search, page),
+        move || (search(), page()),
+        |(search, page)| load_users(search, page),
     );
+    // What the last change did, said once after the form comes back.
+    let done = Resource::new(|| (), |_| take_flash_message());
 
     view! {
         <Title text="Users · Admin · Leptodo" />
         <section class="admin">
+            <Transition fallback=|| ()>
+                {move || {
+                    done.get()
+                        .and_then(Result::ok)
+                        .flatten()
+                        .map(|message| view! { <p class="flash" role="status">{message}</p> })
+                }}
+            </Transition>
             {move || {
                 manage
                     .value()
                     .get()
-                    .map(|result| match result {
-                        Ok(message) => view! { <p class="flash" role="status">{message}</p> }.into_any(),
-                        Err(error) => {
-                            view! { <p class="error" role="alert">{error.user_message()}</p> }.into_any()
-                        }
-                    })
+                    .and_then(Result::err)
+                    .map(|error| view! { <p class="error" role="alert">{error.user_message()}</p> })
             }}
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {

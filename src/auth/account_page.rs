@@ -87,6 +87,7 @@ pub async fn change_password(
     )
 }
 
+#[cfg(feature = "ssr")]
 const PASSWORD_CHANGED: &str =
     "Your password has been changed. Your other sessions have been logged out.";
 
@@ -129,16 +130,8 @@ pub fn AccountPage() -> impl IntoView {
                 </label>
                 <button type="submit">"Change password"</button>
             </ActionForm>
-            {move || {
-                change
-                    .value()
-                    .get()
-                    .map(|result| match result {
-                        Ok(()) => view! { <p class="flash" role="status">{PASSWORD_CHANGED}</p> }.into_any(),
-                        Err(error) => password_errors_view(&error).into_any(),
-                    })
-            }}
-            <TokensPanel refresh=change.version().read_only() />
+            {move || change.value().get().and_then(Result::err).map(|error| password_errors_view(&error))}
+            <TokensPanel />
         </section>
     }
 }

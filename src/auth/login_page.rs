@@ -5,7 +5,6 @@ use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_query_map};
 use serde::{Deserialize, Serialize};
 
-use super::context::Auth;
 use crate::{error::AppError, flash::TypedValues, secret::Secret};
 
 /// What the login page needs to know before showing the form, read fresh each time the page opens.
@@ -80,12 +79,9 @@ pub async fn log_in(
 /// The login page; a logged-in visitor is sent to the start page.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = Auth::expect();
     let login = ServerAction::<LogIn>::new();
-    auth.refresh_after(login.version().read_only());
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    // The page's own resource, not `auth.user`: right after a logout the shared one may still hold the user.
     let page_state = Resource::new(|| (), |_| get_login_page_state());
 
     view! {

@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 
-use super::context::Auth;
 use crate::error::AppError;
 
 /// Ends the session and redirects to the login page with a one-time "logged out" message.
@@ -19,9 +18,9 @@ pub async fn log_out() -> Result<(), AppError> {
 /// The header's logout button: a form, so it works without JavaScript too.
 #[component]
 pub fn LogoutButton() -> impl IntoView {
-    let auth = Auth::expect();
+    let logout = ServerAction::<LogOut>::new();
     view! {
-        <ActionForm action=auth.logout attr:class="logout">
+        <ActionForm action=logout attr:class="logout">
             <button type="submit">"Log out"</button>
         </ActionForm>
     }

@@ -1,13 +1,13 @@
 //! `/register`: a new account, checked field by field as the user types and again, authoritatively, on the
 //! server.
 
-use leptos::{ev, prelude::*};
+use leptos::{ev, prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use serde::{Deserialize, Serialize};
 
-use super::{context::Auth, registration::RegistrationInput};
+use super::registration::RegistrationInput;
 use crate::{error::AppError, flash::TypedValues, secret::Secret};
 
 /// What the registration page needs before showing the form.
@@ -108,10 +108,10 @@ impl Field {
 /// The registration page; a logged-in visitor is sent to the start page.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let auth = Auth::expect();
+    // Created here, on the server, it holds the error a submission came back with.
     let action = ServerAction::<Register>::new();
-    auth.refresh_after(action.version().read_only());
     let page_state = Resource::new(|| (), |_| get_register_page_state());
+    let refused = move || action.value().get_untracked().and_then(Result::err);
 
     view! {
         <Title text="Register · Leptodo" />
@@ -123,26 +123,25 @@ pub fn RegisterPage() -> impl IntoView {
                         .get()
                         .map(|state| match state {
                             Ok(state) if state.logged_in => view! { <Redirect path="/" /> }.into_any(),
-                            Ok(state) => registration_form(action, &state.typed).into_any(),
-                            Err(_) => registration_form(action, &TypedValues::default()).into_any(),
+                            state => {
+                                let typed = state.map(|state| state.typed).unwrap_or_default();
+                                view! { <RegistrationForm typed refused=refused() /> }.into_any()
+                            }
                         })
                 }}
             </Transition>
-            {move || {
-                action
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|error| view! { <p class="error" role="alert">{error.to_string()}</p> })
-            }}
+            {move || refused().map(|error| view! { <p class="error" role="alert">{error.to_string()}</p> })}
             <p>"Already registered? " <a href="/login">"Log in"</a></p>
         </section>
     }
 }
 
-/// The form, filled with what was `typed` before, checking each field as the user types.
-fn registration_form(action: ServerAction<Register>, typed: &TypedValues) -> impl IntoView {
-    let [email, username, name, website, password, password_confirm] = [
+/// The form, filled with what was `typed` before and showing why it was `refused`; in the browser it checks
+/// each field as the user leaves it and posts only a form that passes the same rules as the server's.
+#[island]
+fn RegistrationForm(typed: TypedValues, refused: Option<AppError>) -> impl IntoView {
+    crate::app::mark_hydrated();
+    let fields = [
         "email",
         "username",
         "name",
@@ -150,7 +149,8 @@ fn registration_form(action: ServerAction<Register>, typed: &TypedValues) -> imp
         "password",
         "password_confirm",
     ]
-    .map(|field| Field::new(field, typed));
+    .map(|field| Field::new(field, &typed));
+    let [email, username, name, website, password, password_confirm] = fields;
     // The same rules the server applies, run in the browser as the user types.
     let local_errors = Memo::new(move |_| {
         RegistrationInput {
@@ -164,26 +164,30 @@ fn registration_form(action: ServerAction<Register>, typed: &TypedValues) -> imp
         .validate()
         .err()
     });
-    // The server's verdict wins for a field until the user edits it again.
+    // The server's verdict stands for a field until the user edits it.
+    let from_server = StoredValue::new(refused.and_then(|error| error.fields().cloned()));
     let message_for = move |field: Field| {
-        let from_server = action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .and_then(|error| {
-                error
-                    .fields()
-                    .and_then(|fields| fields.get(field.name))
+        if !field.touched.get() {
+            return from_server.with_value(|errors| {
+                errors
+                    .as_ref()
+                    .and_then(|errors| errors.get(field.name))
                     .map(|m| m.join(" "))
             });
-        from_server.or_else(|| {
-            field
-                .touched
-                .get()
-                .then(|| local_errors.get())
-                .flatten()
-                .and_then(|errors| errors.get(field.name).map(|m| m.join(" ")))
-        })
+        }
+        local_errors
+            .get()
+            .and_then(|errors| errors.get(field.name).map(|m| m.join(" ")))
+    };
+    // A form that breaks a rule is not sent: every message shows instead, and the first field in error gets the
+    // focus. One that passes is posted as the plain form it is.
+    let on_submit = move |event: ev::SubmitEvent| {
+        if local_errors.get_untracked().is_some() {
+            event.prevent_default();
+            for field in fields {
+                field.touched.set(true);
+            }
+        }
     };
     let input =
         move |field: Field, label: &'static str, kind: &'static str, autocomplete: &'static str| {
@@ -209,7 +213,7 @@ fn registration_form(action: ServerAction<Register>, typed: &TypedValues) -> imp
         };
 
     view! {
-        <ActionForm action=action>
+        <form method="post" action=Register::PATH on:submit=on_submit>
             {input(email, "Email", "email", "email")}
             {input(username, "Username (letters and digits)", "text", "username")}
             {input(name, "Name", "text", "name")}
@@ -217,6 +221,6 @@ fn registration_form(action: ServerAction<Register>, typed: &TypedValues) -> imp
             {input(password, "Password (8 characters or more)", "password", "new-password")}
             {input(password_confirm, "Confirm password", "password", "new-password")}
             <button type="submit">"Create account"</button>
-        </ActionForm>
+        </form>
     }
 }

@@ -1,5 +1,4 @@
 use serde::{Deserialize, Serialize};
-use url::Url;
 
 /// A personal web page: an absolute `http` or `https` URL with a host, at most 200 characters.
 ///
@@ -24,33 +23,52 @@ impl Website {
         }
     }
 
-    /// Parses what the user typed, trimmed.
+    /// Parses what the user typed, trimmed. The browser checks the address's shape; the server also parses it
+    /// as a URL and keeps the normalised form (lower-case host, punycode), so the browser need not carry
+    /// Unicode's IDNA tables.
     pub fn parse(input: &str) -> Result<Self, String> {
         let trimmed = input.trim();
+        let too_long = || format!("A website address has at most {MAX_LEN} characters.");
         if trimmed.chars().count() > MAX_LEN {
-            return Err(format!(
-                "A website address has at most {MAX_LEN} characters."
-            ));
+            return Err(too_long());
         }
-        let url = Url::parse(trimmed).map_err(|_| {
+        let full_address = || {
             "Enter the full address of your website, starting with https:// or http://.".to_owned()
-        })?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        };
+        if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(full_address());
+        }
+        let lowered = trimmed.to_ascii_lowercase();
+        let Some(rest) = ["https://", "http://"].into_iter().find_map(|scheme| {
+            lowered
+                .starts_with(scheme)
+                .then(|| &trimmed[scheme.len()..])
+        }) else {
+            return Err(full_address());
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if authority.contains('@') {
+            return Err("A website address cannot contain a user name or password.".into());
+        }
+        if authority.split(':').next().unwrap_or_default().is_empty() {
             return Err(
                 "A website address starts with https:// or http:// and names a host.".into(),
             );
         }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err("A website address cannot contain a user name or password.".into());
-        }
-        // The normalised form (lower-case host, punycode) can be longer than what was typed.
-        let normalised = url.to_string();
-        if normalised.chars().count() > MAX_LEN {
-            return Err(format!(
-                "A website address has at most {MAX_LEN} characters."
-            ));
-        }
-        Ok(Self(normalised))
+        #[cfg(feature = "ssr")]
+        let trimmed = &{
+            let url = url::Url::parse(trimmed).map_err(|_| full_address())?;
+            if url.host_str().is_none_or(str::is_empty) {
+                return Err(full_address());
+            }
+            // The normalised form can be longer than what was typed.
+            let normalised = url.to_string();
+            if normalised.chars().count() > MAX_LEN {
+                return Err(too_long());
+            }
+            normalised
+        };
+        Ok(Self(trimmed.to_owned()))
     }
 }
 

@@ -75,6 +75,14 @@ impl TodoFilter {
         }
     }
 
+    /// The filter the page at `path` shows; every other path shows them all.
+    pub fn for_path(path: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|filter| filter.path() == path)
+            .unwrap_or_default()
+    }
+
     /// The page that shows this list.
     pub fn path(self) -> &'static str {
         match self {

@@ -20,11 +20,7 @@ use crate::auth::next_path::login_then;
 #[component]
 pub fn TodoPage() -> impl IntoView {
     let location = use_location();
-    let filter = Memo::new(move |_| match location.pathname.read().as_str() {
-        "/active" => TodoFilter::Active,
-        "/completed" => TodoFilter::Completed,
-        _ => TodoFilter::All,
-    });
+    let query = use_query_map();
     let page = Resource::new(|| (), |_| load_todo_page());
 
     view! {
@@ -33,7 +29,12 @@ pub fn TodoPage() -> impl IntoView {
             {move || {
                 page.get()
                     .map(|loaded| match loaded {
-                        Ok(Some(data)) => view! { <TodoApp data filter /> }.into_any(),
+                        Ok(Some(data)) => {
+                            let filter = TodoFilter::for_path(&location.pathname.get_untracked());
+                            // Without JavaScript a todo is edited at `?edit=<id>`; with it, by double-clicking.
+                            let editing = query.read_untracked().get("edit").and_then(|id| id.parse().ok());
+                            view! { <TodoApp data filter editing /> }.into_any()
+                        }
                         Ok(None) => {
                             let next = location.pathname.get_untracked();
                             view! { <Redirect path=login_then(&next) /> }.into_any()
@@ -48,17 +49,15 @@ pub fn TodoPage() -> impl IntoView {
     }
 }
 
-/// The list itself: new-todo input, toggle-all, rows, counter, filters and "Clear completed".
-#[component]
-fn TodoApp(data: TodoPageData, filter: Memo<TodoFilter>) -> AnyView {
+/// The list itself: new-todo input, toggle-all, rows, counter, filters and "Clear completed". The one part of
+/// the page that runs in the browser.
+#[island]
+fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl IntoView {
+    crate::app::mark_hydrated();
     let store = TodoStore::new(data.todos, data.flash);
-    // Without JavaScript a todo is edited at `?edit=<id>`; with it, by double-clicking.
-    let editing = RwSignal::new(
-        use_query_map()
-            .read_untracked()
-            .get("edit")
-            .and_then(|id| id.parse::<i64>().ok()),
-    );
+    let filter = RwSignal::new(filter);
+    let editing = RwSignal::new(editing);
+    follow_history(filter);
     let new_todo = NodeRef::<html::Input>::new();
     let on_new_todo = move |event: ev::SubmitEvent| {
         event.prevent_default();
@@ -132,7 +131,7 @@ fn TodoApp(data: TodoPageData, filter: Memo<TodoFilter>) -> AnyView {
 
 /// Items left, the filter links, and "Clear completed" when something is done.
 #[component]
-fn TodoFooter(store: TodoStore, filter: Memo<TodoFilter>) -> AnyView {
+fn TodoFooter(store: TodoStore, filter: RwSignal<TodoFilter>) -> AnyView {
     let active = move || store.active_count();
     let on_clear = move |event: ev::SubmitEvent| {
         event.prevent_default();
@@ -149,7 +148,11 @@ fn TodoFooter(store: TodoStore, filter: Memo<TodoFilter>) -> AnyView {
                     .map(|each| {
                         view! {
                             <li>
-                                <a href=each.path() class:selected=move || filter.get() == each>
+                                <a
+                                    href=each.path()
+                                    class:selected=move || filter.get() == each
+                                    on:click=move |event| show_filter(&event, each, filter)
+                                >
                                     {each.label()}
                                 </a>
                             </li>
@@ -164,4 +167,38 @@ fn TodoFooter(store: TodoStore, filter: Memo<TodoFilter>) -> AnyView {
         </footer>
     }
     .into_any()
+}
+
+/// Moves to another filter in place: the address changes as if the link had been followed, and the list (with
+/// any change still on its way to the server) stays. A click meant for a new tab or window is left alone.
+fn show_filter(event: &ev::MouseEvent, to: TodoFilter, filter: RwSignal<TodoFilter>) {
+    if event.button() != 0
+        || event.ctrl_key()
+        || event.meta_key()
+        || event.shift_key()
+        || event.alt_key()
+    {
+        return;
+    }
+    event.prevent_default();
+    #[cfg(feature = "hydrate")]
+    if let Ok(history) = window().history() {
+        let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(to.path()));
+    }
+    filter.set(to);
+}
+
+/// Keeps the filter in step with the address when the user goes back or forward.
+fn follow_history(filter: RwSignal<TodoFilter>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let listener = window_event_listener(ev::popstate, move |_| {
+            if let Ok(path) = window().location().pathname() {
+                filter.set(TodoFilter::for_path(&path));
+            }
+        });
+        on_cleanup(move || listener.remove());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = filter;
 }

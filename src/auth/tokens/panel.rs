@@ -73,21 +73,12 @@ mod server {
     pub const JUST_CREATED: &str = "tokens.just_created";
 }
 
-/// The section; `refresh` changes when something else on the page may have revoked tokens (a new password).
+/// The section: the list, the form that creates a token and each token's revoke button.
 #[component]
-pub fn TokensPanel(refresh: ReadSignal<usize>) -> impl IntoView {
+pub fn TokensPanel() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let list = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                revoke.version().get(),
-                refresh.get(),
-            )
-        },
-        |_| load_tokens(),
-    );
+    let list = Resource::new(|| (), |_| load_tokens());
 
     view! {
         <section class="tokens">
@@ -107,12 +98,8 @@ pub fn TokensPanel(refresh: ReadSignal<usize>) -> impl IntoView {
                 create
                     .value()
                     .get()
-                    .map(|result| match result {
-                        Ok(token) => new_token_view(token).into_any(),
-                        Err(error) => {
-                            view! { <p class="error" role="alert">{error.user_message()}</p> }.into_any()
-                        }
-                    })
+                    .and_then(Result::err)
+                    .map(|error| view! { <p class="error" role="alert">{error.user_message()}</p> })
             }}
             <Transition fallback=|| ()>
                 {move || {
