@@ -26,7 +26,7 @@ async fn first_start_creates_the_sqlite_file_and_its_folder() {
 }
 
 #[tokio::test]
-async fn the_todo_page_is_rendered_on_the_server_with_the_hydration_script() {
+async fn the_todo_page_is_rendered_on_the_server_with_its_island_and_the_loader() {
     let app = spawn_app().await;
     register(&app, "ann@example.com", "annlee").await;
     let response = app.get("/").await;
@@ -37,7 +37,16 @@ async fn the_todo_page_is_rendered_on_the_server_with_the_hydration_script() {
         html.contains("/pkg/leptodo.js"),
         "no hydration script: {html}"
     );
-    assert!(html.contains(r#"data-hydrated="false""#), "{html}");
+    // The list is the page's one island: its data travels as the island's props, for the browser to take over.
+    assert!(
+        html.contains(r#"<leptos-island data-component=""#),
+        "{html}"
+    );
+    assert!(html.contains("data-props="), "{html}");
+    assert!(
+        !html.contains("data-hydrated"),
+        "the server never claims the page is live: {html}"
+    );
 }
 
 #[tokio::test]
