@@ -60,8 +60,10 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
     follow_history(filter);
     let new_todo = NodeRef::<html::Input>::new();
     let on_new_todo = move |event: ev::SubmitEvent| {
+        // Without the input in hand the page leaves the form to the browser, which posts it: a submitted todo
+        // is never swallowed.
+        let Some(input) = new_todo.get_untracked() else { return };
         event.prevent_default();
-        let Some(input) = new_todo.get() else { return };
         let typed = input.value();
         if typed.trim().is_empty() {
             return;
