@@ -66,5 +66,10 @@ test("the browser checks each field as soon as it is left, before any request", 
   await expect(page.locator("#register-password-error")).toContainText("most commonly used");
   await page.getByLabel("Email", { exact: true }).fill("fixed@example.com");
   await expect(page.locator("#register-email-error")).toHaveText("");
+  // Submitting a form that breaks a rule sends nothing: every message shows and the first field in error
+  // (the username, since the email is now fine) gets the focus.
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByLabel("Username (letters and digits)")).toBeFocused();
+  await expect(page.locator("#register-name-error")).toHaveText("Enter your name.");
   expect(posted).toBe(false);
 });

@@ -1,7 +1,7 @@
 //! `/register`: a new account, checked field by field as the user types and again, authoritatively, on the
 //! server.
 
-use leptos::{ev, prelude::*, server_fn::ServerFn};
+use leptos::{ev, prelude::*, server_fn::ServerFn, wasm_bindgen::JsCast};
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
@@ -105,6 +105,11 @@ impl Field {
     }
 }
 
+/// The `id` of a field's input, which its label and error message refer to.
+fn input_id(field: &Field) -> String {
+    format!("register-{}", field.name)
+}
+
 /// The registration page; a logged-in visitor is sent to the start page.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
@@ -182,16 +187,24 @@ fn RegistrationForm(typed: TypedValues, refused: Option<AppError>) -> impl IntoV
     // A form that breaks a rule is not sent: every message shows instead, and the first field in error gets the
     // focus. One that passes is posted as the plain form it is.
     let on_submit = move |event: ev::SubmitEvent| {
-        if local_errors.get_untracked().is_some() {
-            event.prevent_default();
-            for field in fields {
-                field.touched.set(true);
-            }
+        let Some(errors) = local_errors.get_untracked() else {
+            return;
+        };
+        event.prevent_default();
+        for field in fields {
+            field.touched.set(true);
+        }
+        let first = fields.iter().find(|field| errors.get(field.name).is_some());
+        if let Some(input) = first
+            .and_then(|field| document().get_element_by_id(&input_id(field)))
+            .and_then(|element| element.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+        {
+            let _ = input.focus();
         }
     };
     let input =
         move |field: Field, label: &'static str, kind: &'static str, autocomplete: &'static str| {
-            let id = format!("register-{}", field.name);
+            let id = input_id(&field);
             let error_id = format!("{id}-error");
             view! {
                 <label for=id.clone()>{label}</label>

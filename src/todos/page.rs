@@ -62,7 +62,9 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
     let on_new_todo = move |event: ev::SubmitEvent| {
         // Without the input in hand the page leaves the form to the browser, which posts it: a submitted todo
         // is never swallowed.
-        let Some(input) = new_todo.get_untracked() else { return };
+        let Some(input) = new_todo.get_untracked() else {
+            return;
+        };
         event.prevent_default();
         let typed = input.value();
         if typed.trim().is_empty() {
