@@ -17,7 +17,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     settings.database_url = format!("sqlite://{}", dir.path().join("leptodo.db").display());
     let pool = db::connect_and_migrate(&settings).await?;
 
-    let db::Pool::Sqlite(sqlite) = &pool else {
+    let db::Pool::Sqlite { writer: sqlite, .. } = &pool else {
         return Err("the example seeds a SQLite file".into());
     };
     let started = Instant::now();

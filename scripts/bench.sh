@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Throughput of the release build on each database setup, measured with wrk on this machine:
-#   SQLite (one instance), PostgreSQL (one instance), PostgreSQL (three instances behind HAProxy).
-# For each: authenticated GET /api/todos (20 todos, 32 connections) req/s, p50, p99; POST /api/todos
-# (16 connections) req/s; logins (16 connections) per second.
-#   BENCH_SECONDS (default 10) per measurement. Needs `cargo leptos build --release --precompress` first (make bench does it).
+# The speed of the release build, measured with wrk on this machine, on each database setup: SQLite (one
+# instance), PostgreSQL (one instance) and PostgreSQL (three instances behind HAProxy). Prints one table of
+# req/s, p50, p99 and errors per scenario, and the server's resident memory.
+#
+#   BENCH_SECONDS  seconds per scenario (default 10)
+#   BENCH_SETUPS   which setups, of "sqlite postgres cluster" (default all three)
+#
+# Needs `cargo leptos build --release --precompress` first (`make bench` does it). Each setup starts on a fresh
+# database with 16 users of 20 todos each (logging in by turns) and one user of 1,000 todos (the big page).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 seconds="${BENCH_SECONDS:-10}"
+setups="${BENCH_SETUPS:-sqlite postgres cluster}"
 work="$(mktemp -d /tmp/leptodo-bench.XXXXXX)"
 pids=()
 cleanup() {
@@ -26,25 +31,33 @@ for tool in wrk haproxy; do
   fi
 done
 
+password="a long and unusual passphrase"
+# Fifteen API clients adding todos by turns, each to its own list (bench0's 20 stay as they are for the reads).
 cat >"$work/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"title":"written by the benchmark"}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+local tokens, turn = {}, 0
+for token in string.gmatch(os.getenv("BENCH_WRITER_TOKENS"), "%S+") do tokens[#tokens + 1] = token end
+request = function()
+  turn = turn + 1
+  local headers = {["Content-Type"] = "application/json",
+                   ["Authorization"] = "Bearer " .. tokens[turn % #tokens + 1]}
+  return wrk.format("POST", "/api/todos", headers, '{"title":"written by the benchmark"}')
+end
 LUA
-cat >"$work/login.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"login":"bench","password":"a long and unusual passphrase"}'
-wrk.headers["Content-Type"] = "application/json"
+# Sixteen people logging in by turns, each with the right password.
+cat >"$work/login.lua" <<LUA
+local turn = 0
+request = function()
+  turn = turn + 1
+  local body = string.format('{"login":"bench%d","password":"$password"}', turn % 16)
+  return wrk.format("POST", "/api/auth/login", {["Content-Type"] = "application/json"}, body)
+end
 LUA
 
-# serve NAME DATABASE_URL PORT: one release instance in the background. The figures measure throughput, not the
-# bounds: one benchmark user writes more than todos_per_user todos, and 16 connections logging in to one account
-# at once would exceed its 10 attempts in flight (each counts until it succeeds), so both are lifted here.
+# serve NAME DATABASE_URL PORT: one release instance in the background. The registrations of the seeding come
+# from one address, so that address may register more than 20 accounts; every other bound is the default one.
 serve() {
   LEPTODO_SITE_ADDR="127.0.0.1:$3" LEPTODO_SITE_ROOT=target/site LEPTODO_DATABASE_URL="$2" \
-  LEPTODO_LOG_LEVEL=warn LEPTODO_THROTTLE_REGISTRATIONS_PER_IP=1000000 LEPTODO_CLIENT_IP_HEADER="${BENCH_CLIENT_IP_HEADER:-}" \
-  LEPTODO_TODOS_PER_USER=100000000 LEPTODO_THROTTLE_FAILURES_PER_ACCOUNT=1000 \
+  LEPTODO_LOG_LEVEL=warn LEPTODO_THROTTLE_REGISTRATIONS_PER_IP=1000 LEPTODO_CLIENT_IP_HEADER="${BENCH_CLIENT_IP_HEADER:-}" \
     target/release/leptodo --config Leptos.toml 2>"$work/$1.log" &
   pids+=($!)
 }
@@ -60,65 +73,126 @@ wait_healthy() {
   return 1
 }
 
-# prepare BASE: registers the benchmark user with 20 todos; prints a token.
-prepare() {
-  python3 - "$1" <<'PY'
-import http.cookiejar, json, sys, urllib.request
-base = sys.argv[1]
-opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-def post(path, body, token=None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    return json.load(opener.open(urllib.request.Request(base + path, json.dumps(body).encode(), headers)))
-password = "a long and unusual passphrase"
-post("/api/auth/register", {"email": "bench@example.com", "username": "bench", "name": "Bench",
-                            "password": password, "password_confirm": password})
-token = post("/api/auth/tokens", {"name": "bench"})["token"]
-for n in range(20):
-    post("/api/todos", {"title": f"todo {n}"}, token)
-print(token)
+# seed BASE: the 16 users (bench0…bench15, 20 todos each) and "big" (1,000 todos); writes shell assignments of
+# bench0's token and session cookie, the other users' tokens, and big's cookie.
+seed() {
+  python3 - "$1" "$password" <<'PY'
+import concurrent.futures, http.cookiejar, json, sys, urllib.request
+base, password = sys.argv[1], sys.argv[2]
+
+def account(name):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    def post(path, body, token=None):
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        request = urllib.request.Request(base + path, json.dumps(body).encode(), headers)
+        return json.load(opener.open(request))
+    post("/api/auth/register", {"email": f"{name}@example.com", "username": name, "name": name,
+                                "password": password, "password_confirm": password})
+    token = post("/api/auth/tokens", {"name": "bench"})["token"]
+    cookie = next(c for c in jar if c.name == "leptodo_session")
+    return post, token, f"{cookie.name}={cookie.value}"
+
+def seed_user(n):
+    post, token, cookie = account(f"bench{n}")
+    for i in range(20):
+        post("/api/todos", {"title": f"todo {i}"}, token)
+    return token, cookie
+
+with concurrent.futures.ThreadPoolExecutor(4) as pool:
+    users = list(pool.map(seed_user, range(16)))
+post, big_token, big_cookie = account("big")
+for i in range(1000):
+    post("/api/todos", {"title": f"todo number {i} of the big list"}, big_token)
+writers = " ".join(token for token, _ in users[1:])
+print(f"token={users[0][0]}\ncookie='{users[0][1]}'\nwriters='{writers}'\nbig_cookie='{big_cookie}'")
 PY
 }
 
-# measure LABEL BASE: the three figures, one line.
-measure() {
-  local label="$1" base="$2" token get post login
-  token="$(prepare "$base")"
-  get="$(wrk -t2 -c32 -d"${seconds}s" --latency -H "Authorization: Bearer $token" "$base/api/todos")"
-  post="$(BENCH_TOKEN="$token" wrk -t2 -c16 -d"${seconds}s" -s "$work/post.lua" "$base/api/todos")"
-  login="$(wrk -t2 -c16 -d"${seconds}s" -s "$work/login.lua" "$base/api/auth/login")"
-  for output in "$get" "$post" "$login"; do
-    if grep -q "Non-2xx" <<<"$output"; then echo "$label: some answers were errors:" >&2; echo "$output" >&2; fi
-  done
-  printf '%-34s %10s %9s %9s %12s %10s\n' "$label" \
-    "$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$get")" \
-    "$(awk '$1 == "50%" {print $2}' <<<"$get")" \
-    "$(awk '$1 == "99%" {print $2}' <<<"$get")" \
-    "$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$post")" \
-    "$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$login")"
+# wrk_row SETUP SCENARIO WRK_OUTPUT: one line of the table.
+wrk_row() {
+  awk -v setup="$1" -v scenario="$2" '
+    function ms(value) {
+      if (value ~ /us$/) return value / 1000
+      if (value ~ /ms$/) return value + 0
+      if (value ~ /s$/) return value * 1000
+      return value
+    }
+    /Requests\/sec/ { rate = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /Non-2xx/ { errors += $NF }
+    /Socket errors/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
+    END { printf "%-28s %-44s %9.0f %9.1f %9.1f %7d\n", setup, scenario, rate, p50, p99, errors }
+  ' <<<"$3"
 }
 
-printf '%-34s %10s %9s %9s %12s %10s\n' "setup (${seconds}s per figure)" "GET req/s" "GET p50" "GET p99" \
-  "POST req/s" "logins/s"
+# rss PID FIELD: VmRSS (now) or VmHWM (peak so far) of the process, in MB.
+rss() {
+  awk -v field="$2:" '$1 == field { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
+}
 
-serve sqlite "sqlite://$work/leptodo.db" 3501
-wait_healthy http://127.0.0.1:3501 "$work/sqlite.log"
-measure "SQLite, one instance" http://127.0.0.1:3501
-kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+# measure SETUP BASE [PID]: every scenario against BASE; with PID (the one instance), its memory too.
+measure() {
+  local setup="$1" base="$2" pid="${3:-}" token cookie writers big_cookie css flood_get
+  eval "$(seed "$base")"
+  [ -z "$pid" ] || printf '%-28s %-44s %9s MB\n' "$setup" "resident memory, idle after seeding" "$(rss "$pid" VmRSS)"
+  wrk_row "$setup" "GET /api/todos, token, 32 conns" \
+    "$(wrk -t2 -c32 -d"${seconds}s" --latency -H "Authorization: Bearer $token" "$base/api/todos")"
+  wrk_row "$setup" "GET /api/todos, session cookie, 32 conns" \
+    "$(wrk -t2 -c32 -d"${seconds}s" --latency -H "Cookie: $cookie" "$base/api/todos")"
+  wrk_row "$setup" "POST /api/todos, 16 conns" \
+    "$(BENCH_WRITER_TOKENS="$writers" wrk -t2 -c16 -d"${seconds}s" --latency -s "$work/post.lua" "$base/api/todos")"
+  wrk_row "$setup" "logins, 16 conns" \
+    "$(wrk -t2 -c16 -d"${seconds}s" --latency -s "$work/login.lua" "$base/api/auth/login")"
+  wrk -t1 -c16 -d"${seconds}s" --latency -s "$work/login.lua" "$base/api/auth/login" >"$work/flood-login" &
+  local flood=$!
+  sleep 1
+  flood_get="$(wrk -t1 -c8 -d"$((seconds - 2))s" --latency -H "Authorization: Bearer $token" "$base/api/todos")"
+  wait "$flood"
+  wrk_row "$setup" "GET /api/todos (8 conns) during login flood" "$flood_get"
+  wrk_row "$setup" "logins (16 conns) during that" "$(cat "$work/flood-login")"
+  [ -z "$pid" ] || printf '%-28s %-44s %9s MB\n' "$setup" "resident memory, peak so far" "$(rss "$pid" VmHWM)"
+  wrk_row "$setup" "SSR of / with 1,000 todos, 8 conns" \
+    "$(wrk -t2 -c8 -d"${seconds}s" --latency -H "Cookie: $big_cookie" "$base/")"
+  css="$(cd target/site && ls pkg/*.css | head -1)"
+  wrk_row "$setup" "static /favicon.svg, 32 conns" "$(wrk -t2 -c32 -d"${seconds}s" --latency "$base/favicon.svg")"
+  wrk_row "$setup" "static /$css, 32 conns" "$(wrk -t2 -c32 -d"${seconds}s" --latency "$base/$css")"
+  wrk_row "$setup" "SSR /login (anonymous), 32 conns" "$(wrk -t2 -c32 -d"${seconds}s" --latency "$base/login")"
+  wrk_row "$setup" "/healthz, 32 conns" "$(wrk -t2 -c32 -d"${seconds}s" --latency "$base/healthz")"
+}
 
-postgres_start auto 2>/dev/null
-serve pg1 "$(postgres_url bench_one)" 3502
-wait_healthy http://127.0.0.1:3502 "$work/pg1.log"
-measure "PostgreSQL, one instance" http://127.0.0.1:3502
-kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+# measure_one SETUP DATABASE_URL PORT: one instance on that database, measured, then stopped.
+measure_one() {
+  serve "$3" "$2" "$3"
+  wait_healthy "http://127.0.0.1:$3" "$work/$3.log"
+  measure "$1" "http://127.0.0.1:$3" "${pids[-1]}"
+  kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+}
 
-three="$(postgres_url bench_three)"
-BENCH_CLIENT_IP_HEADER=X-Forwarded-For
-for port in 3503 3504 3505; do serve "pg-$port" "$three" "$port"; done
-for port in 3503 3504 3505; do wait_healthy "http://127.0.0.1:$port" "$work/pg-$port.log"; done
-LEPTODO_LB_BIND=127.0.0.1:3500 LEPTODO_BACKEND_1=127.0.0.1:3503 LEPTODO_BACKEND_2=127.0.0.1:3504 \
-LEPTODO_BACKEND_3=127.0.0.1:3505 haproxy -f deploy/haproxy.cfg -db >"$work/haproxy.log" 2>&1 &
-pids+=($!)
-wait_healthy http://127.0.0.1:3500 "$work/haproxy.log"
-measure "PostgreSQL, 3 instances + HAProxy" http://127.0.0.1:3500
+printf '%-28s %-44s %9s %9s %9s %7s\n' "setup" "scenario (${seconds}s each)" "req/s" "p50 ms" "p99 ms" "errors"
+
+for setup in $setups; do
+  case "$setup" in
+    sqlite) measure_one "SQLite" "sqlite://$work/leptodo.db" 3501 ;;
+    postgres)
+      postgres_start auto 2>/dev/null
+      measure_one "PostgreSQL" "$(postgres_url bench_one)" 3502
+      ;;
+    cluster)
+      postgres_start auto 2>/dev/null
+      three="$(postgres_url bench_three)"
+      BENCH_CLIENT_IP_HEADER=X-Forwarded-For
+      for port in 3503 3504 3505; do serve "pg-$port" "$three" "$port"; done
+      for port in 3503 3504 3505; do wait_healthy "http://127.0.0.1:$port" "$work/pg-$port.log"; done
+      LEPTODO_LB_BIND=127.0.0.1:3500 LEPTODO_BACKEND_1=127.0.0.1:3503 LEPTODO_BACKEND_2=127.0.0.1:3504 \
+      LEPTODO_BACKEND_3=127.0.0.1:3505 haproxy -f deploy/haproxy.cfg -db >"$work/haproxy.log" 2>&1 &
+      pids+=($!)
+      wait_healthy http://127.0.0.1:3500 "$work/haproxy.log"
+      measure "PostgreSQL ×3 + HAProxy" http://127.0.0.1:3500
+      ;;
+    *) echo "unknown setup '$setup' (BENCH_SETUPS: sqlite postgres cluster)" >&2; exit 2 ;;
+  esac
+done

@@ -47,6 +47,8 @@ pub struct Settings {
     pub password_hashing_concurrency: u32,
     /// Most password hashes waiting for their turn; past it, logins get 503 with `Retry-After` at once.
     pub password_hashing_queue: u32,
+    /// The nice value of the hashing threads: how far below request handling hashing runs.
+    pub password_hashing_niceness: Niceness,
     /// Seconds a request may take before it is abandoned with 503.
     pub request_timeout_seconds: u32,
     /// Whether the session cookie carries `Secure` (on whenever the site is served over HTTPS).
@@ -165,6 +167,7 @@ impl Settings {
             .and_then(|b| b.set_default("argon2_parallelism", 1))
             .and_then(|b| b.set_default("password_hashing_concurrency", 0))
             .and_then(|b| b.set_default("password_hashing_queue", 32))
+            .and_then(|b| b.set_default("password_hashing_niceness", 10))
             .and_then(|b| b.set_default("request_timeout_seconds", 30))
             .and_then(|b| b.set_default("cookie_secure", false))
             .and_then(|b| b.set_default("site_url", ""))
@@ -193,6 +196,30 @@ impl Settings {
             let key = error.path().to_string();
             fail((key != ".").then_some(key), error.into_inner().to_string())
         })
+    }
+}
+
+/// A Unix nice value a thread may give itself without privilege: 0 (normal priority) to 19 (the lowest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct Niceness(u8);
+
+impl Niceness {
+    /// The value, for `setpriority`.
+    pub fn get(self) -> i32 {
+        i32::from(self.0)
+    }
+}
+
+impl TryFrom<i64> for Niceness {
+    type Error = String;
+
+    fn try_from(value: i64) -> Result<Self, String> {
+        u8::try_from(value)
+            .ok()
+            .filter(|value| *value <= 19)
+            .map(Self)
+            .ok_or_else(|| format!("expected a nice value from 0 to 19, got {value}"))
     }
 }
 
@@ -301,6 +328,25 @@ mod tests {
             .to_string();
         assert!(error.contains("site_addr"), "{error}");
         assert!(error.contains("LEPTODO_SITE_ADDR"), "{error}");
+    }
+
+    #[test]
+    fn a_nice_value_outside_0_to_19_is_refused_with_its_key() {
+        for (text, accepted) in [("0", true), ("19", true), ("20", false), ("-5", false)] {
+            let file = file_with(&format!("password_hashing_niceness = {text}\n"));
+            match Settings::load_with_env(file.path(), HashMap::new()) {
+                Ok(settings) => {
+                    assert!(accepted, "{text} was accepted");
+                    assert_eq!(settings.password_hashing_niceness.get().to_string(), text);
+                }
+                Err(error) => {
+                    let error = error.to_string();
+                    assert!(!accepted, "{text} was refused: {error}");
+                    assert!(error.contains("password_hashing_niceness"), "{error}");
+                    assert!(error.contains("0 to 19"), "{error}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::task::JoinHandle;
 use tower_sessions::{
-    cookie::SameSite,
+    cookie::{time::OffsetDateTime, SameSite},
     session::{Id, Record},
     session_store::{self, Error as StoreError, ExpiredDeletion},
     Expiry, SessionManagerLayer, SessionStore,
@@ -53,7 +53,9 @@ impl SessionPolicy {
 /// The session store of the configured engine. On PostgreSQL every instance reads and writes the same rows,
 /// so a session made through one instance works through all, and a logout ends it everywhere at once.
 ///
-/// Loading, creating and deleting are tower-sessions' own stores'; saving is ours (see [`Store::save`]).
+/// Creating and deleting are tower-sessions' own stores'; saving is ours (see [`Store::save`]), and so is
+/// loading, which every request with a cookie does: it runs on a reading connection ([`Pool::reads`]), so a
+/// page or API read never waits in line behind logins' writes.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
@@ -71,8 +73,8 @@ impl Store {
     pub fn new(pool: &Pool) -> Self {
         // The names are constants that pass the stores' identifier checks, hence `expect`.
         let engine = match pool {
-            Pool::Sqlite(pool) => EngineStore::Sqlite(
-                SqliteStore::new(pool.clone())
+            Pool::Sqlite { writer, .. } => EngineStore::Sqlite(
+                SqliteStore::new(writer.clone())
                     .with_table_name(TABLE)
                     .expect("a valid table name"),
             ),
@@ -131,10 +133,23 @@ impl SessionStore for Store {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match &self.engine {
-            EngineStore::Sqlite(store) => store.load(id).await,
-            EngineStore::Postgres(store) => store.load(id).await,
+        let id = id.to_string();
+        let now = OffsetDateTime::now_utc();
+        let data: Option<Vec<u8>> = async {
+            run!(self.pool.reads(), |connection| sqlx::query_scalar(
+                "SELECT data FROM tower_sessions WHERE id = $1 AND expiry_date > $2"
+            )
+            .bind(&id)
+            .bind(now)
+            .fetch_optional(connection)
+            .await)
         }
+        .await
+        .map_err(|error: sqlx::Error| StoreError::Backend(error.to_string()))?;
+        data.map(|data| {
+            rmp_serde::from_slice(&data).map_err(|error| StoreError::Decode(error.to_string()))
+        })
+        .transpose()
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {

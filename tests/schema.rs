@@ -98,18 +98,42 @@ async fn a_grant_must_name_an_existing_user() {
 async fn a_sqlite_database_runs_in_wal_mode_and_syncs_every_commit() {
     let database = TestDatabase::new();
     // SQLite's own settings, on the application's pool (they are per connection).
-    let leptodo::db::Pool::Sqlite(pool) = database.app_pool().await else {
+    let leptodo::db::Pool::Sqlite { writer, .. } = database.app_pool().await else {
         return;
     };
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&pool)
+        .fetch_one(&writer)
         .await
         .expect("journal mode");
     assert_eq!(mode, "wal");
     // 2 = FULL: a commit is on disk before the request that made it is answered.
     let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-        .fetch_one(&pool)
+        .fetch_one(&writer)
         .await
         .expect("synchronous");
     assert_eq!(synchronous, 2);
+}
+
+#[tokio::test]
+async fn sqlite_reading_connections_see_every_commit_and_cannot_write() {
+    let database = TestDatabase::new();
+    let pool = database.app_pool().await;
+    pool.migrate().await.expect("migrations apply");
+    let leptodo::db::Pool::Sqlite { writer, readers } = &pool else {
+        return;
+    };
+    sqlx::query("INSERT INTO roles (name, description) VALUES ('editor', 'Edits')")
+        .execute(writer)
+        .await
+        .expect("the writer writes");
+    let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roles WHERE name = 'editor'")
+        .fetch_one(readers)
+        .await
+        .expect("a reader reads");
+    assert_eq!(seen, 1, "a commit is visible to the next read at once");
+    let refused = sqlx::query("DELETE FROM roles WHERE name = 'editor'")
+        .execute(readers)
+        .await
+        .expect_err("a reading connection refuses to write");
+    assert!(refused.to_string().contains("readonly"), "{refused}");
 }

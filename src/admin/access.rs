@@ -13,7 +13,7 @@ use crate::{
 };
 
 async fn ensure_admin(state: &AppState, user: &UserRecord) -> Result<(), AppError> {
-    let roles = repository::role_names(&state.pool, user.id).await?;
+    let roles = repository::role_names(state.pool.reads(), user.id).await?;
     match roles.iter().any(|role| role == RoleName::ADMIN) {
         true => Ok(()),
         false => Err(AppError::Forbidden),

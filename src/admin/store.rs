@@ -76,7 +76,7 @@ pub async fn search_users(pool: &Pool, query: &str, page: u32) -> Result<UserPag
                   OR lower(users.username) LIKE $2 ESCAPE '\\'";
     let page = page.max(1);
     let offset = i64::from(page - 1) * i64::from(USERS_PER_PAGE);
-    let (total, rows): (i64, Vec<ManagedUserRow>) = run!(pool, |connection| {
+    let (total, rows): (i64, Vec<ManagedUserRow>) = run!(pool.reads(), |connection| {
         let total = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
             .bind(query)
             .bind(&pattern)
@@ -104,7 +104,7 @@ pub async fn search_users(pool: &Pool, query: &str, page: u32) -> Result<UserPag
 
 /// Every user, oldest account first (the command line's `users list`).
 pub async fn all_users(pool: &Pool) -> Result<Vec<ManagedUser>, sqlx::Error> {
-    let rows: Vec<ManagedUserRow> = run!(pool, |connection| sqlx::query_as(&format!(
+    let rows: Vec<ManagedUserRow> = run!(pool.reads(), |connection| sqlx::query_as(&format!(
         "SELECT {MANAGED_USER_COLUMNS} FROM users ORDER BY users.id"
     ))
     .fetch_all(connection)
@@ -128,7 +128,7 @@ pub async fn find_user(
 
 /// Every role with its number of holders, by name.
 pub async fn roles(pool: &Pool) -> Result<Vec<RoleSummary>, sqlx::Error> {
-    run!(pool, |connection| sqlx::query_as(
+    run!(pool.reads(), |connection| sqlx::query_as(
         "SELECT roles.name, roles.description,
              (SELECT COUNT(*) FROM roles_users WHERE roles_users.role_id = roles.id) AS user_count
          FROM roles ORDER BY roles.name",
@@ -280,7 +280,7 @@ pub async fn record(
 
 /// The latest `limit` audit entries, newest first.
 pub async fn recent_entries(pool: &Pool, limit: u32) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    run!(pool, |connection| sqlx::query_as(
+    run!(pool.reads(), |connection| sqlx::query_as(
         "SELECT at, actor, action, target, detail, ip FROM audit_log ORDER BY id DESC LIMIT $1",
     )
     .bind(i64::from(limit))

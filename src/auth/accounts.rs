@@ -109,7 +109,7 @@ pub async fn authenticate(
         login.chars().count() > MAX_LOGIN_CHARS || password.chars().count() > MAX_PASSWORD_CHARS;
     let found = match too_long {
         true => None,
-        false => repository::find_by_login(pool, login).await?,
+        false => repository::find_by_login(pool.reads(), login).await?,
     };
     let subjects = match &found {
         Some(user) => Subjects::user(user.id, ip),
@@ -231,7 +231,7 @@ async fn turn_for<'a>(
 
 /// The account as the user may see it, with its roles.
 pub async fn public_view(pool: &Pool, user: UserRecord) -> Result<User, AppError> {
-    let roles = repository::role_names(pool, user.id).await?;
+    let roles = repository::role_names(pool.reads(), user.id).await?;
     Ok(user.into_user(roles))
 }
 

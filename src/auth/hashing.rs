@@ -1,24 +1,25 @@
-//! Password hashing with argon2id, off the async runtime and with a bound on how many run at once.
+//! Password hashing with argon2id, on threads of its own, at a lower priority, with a bound on how many wait.
 //!
 //! One argon2id hash with the default parameters takes ~19 MiB and tens of milliseconds of CPU. Run on the
 //! runtime's threads it would stall every other request; run without a bound, a flood of logins would exhaust
-//! memory. So each hash waits for a permit (asynchronously) and then runs on the blocking pool; and since a
-//! line that only grows answers nobody in time, past `password_hashing_queue` waiting hashes a new one is
+//! memory. So hashes run on `password_hashing_concurrency` threads of their own ([`HashingThreads`]); and since
+//! a line that only grows answers nobody in time, past `password_hashing_queue` waiting hashes a new one is
 //! refused at once ([`HashingError::Overloaded`], a 503 with `Retry-After`) while the rest of the app, which
 //! needs no hashing, stays fast.
 
-use std::sync::{
-    atomic::{AtomicI64, AtomicUsize, Ordering},
-    Arc,
+use std::{
+    sync::{
+        atomic::{AtomicI64, AtomicUsize, Ordering},
+        Arc,
+    },
+    time::Duration,
 };
 
 use argon2::{
-    password_hash::{
-        rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString,
-    },
-    Algorithm, Argon2, Params, Version,
+    password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString},
+    Algorithm, Argon2, Block, Params, Version,
 };
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::{config::Settings, domain::Password};
 
@@ -31,12 +32,12 @@ pub enum HashingError {
     /// A stored hash is not a PHC string argon2 understands.
     #[error("stored password hash is malformed: {0}")]
     MalformedHash(argon2::password_hash::Error),
-    /// Hashing itself failed (out of memory, for instance).
+    /// Hashing itself failed (a parameter out of range, for instance).
     #[error("password hashing failed: {0}")]
     Hash(argon2::password_hash::Error),
-    /// The blocking task died.
-    #[error("password hashing task failed: {0}")]
-    Task(#[from] tokio::task::JoinError),
+    /// The hash was not computed: its thread panicked, or the threads have stopped.
+    #[error("password hashing thread failed")]
+    Thread,
     /// Too many hashes are waiting already; this one was not started.
     #[error("too many password hashes waiting")]
     Overloaded,
@@ -58,8 +59,8 @@ pub enum Verification {
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
-    permits: Arc<Semaphore>,
-    /// Hashes running or waiting for a permit, and how many may be at once.
+    threads: HashingThreads,
+    /// Hashes running or waiting for a thread, and how many may be at once.
     in_line: Arc<AtomicUsize>,
     line_limit: usize,
     /// Unix time of the last "overloaded" warning, so a flood of refusals logs once every ten seconds.
@@ -91,15 +92,18 @@ impl PasswordHasher {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
             n => n as usize,
         };
-        let decoy_salt = SaltString::generate(&mut OsRng);
-        let decoy_hash = argon2id(params.clone())
-            .hash_password(decoy_salt.as_str().as_bytes(), &decoy_salt)
-            .map_err(HashingError::Hash)?
-            .to_string()
-            .into();
+        let decoy_hash = new_hash(
+            &params,
+            SaltString::generate(&mut OsRng).as_str(),
+            &mut Vec::new(),
+        )?
+        .into();
         Ok(Self {
             params,
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            threads: HashingThreads::start(
+                concurrency.max(1),
+                settings.password_hashing_niceness.get(),
+            ),
             in_line: Arc::new(AtomicUsize::new(0)),
             line_limit: concurrency.max(1) + settings.password_hashing_queue as usize,
             last_warned: Arc::new(AtomicI64::new(0)),
@@ -152,15 +156,9 @@ impl PasswordHasher {
 
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> Result<T, HashingError> + Send + 'static,
+        work: impl FnOnce(&mut Vec<Block>) -> Result<T, HashingError> + Send + 'static,
     ) -> Result<T, HashingError> {
-        // The semaphore is never closed, so acquiring only waits.
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("the hashing semaphore is never closed");
-        tokio::task::spawn_blocking(work).await?
+        self.threads.run(work).await
     }
 }
 
@@ -185,13 +183,7 @@ impl Turn<'_> {
         let params = self.hasher.params.clone();
         let password = password.to_owned();
         self.hasher
-            .run(move || {
-                let salt = SaltString::generate(&mut OsRng);
-                argon2id(params)
-                    .hash_password(password.as_bytes(), &salt)
-                    .map(|hash| hash.to_string())
-                    .map_err(HashingError::Hash)
-            })
+            .run(move |memory| new_hash(&params, &password, memory))
             .await
     }
 
@@ -201,16 +193,14 @@ impl Turn<'_> {
         let password = password.to_owned();
         let stored = stored.to_owned();
         self.hasher
-            .run(move || {
+            .run(move |memory| {
                 let parsed = PasswordHash::new(&stored).map_err(HashingError::MalformedHash)?;
-                // The parameters to verify with come from the stored hash itself.
-                match Argon2::default().verify_password(password.as_bytes(), &parsed) {
-                    Ok(()) => Ok(Verification::Match {
+                Ok(match matches(&parsed, &password, memory)? {
+                    true => Verification::Match {
                         needs_rehash: !uses_params(&parsed, &current),
-                    }),
-                    Err(argon2::password_hash::Error::Password) => Ok(Verification::Mismatch),
-                    Err(error) => Err(HashingError::Hash(error)),
-                }
+                    },
+                    false => Verification::Mismatch,
+                })
             })
             .await
     }
@@ -233,6 +223,167 @@ impl Drop for Place {
 
 fn argon2id(params: Params) -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// A new PHC string for `password` with `params` and a fresh salt, computed in `memory`.
+fn new_hash(
+    params: &Params,
+    password: &str,
+    memory: &mut Vec<Block>,
+) -> Result<String, HashingError> {
+    let salt = SaltString::generate(&mut OsRng);
+    let mut salt_bytes = [0_u8; 64];
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(HashingError::Hash)?;
+    let mut output = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2id(params.clone())
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt_bytes,
+            &mut output,
+            blocks(memory, params),
+        )
+        .map_err(|error| HashingError::Hash(error.into()))?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(HashingError::Hash)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&output).map_err(HashingError::Hash)?),
+    };
+    Ok(hash.to_string())
+}
+
+/// Whether `password` gives the stored hash, recomputed with the hash's own algorithm, version, parameters and
+/// salt in `memory`. The comparison takes the same time wherever the outputs differ (`Output`'s equality).
+fn matches(
+    stored: &PasswordHash<'_>,
+    password: &str,
+    memory: &mut Vec<Block>,
+) -> Result<bool, HashingError> {
+    let malformed = HashingError::MalformedHash;
+    let algorithm = Algorithm::try_from(stored.algorithm).map_err(malformed)?;
+    let version = stored
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map_err(|error| malformed(error.into()))?
+        .unwrap_or_default();
+    let params = Params::try_from(stored).map_err(malformed)?;
+    let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
+        return Err(malformed(argon2::password_hash::Error::PhcStringField));
+    };
+    let mut salt_bytes = [0_u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(malformed)?;
+    let mut output = vec![0_u8; expected.len()];
+    Argon2::new(algorithm, version, params.clone())
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt_bytes,
+            &mut output,
+            blocks(memory, &params),
+        )
+        .map_err(|error| HashingError::Hash(error.into()))?;
+    Ok(Output::new(&output).map_err(malformed)? == expected)
+}
+
+/// The first `params.block_count()` blocks of `memory`, which grows to hold them. Its pages are reused from one
+/// hash to the next instead of being mapped and zeroed anew (~19 MiB, thousands of page faults, each time).
+fn blocks<'a>(memory: &'a mut Vec<Block>, params: &Params) -> &'a mut [Block] {
+    let needed = params.block_count();
+    if memory.len() < needed {
+        memory.resize(needed, Block::default());
+    }
+    &mut memory[..needed]
+}
+
+/// The threads that compute hashes, each keeping one hash's memory between hashes and giving it back after
+/// [`IDLE_RELEASE`] without work.
+///
+/// They run at a lower priority (a higher nice value, `password_hashing_niceness`) than the runtime's threads:
+/// a request that needs no hash is served first, and hashing takes the CPU that requests leave idle. A login
+/// flood then slows logins, not the todo list.
+#[derive(Clone)]
+struct HashingThreads {
+    jobs: flume::Sender<Job>,
+}
+
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
+
+/// How long a hashing thread keeps its memory without work.
+const IDLE_RELEASE: Duration = Duration::from_secs(2);
+
+impl HashingThreads {
+    fn start(count: usize, niceness: i32) -> Self {
+        let (jobs, waiting) = flume::unbounded::<Job>();
+        for number in 0..count {
+            let waiting = waiting.clone();
+            let started = std::thread::Builder::new()
+                .name(format!("argon2-{number}"))
+                .spawn(move || {
+                    lower_priority(niceness);
+                    let mut memory = Vec::new();
+                    loop {
+                        match waiting.recv_timeout(IDLE_RELEASE) {
+                            Ok(job) => job(&mut memory),
+                            Err(flume::RecvTimeoutError::Timeout) => memory = Vec::new(),
+                            Err(flume::RecvTimeoutError::Disconnected) => return,
+                        }
+                    }
+                });
+            if let Err(error) = started {
+                tracing::error!(%error, "cannot start a password hashing thread");
+            }
+        }
+        Self { jobs }
+    }
+
+    /// Runs `work` on the next free thread. A caller that has gone away by then (its request was dropped)
+    /// costs no hash; a panic in `work` fails this hash only, and its thread goes on with fresh memory.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Vec<Block>) -> Result<T, HashingError> + Send + 'static,
+    ) -> Result<T, HashingError> {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |memory| {
+            if reply.is_closed() {
+                return;
+            }
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *memory)));
+            match outcome {
+                Ok(result) => {
+                    let _ = reply.send(result);
+                }
+                Err(_) => *memory = Vec::new(),
+            }
+        });
+        self.jobs.send(job).map_err(|_| HashingError::Thread)?;
+        answer.await.map_err(|_| HashingError::Thread)?
+    }
+}
+
+/// Gives the calling thread the nice value `niceness` (Linux: per thread). Raising one's own nice value needs
+/// no privilege; if it fails anyway, hashing runs at normal priority and the failure is logged.
+fn lower_priority(niceness: i32) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `gettid` has no preconditions; `setpriority` only reads its arguments.
+        let result = unsafe {
+            let thread = libc::gettid();
+            libc::setpriority(libc::PRIO_PROCESS, thread as libc::id_t, niceness)
+        };
+        if result != 0 {
+            tracing::warn!(
+                error = %std::io::Error::last_os_error(),
+                "cannot lower the priority of a password hashing thread"
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = niceness;
 }
 
 /// Whether a stored hash was made with argon2id, the current version, and exactly these parameters.
@@ -338,6 +489,58 @@ mod tests {
             .verify_decoy("whatever was typed")
             .await
             .expect("decoy");
+    }
+
+    #[tokio::test]
+    async fn hashes_made_by_the_argon2_crate_itself_verify() {
+        // Hashes stored before the hashing threads computed in their own memory were the crate's own.
+        use argon2::password_hash::PasswordHasher as _;
+        let params = Params::new(1024, 1, 1, None).expect("parameters");
+        let salt = SaltString::generate(&mut OsRng);
+        let stored = argon2id(params)
+            .hash_password(b"correct horse battery", &salt)
+            .expect("hash")
+            .to_string();
+        let hasher = hasher(1024, 1);
+        assert_eq!(
+            hasher
+                .verify("correct horse battery", &stored)
+                .await
+                .expect("verify"),
+            Verification::Match {
+                needs_rehash: false
+            }
+        );
+        assert_eq!(
+            hasher.verify("wrong", &stored).await.expect("verify"),
+            Verification::Mismatch
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_below_the_priority_of_requests() {
+        let hasher = hasher(1024, 1);
+        hasher
+            .hash(&password("correct horse battery"))
+            .await
+            .expect("hash");
+        let niceness: Vec<i64> = std::fs::read_dir("/proc/self/task")
+            .expect("threads")
+            .filter_map(|task| {
+                let path = task.ok()?.path();
+                let name = std::fs::read_to_string(path.join("comm")).ok()?;
+                if !name.starts_with("argon2-") {
+                    return None;
+                }
+                // Field 19 of stat is the nice value; the name (field 2) may hold spaces but ends with ')'.
+                let stat = std::fs::read_to_string(path.join("stat")).ok()?;
+                let after_name = stat.rsplit_once(')')?.1;
+                after_name.split_whitespace().nth(16)?.parse().ok()
+            })
+            .collect();
+        assert!(!niceness.is_empty(), "no hashing thread found");
+        assert!(niceness.iter().all(|nice| *nice == 10), "{niceness:?}");
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub async fn current_user_at(
         session.flush().await?;
         return Ok(None);
     }
-    let user = repository::find_by_id(pool, user_id).await?;
+    let user = repository::find_by_id(pool.reads(), user_id).await?;
     let Some(user) =
         user.filter(|user| user.active && secret.as_deref() == Some(&user.session_secret))
     else {

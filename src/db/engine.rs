@@ -3,7 +3,7 @@
 
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
 
-use super::Pool;
+use super::{Pool, Reads};
 
 /// Where a query runs: a pool (a connection is taken for the query) or a transaction's connection.
 ///
@@ -19,10 +19,20 @@ pub enum Executor<'a> {
     Postgres(&'a mut PgConnection),
 }
 
+/// A pool itself runs anything, so on SQLite it means the writing connection.
 impl<'a> From<&'a Pool> for Executor<'a> {
     fn from(pool: &'a Pool) -> Self {
         match pool {
-            Pool::Sqlite(pool) => Self::SqlitePool(pool),
+            Pool::Sqlite { writer, .. } => Self::SqlitePool(writer),
+            Pool::Postgres(pool) => Self::PostgresPool(pool),
+        }
+    }
+}
+
+impl<'a> From<Reads<'a>> for Executor<'a> {
+    fn from(reads: Reads<'a>) -> Self {
+        match reads.0 {
+            Pool::Sqlite { readers, .. } => Self::SqlitePool(readers),
             Pool::Postgres(pool) => Self::PostgresPool(pool),
         }
     }

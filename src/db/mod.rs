@@ -92,8 +92,19 @@ impl Engine {
 /// A pool of connections to one of the engines.
 #[derive(Debug, Clone)]
 pub enum Pool {
-    /// The embedded SQLite file.
-    Sqlite(SqlitePool),
+    /// The embedded SQLite file: one connection writes, the others only read.
+    ///
+    /// SQLite lets one writer at a time commit, and a connection that finds the write lock taken waits by
+    /// sleeping (1, 2, 5 … 100 ms) and trying again, however soon the lock is free: under a flood of logins
+    /// the pool's connections were all asleep in that loop and plain reads queued behind them. With a single
+    /// writing connection, writers wait in the pool's fair line and are woken at once, and readers, which WAL
+    /// never blocks, have connections of their own.
+    Sqlite {
+        /// The one connection that writes; transactions and every query not marked a read run here.
+        writer: SqlitePool,
+        /// Connections that refuse to write (`query_only`), for [`Pool::reads`].
+        readers: SqlitePool,
+    },
     /// A PostgreSQL server.
     Postgres(PgPool),
 }
@@ -126,7 +137,7 @@ impl Pool {
     /// The migrations of this engine.
     pub fn migrations(&self) -> &'static Migrator {
         match self {
-            Self::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Self::Sqlite { .. } => &SQLITE_MIGRATIONS,
             Self::Postgres(_) => &POSTGRES_MIGRATIONS,
         }
     }
@@ -137,15 +148,21 @@ impl Pool {
     /// empty database take turns: the first migrates, the others wait and then find nothing left to do.
     pub async fn migrate(&self) -> Result<(), MigrateError> {
         match self {
-            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Self::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await,
             Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         }
+    }
+
+    /// Where a query that only reads may run: on SQLite, a reading connection, which never waits for a write.
+    /// A query passed `&pool` itself runs on the writer (always correct, but in line behind every write).
+    pub fn reads(&self) -> Reads<'_> {
+        Reads(self)
     }
 
     /// Starts a transaction.
     pub async fn begin(&self) -> Result<Transaction, sqlx::Error> {
         Ok(match self {
-            Self::Sqlite(pool) => Transaction::Sqlite(pool.begin().await?),
+            Self::Sqlite { writer, .. } => Transaction::Sqlite(writer.begin().await?),
             Self::Postgres(pool) => Transaction::Postgres(pool.begin().await?),
         })
     }
@@ -154,14 +171,14 @@ impl Pool {
     /// true until it commits, so a rule checked inside it (such as "one active admin remains", or "fewer than
     /// ten recent failures") cannot be broken by a concurrent one.
     ///
-    /// SQLite: `BEGIN IMMEDIATE` takes the database's write lock first (every writer waits, which SQLite does
-    /// anyway). PostgreSQL: transaction-scoped advisory locks, taken first and always in the same order (so two
+    /// SQLite: `BEGIN IMMEDIATE` takes the database's write lock first (this process has one writer anyway;
+    /// the lock also keeps out a `leptodo` command writing to the same file). PostgreSQL: transaction-scoped advisory locks, taken first and always in the same order (so two
     /// holders cannot deadlock), serialise the holders of each lock only; in READ COMMITTED each later statement
     /// then sees everything committed before the locks were granted.
     pub async fn begin_serialized(&self, locks: &[Lock<'_>]) -> Result<Transaction, sqlx::Error> {
         match self {
-            Self::Sqlite(pool) => Ok(Transaction::Sqlite(
-                pool.begin_with("BEGIN IMMEDIATE").await?,
+            Self::Sqlite { writer, .. } => Ok(Transaction::Sqlite(
+                writer.begin_with("BEGIN IMMEDIATE").await?,
             )),
             Self::Postgres(pool) => {
                 let mut transaction = pool.begin().await?;
@@ -181,7 +198,7 @@ impl Pool {
 
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        run!(self, |connection| sqlx::query("SELECT 1")
+        run!(self.reads(), |connection| sqlx::query("SELECT 1")
             .execute(connection)
             .await
             .map(|_| ()))
@@ -190,11 +207,18 @@ impl Pool {
     /// Waits for the connections in use to come back, then closes them all.
     pub async fn close(&self) {
         match self {
-            Self::Sqlite(pool) => pool.close().await,
+            Self::Sqlite { writer, readers } => {
+                readers.close().await;
+                writer.close().await;
+            }
             Self::Postgres(pool) => pool.close().await,
         }
     }
 }
+
+/// Read-only queries of a [`Pool`] ([`Pool::reads`]); converts into an [`Executor`].
+#[derive(Debug, Clone, Copy)]
+pub struct Reads<'a>(&'a Pool);
 
 /// What a [`Pool::begin_serialized`] transaction excludes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,15 +284,22 @@ async fn connect_sqlite(
         }
     }
 
-    let pool = SqlitePoolOptions::new()
-        .max_connections(max_connections.max(1))
-        .connect_with(options)
+    let connect_error = |source| DatabaseError::Connect {
+        url: redacted(url),
+        source,
+    };
+    // The writer first: it creates the file and puts it in WAL mode before any reader opens it.
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
         .await
-        .map_err(|source| DatabaseError::Connect {
-            url: redacted(url),
-            source,
-        })?;
-    Ok(Pool::Sqlite(pool))
+        .map_err(connect_error)?;
+    let readers = SqlitePoolOptions::new()
+        .max_connections(max_connections.saturating_sub(1).max(1))
+        .connect_with(options.pragma("query_only", "ON"))
+        .await
+        .map_err(connect_error)?;
+    Ok(Pool::Sqlite { writer, readers })
 }
 
 async fn connect_postgres(url: &str, max_connections: u32) -> Result<Pool, DatabaseError> {

@@ -54,7 +54,7 @@ pub async fn list(
     };
     // One more than asked for tells whether another page follows.
     let fetch = page.limit.map_or(i64::MAX, |limit| limit.saturating_add(1));
-    let mut todos: Vec<Todo> = run!(pool, |connection| {
+    let mut todos: Vec<Todo> = run!(pool.reads(), |connection| {
         sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM todos WHERE user_id = $1 AND ($2 IS NULL OR completed = $2) AND id > $3
              ORDER BY id LIMIT $4"
@@ -75,7 +75,7 @@ pub async fn list(
 
 /// The owner's todo with this id.
 pub async fn find(pool: &Pool, owner: Owner, id: i64) -> Result<Option<Todo>, sqlx::Error> {
-    run!(pool, |connection| sqlx::query_as(&format!(
+    run!(pool.reads(), |connection| sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM todos WHERE id = $1 AND user_id = $2"
     ))
     .bind(id)

@@ -99,7 +99,7 @@ pub async fn create(
 
 /// The owner's tokens, oldest first.
 pub async fn list(pool: &Pool, owner: &UserRecord) -> Result<Vec<ApiToken>, sqlx::Error> {
-    run!(pool, |connection| sqlx::query_as(
+    run!(pool.reads(), |connection| sqlx::query_as(
         "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
     )
     .bind(owner.id)
@@ -144,18 +144,19 @@ pub async fn authenticate(pool: &Pool, token: &str) -> Result<Option<UserRecord>
     if !well_formed(token) {
         return Ok(None);
     }
-    let found: Option<(i64, i64, Option<Timestamp>)> = run!(pool, |connection| sqlx::query_as(
-        "SELECT api_tokens.id, api_tokens.user_id, api_tokens.last_used_at
+    let found: Option<(i64, i64, Option<Timestamp>)> =
+        run!(pool.reads(), |connection| sqlx::query_as(
+            "SELECT api_tokens.id, api_tokens.user_id, api_tokens.last_used_at
          FROM api_tokens JOIN users ON users.id = api_tokens.user_id
          WHERE api_tokens.token_hash = $1 AND api_tokens.issued_under = users.session_secret"
-    )
-    .bind(digest(token))
-    .fetch_optional(connection)
-    .await)?;
+        )
+        .bind(digest(token))
+        .fetch_optional(connection)
+        .await)?;
     let Some((token_id, user_id, last_used_at)) = found else {
         return Ok(None);
     };
-    let Some(user) = repository::find_by_id(pool, user_id)
+    let Some(user) = repository::find_by_id(pool.reads(), user_id)
         .await?
         .filter(|user| user.active)
     else {
