@@ -56,6 +56,16 @@ const USER_COLUMNS: &str =
     "id, email, username, name, website, password_hash, active, session_secret, \
      created_at, last_login_at, current_login_at, last_login_ip, current_login_ip, login_count";
 
+/// The columns of a [`UserRecord`], each prefixed with `table.`, for a query that joins `users` to a table
+/// with columns of the same names.
+pub fn user_columns_of(table: &str) -> String {
+    USER_COLUMNS
+        .split(',')
+        .map(|column| format!("{table}.{}", column.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Inserts the account and grants it the `user` role. Call it inside a transaction, so that both happen or
 /// neither does.
 ///

@@ -76,8 +76,9 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
         }
     };
     let has_todos = move || !store.items.read().is_empty();
-    let active = move || store.active_count();
-    let all_done = move || has_todos() && active() == 0;
+    // Counted once per change of the list, not once per place that shows a count: each count reads every row.
+    let active = Memo::new(move |_| store.active_count());
+    let all_done = move || has_todos() && active.get() == 0;
 
     view! {
         <section class="todoapp">
@@ -122,7 +123,7 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
                         />
                     </ul>
                 </section>
-                <TodoFooter store filter />
+                <TodoFooter store filter active />
             </Show>
         </section>
         <footer class="info">
@@ -133,10 +134,10 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
     .into_any()
 }
 
-/// Items left, the filter links, and "Clear completed" when something is done.
+/// Items left (`active`), the filter links, and "Clear completed" when something is done.
 #[component]
-fn TodoFooter(store: TodoStore, filter: RwSignal<TodoFilter>) -> AnyView {
-    let active = move || store.active_count();
+fn TodoFooter(store: TodoStore, filter: RwSignal<TodoFilter>, active: Memo<usize>) -> AnyView {
+    let completed = Memo::new(move |_| store.completed_count());
     let on_clear = move |event: ev::SubmitEvent| {
         event.prevent_default();
         store.clear_completed();
@@ -145,7 +146,7 @@ fn TodoFooter(store: TodoStore, filter: RwSignal<TodoFilter>) -> AnyView {
         <footer class="footer">
             <span class="todo-count">
                 <strong>{active}</strong>
-                {move || if active() == 1 { " item left" } else { " items left" }}
+                {move || if active.get() == 1 { " item left" } else { " items left" }}
             </span>
             <ul class="filters">
                 {TodoFilter::ALL
@@ -163,7 +164,7 @@ fn TodoFooter(store: TodoStore, filter: RwSignal<TodoFilter>) -> AnyView {
                         }
                     })}
             </ul>
-            <Show when=move || { store.completed_count() > 0 }>
+            <Show when=move || { completed.get() > 0 }>
                 <form method="post" action=ClearCompletedTodos::PATH class="clear-completed-form" on:submit=on_clear>
                     <button class="clear-completed">"Clear completed"</button>
                 </form>

@@ -1,5 +1,7 @@
 //! Creating, finding and revoking tokens in `api_tokens`. Every statement is parameterised and names the owner.
 
+use std::sync::LazyLock;
+
 use sha2::{Digest, Sha256};
 
 use super::{ApiToken, NewApiToken};
@@ -138,27 +140,42 @@ pub async fn revoke_all(
     Ok(affected)
 }
 
+/// A token's row joined with its owner's.
+#[derive(sqlx::FromRow)]
+struct TokenOwner {
+    token_id: i64,
+    token_last_used_at: Option<Timestamp>,
+    #[sqlx(flatten)]
+    user: UserRecord,
+}
+
 /// The active user this token belongs to, or `None` for an unknown, revoked or malformed token, or one issued
 /// before the owner's password last changed.
 pub async fn authenticate(pool: &Pool, token: &str) -> Result<Option<UserRecord>, AppError> {
     if !well_formed(token) {
         return Ok(None);
     }
-    let found: Option<(i64, i64, Option<Timestamp>)> =
-        run!(pool.reads(), |connection| sqlx::query_as(
-            "SELECT api_tokens.id, api_tokens.user_id, api_tokens.last_used_at
-         FROM api_tokens JOIN users ON users.id = api_tokens.user_id
-         WHERE api_tokens.token_hash = $1 AND api_tokens.issued_under = users.session_secret"
+    // One query for the token and its owner: every API call makes it.
+    static TOKEN_OWNER: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT api_tokens.id AS token_id, api_tokens.last_used_at AS token_last_used_at, {}
+             FROM api_tokens JOIN users ON users.id = api_tokens.user_id
+             WHERE api_tokens.token_hash = $1 AND api_tokens.issued_under = users.session_secret
+                 AND users.active",
+            repository::user_columns_of("users")
         )
-        .bind(digest(token))
-        .fetch_optional(connection)
-        .await)?;
-    let Some((token_id, user_id, last_used_at)) = found else {
-        return Ok(None);
-    };
-    let Some(user) = repository::find_by_id(pool.reads(), user_id)
-        .await?
-        .filter(|user| user.active)
+    });
+    let found: Option<TokenOwner> = run!(pool.reads(), |connection| sqlx::query_as(
+        TOKEN_OWNER.as_str()
+    )
+    .bind(digest(token))
+    .fetch_optional(connection)
+    .await)?;
+    let Some(TokenOwner {
+        token_id,
+        token_last_used_at: last_used_at,
+        user,
+    }) = found
     else {
         return Ok(None);
     };
