@@ -143,28 +143,28 @@ measure() {
   sleep 3
   [ -z "$pid" ] || printf '%-28s %-44s %9s MB\n' "$setup" "resident memory, idle after seeding" "$(rss "$pid" VmRSS)"
   wrk_row "$setup" "GET /api/todos, token, 32 conns" \
-    "$(wrk -t2 -c32 -d"${seconds}s" --latency -H "Authorization: Bearer $token" "$base/api/todos")"
+    "$(wrk --timeout 10s -t2 -c32 -d"${seconds}s" --latency -H "Authorization: Bearer $token" "$base/api/todos")"
   wrk_row "$setup" "GET /api/todos, session cookie, 32 conns" \
-    "$(wrk -t2 -c32 -d"${seconds}s" --latency -H "Cookie: $cookie" "$base/api/todos")"
+    "$(wrk --timeout 10s -t2 -c32 -d"${seconds}s" --latency -H "Cookie: $cookie" "$base/api/todos")"
   wrk_row "$setup" "POST /api/todos, 16 conns" \
-    "$(BENCH_WRITER_TOKENS="$writers" wrk -t2 -c16 -d"${seconds}s" --latency -s "$work/post.lua" "$base/api/todos")"
+    "$(BENCH_WRITER_TOKENS="$writers" wrk --timeout 10s -t2 -c16 -d"${seconds}s" --latency -s "$work/post.lua" "$base/api/todos")"
   wrk_row "$setup" "logins, 16 conns" \
-    "$(wrk -t2 -c16 -d"${seconds}s" --latency -s "$work/login.lua" "$base/api/auth/login")"
-  wrk -t1 -c16 -d"${seconds}s" --latency -s "$work/login.lua" "$base/api/auth/login" >"$work/flood-login" &
+    "$(wrk --timeout 10s -t2 -c16 -d"${seconds}s" --latency -s "$work/login.lua" "$base/api/auth/login")"
+  wrk --timeout 10s -t1 -c16 -d"${seconds}s" --latency -s "$work/login.lua" "$base/api/auth/login" >"$work/flood-login" &
   local flood=$!
   sleep 1
-  flood_get="$(wrk -t1 -c8 -d"$((seconds - 2))s" --latency -H "Authorization: Bearer $token" "$base/api/todos")"
+  flood_get="$(wrk --timeout 10s -t1 -c8 -d"$((seconds - 2))s" --latency -H "Authorization: Bearer $token" "$base/api/todos")"
   wait "$flood"
   wrk_row "$setup" "GET /api/todos (8 conns) during login flood" "$flood_get"
   wrk_row "$setup" "logins (16 conns) during that" "$(cat "$work/flood-login")"
   [ -z "$pid" ] || printf '%-28s %-44s %9s MB\n' "$setup" "resident memory, peak so far (the flood)" "$(rss "$pid" VmHWM)"
   wrk_row "$setup" "SSR of / with 1,000 todos, 8 conns" \
-    "$(wrk -t2 -c8 -d"${seconds}s" --latency -H "Cookie: $big_cookie" "$base/")"
+    "$(wrk --timeout 10s -t2 -c8 -d"${seconds}s" --latency -H "Cookie: $big_cookie" "$base/")"
   css="$(cd target/site && ls pkg/*.css | head -1)"
-  wrk_row "$setup" "static /favicon.svg, 32 conns" "$(wrk -t2 -c32 -d"${seconds}s" --latency "$base/favicon.svg")"
-  wrk_row "$setup" "static /$css, 32 conns" "$(wrk -t2 -c32 -d"${seconds}s" --latency "$base/$css")"
-  wrk_row "$setup" "SSR /login (anonymous), 32 conns" "$(wrk -t2 -c32 -d"${seconds}s" --latency "$base/login")"
-  wrk_row "$setup" "/healthz, 32 conns" "$(wrk -t2 -c32 -d"${seconds}s" --latency "$base/healthz")"
+  wrk_row "$setup" "static /favicon.svg, 32 conns" "$(wrk --timeout 10s -t2 -c32 -d"${seconds}s" --latency "$base/favicon.svg")"
+  wrk_row "$setup" "static /$css, 32 conns" "$(wrk --timeout 10s -t2 -c32 -d"${seconds}s" --latency "$base/$css")"
+  wrk_row "$setup" "SSR /login (anonymous), 32 conns" "$(wrk --timeout 10s -t2 -c32 -d"${seconds}s" --latency "$base/login")"
+  wrk_row "$setup" "/healthz, 32 conns" "$(wrk --timeout 10s -t2 -c32 -d"${seconds}s" --latency "$base/healthz")"
 }
 
 # measure_one SETUP DATABASE_URL PORT: one instance on that database, measured, then stopped.
@@ -194,7 +194,7 @@ for setup in $setups; do
       LEPTODO_BACKEND_3=127.0.0.1:3505 haproxy -f deploy/haproxy.cfg -db >"$work/haproxy.log" 2>&1 &
       pids+=($!)
       wait_healthy http://127.0.0.1:3500 "$work/haproxy.log"
-      measure "PostgreSQL ×3 + HAProxy" http://127.0.0.1:3500
+      measure "PostgreSQL x3 + HAProxy" http://127.0.0.1:3500
       ;;
     *) echo "unknown setup '$setup' (BENCH_SETUPS: sqlite postgres cluster)" >&2; exit 2 ;;
   esac

@@ -167,7 +167,7 @@ impl Settings {
             .and_then(|b| b.set_default("argon2_parallelism", 1))
             .and_then(|b| b.set_default("password_hashing_concurrency", 0))
             .and_then(|b| b.set_default("password_hashing_queue", 32))
-            .and_then(|b| b.set_default("password_hashing_niceness", 10))
+            .and_then(|b| b.set_default("password_hashing_niceness", 3))
             .and_then(|b| b.set_default("request_timeout_seconds", 30))
             .and_then(|b| b.set_default("cookie_secure", false))
             .and_then(|b| b.set_default("site_url", ""))
