@@ -15,7 +15,8 @@ watch:
 size:
 	@bash scripts/bundle-size.sh
 
-# Throughput on SQLite, PostgreSQL, and three PostgreSQL instances behind HAProxy (wrk on this machine).
+# Speed under load on SQLite, PostgreSQL, and three PostgreSQL instances behind HAProxy (wrk on this machine):
+# reads, writes, logins, reads during a login flood, a 1,000-todo page, static files, memory. Not part of `test`.
 bench:
 	@bash -c 'source scripts/bootstrap.sh && cargo leptos build --release --precompress && scripts/bench.sh'
 
