@@ -153,7 +153,7 @@ measure() {
   wrk --timeout 10s -t1 -c16 -d"${seconds}s" --latency -s "$work/login.lua" "$base/api/auth/login" >"$work/flood-login" &
   local flood=$!
   sleep 1
-  flood_get="$(wrk --timeout 10s -t1 -c8 -d"$((seconds - 2))s" --latency -H "Authorization: Bearer $token" "$base/api/todos")"
+  flood_get="$(wrk --timeout 10s -t1 -c8 -d"$((seconds > 3 ? seconds - 2 : 1))s" --latency -H "Authorization: Bearer $token" "$base/api/todos")"
   wait "$flood"
   wrk_row "$setup" "GET /api/todos (8 conns) during login flood" "$flood_get"
   wrk_row "$setup" "logins (16 conns) during that" "$(cat "$work/flood-login")"
@@ -181,11 +181,11 @@ for setup in $setups; do
   case "$setup" in
     sqlite) measure_one "SQLite" "sqlite://$work/leptodo.db" 3501 ;;
     postgres)
-      postgres_start auto 2>/dev/null
+      [ -n "${PG_DIR:-}" ] || postgres_start auto 2>/dev/null
       measure_one "PostgreSQL" "$(postgres_url bench_one)" 3502
       ;;
     cluster)
-      postgres_start auto 2>/dev/null
+      [ -n "${PG_DIR:-}" ] || postgres_start auto 2>/dev/null
       three="$(postgres_url bench_three)"
       BENCH_CLIENT_IP_HEADER=X-Forwarded-For
       for port in 3503 3504 3505; do serve "pg-$port" "$three" "$port"; done
