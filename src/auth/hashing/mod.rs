@@ -7,21 +7,21 @@
 //! refused at once ([`HashingError::Overloaded`], a 503 with `Retry-After`) while the rest of the app, which
 //! needs no hashing, stays fast.
 
-use std::{
-    sync::{
-        atomic::{AtomicI64, AtomicUsize, Ordering},
-        Arc,
-    },
-    time::Duration,
+use std::sync::{
+    atomic::{AtomicI64, AtomicUsize, Ordering},
+    Arc,
 };
 
 use argon2::{
     password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString},
-    Algorithm, Argon2, Block, Params, Version,
+    Algorithm, Argon2, Params, Version,
 };
-use tokio::sync::oneshot;
 
 use crate::{config::Settings, domain::Password};
+
+mod threads;
+
+use threads::{HashMemory, HashingThreads};
 
 /// Why a password could not be hashed or checked. Never contains the password.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,9 @@ pub enum HashingError {
     /// The hash was not computed: its thread panicked, or the threads have stopped.
     #[error("password hashing thread failed")]
     Thread,
+    /// The system refused the hash's memory.
+    #[error("cannot map memory for a password hash: {0}")]
+    Memory(std::io::Error),
     /// Too many hashes are waiting already; this one was not started.
     #[error("too many password hashes waiting")]
     Overloaded,
@@ -95,7 +98,7 @@ impl PasswordHasher {
         let decoy_hash = new_hash(
             &params,
             SaltString::generate(&mut OsRng).as_str(),
-            &mut Vec::new(),
+            &mut HashMemory::default(),
         )?
         .into();
         Ok(Self {
@@ -156,7 +159,7 @@ impl PasswordHasher {
 
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut Vec<Block>) -> Result<T, HashingError> + Send + 'static,
+        work: impl FnOnce(&mut HashMemory) -> Result<T, HashingError> + Send + 'static,
     ) -> Result<T, HashingError> {
         self.threads.run(work).await
     }
@@ -229,7 +232,7 @@ fn argon2id(params: Params) -> Argon2<'static> {
 fn new_hash(
     params: &Params,
     password: &str,
-    memory: &mut Vec<Block>,
+    memory: &mut HashMemory,
 ) -> Result<String, HashingError> {
     let salt = SaltString::generate(&mut OsRng);
     let mut salt_bytes = [0_u8; 64];
@@ -243,7 +246,7 @@ fn new_hash(
             password.as_bytes(),
             salt_bytes,
             &mut output,
-            blocks(memory, params),
+            memory.blocks(params.block_count())?,
         )
         .map_err(|error| HashingError::Hash(error.into()))?;
     let hash = PasswordHash {
@@ -261,7 +264,7 @@ fn new_hash(
 fn matches(
     stored: &PasswordHash<'_>,
     password: &str,
-    memory: &mut Vec<Block>,
+    memory: &mut HashMemory,
 ) -> Result<bool, HashingError> {
     let malformed = HashingError::MalformedHash;
     let algorithm = Algorithm::try_from(stored.algorithm).map_err(malformed)?;
@@ -283,107 +286,10 @@ fn matches(
             password.as_bytes(),
             salt_bytes,
             &mut output,
-            blocks(memory, &params),
+            memory.blocks(params.block_count())?,
         )
         .map_err(|error| HashingError::Hash(error.into()))?;
     Ok(Output::new(&output).map_err(malformed)? == expected)
-}
-
-/// The first `params.block_count()` blocks of `memory`, which grows to hold them. Its pages are reused from one
-/// hash to the next instead of being mapped and zeroed anew (~19 MiB, thousands of page faults, each time).
-fn blocks<'a>(memory: &'a mut Vec<Block>, params: &Params) -> &'a mut [Block] {
-    let needed = params.block_count();
-    if memory.len() < needed {
-        memory.resize(needed, Block::default());
-    }
-    &mut memory[..needed]
-}
-
-/// The threads that compute hashes, each keeping one hash's memory between hashes and giving it back after
-/// [`IDLE_RELEASE`] without work.
-///
-/// They run at a lower priority (a higher nice value, `password_hashing_niceness`) than the runtime's threads:
-/// a request that needs no hash is served first, and hashing takes the CPU that requests leave idle. A login
-/// flood then slows logins, not the todo list.
-#[derive(Clone)]
-struct HashingThreads {
-    jobs: flume::Sender<Job>,
-}
-
-type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
-
-/// How long a hashing thread keeps its memory without work.
-const IDLE_RELEASE: Duration = Duration::from_secs(2);
-
-impl HashingThreads {
-    fn start(count: usize, niceness: i32) -> Self {
-        let (jobs, waiting) = flume::unbounded::<Job>();
-        for number in 0..count {
-            let waiting = waiting.clone();
-            let started = std::thread::Builder::new()
-                .name(format!("argon2-{number}"))
-                .spawn(move || {
-                    lower_priority(niceness);
-                    let mut memory = Vec::new();
-                    loop {
-                        match waiting.recv_timeout(IDLE_RELEASE) {
-                            Ok(job) => job(&mut memory),
-                            Err(flume::RecvTimeoutError::Timeout) => memory = Vec::new(),
-                            Err(flume::RecvTimeoutError::Disconnected) => return,
-                        }
-                    }
-                });
-            if let Err(error) = started {
-                tracing::error!(%error, "cannot start a password hashing thread");
-            }
-        }
-        Self { jobs }
-    }
-
-    /// Runs `work` on the next free thread. A caller that has gone away by then (its request was dropped)
-    /// costs no hash; a panic in `work` fails this hash only, and its thread goes on with fresh memory.
-    async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&mut Vec<Block>) -> Result<T, HashingError> + Send + 'static,
-    ) -> Result<T, HashingError> {
-        let (reply, answer) = oneshot::channel();
-        let job: Job = Box::new(move |memory| {
-            if reply.is_closed() {
-                return;
-            }
-            let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *memory)));
-            match outcome {
-                Ok(result) => {
-                    let _ = reply.send(result);
-                }
-                Err(_) => *memory = Vec::new(),
-            }
-        });
-        self.jobs.send(job).map_err(|_| HashingError::Thread)?;
-        answer.await.map_err(|_| HashingError::Thread)?
-    }
-}
-
-/// Gives the calling thread the nice value `niceness` (Linux: per thread). Raising one's own nice value needs
-/// no privilege; if it fails anyway, hashing runs at normal priority and the failure is logged.
-fn lower_priority(niceness: i32) {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: `gettid` has no preconditions; `setpriority` only reads its arguments.
-        let result = unsafe {
-            let thread = libc::gettid();
-            libc::setpriority(libc::PRIO_PROCESS, thread as libc::id_t, niceness)
-        };
-        if result != 0 {
-            tracing::warn!(
-                error = %std::io::Error::last_os_error(),
-                "cannot lower the priority of a password hashing thread"
-            );
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = niceness;
 }
 
 /// Whether a stored hash was made with argon2id, the current version, and exactly these parameters.
