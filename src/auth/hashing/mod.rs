@@ -13,7 +13,7 @@ use std::sync::{
 };
 
 use argon2::{
-    password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString},
+    password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, Salt, SaltString},
     Algorithm, Argon2, Params, Version,
 };
 
@@ -235,20 +235,14 @@ fn new_hash(
     memory: &mut HashMemory,
 ) -> Result<String, HashingError> {
     let salt = SaltString::generate(&mut OsRng);
-    let mut salt_bytes = [0_u8; 64];
-    let salt_bytes = salt
-        .as_salt()
-        .decode_b64(&mut salt_bytes)
-        .map_err(HashingError::Hash)?;
     let mut output = [0_u8; Params::DEFAULT_OUTPUT_LEN];
-    argon2id(params.clone())
-        .hash_password_into_with_memory(
-            password.as_bytes(),
-            salt_bytes,
-            &mut output,
-            memory.blocks(params.block_count())?,
-        )
-        .map_err(|error| HashingError::Hash(error.into()))?;
+    hash_into(
+        &argon2id(params.clone()),
+        password,
+        salt.as_salt(),
+        &mut output,
+        memory,
+    )?;
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
@@ -278,18 +272,38 @@ fn matches(
     let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
         return Err(malformed(argon2::password_hash::Error::PhcStringField));
     };
-    let mut salt_bytes = [0_u8; 64];
-    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(malformed)?;
     let mut output = vec![0_u8; expected.len()];
-    Argon2::new(algorithm, version, params.clone())
+    hash_into(
+        &Argon2::new(algorithm, version, params),
+        password,
+        salt,
+        &mut output,
+        memory,
+    )?;
+    Ok(Output::new(&output).map_err(malformed)? == expected)
+}
+
+/// Fills `output` with the hash of `password` and `salt` (as a PHC string holds it, base64) under `argon2`'s
+/// algorithm, version and parameters, computed in `memory`.
+fn hash_into(
+    argon2: &Argon2<'_>,
+    password: &str,
+    salt: Salt<'_>,
+    output: &mut [u8],
+    memory: &mut HashMemory,
+) -> Result<(), HashingError> {
+    let mut salt_bytes = [0_u8; 64];
+    let salt_bytes = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(HashingError::MalformedHash)?;
+    argon2
         .hash_password_into_with_memory(
             password.as_bytes(),
             salt_bytes,
-            &mut output,
-            memory.blocks(params.block_count())?,
+            output,
+            memory.blocks(argon2.params().block_count())?,
         )
-        .map_err(|error| HashingError::Hash(error.into()))?;
-    Ok(Output::new(&output).map_err(malformed)? == expected)
+        .map_err(|error| HashingError::Hash(error.into()))
 }
 
 /// Whether a stored hash was made with argon2id, the current version, and exactly these parameters.
