@@ -153,6 +153,12 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
         crate::auth::api::logout,
         crate::auth::api::me,
         crate::auth::api::change_password,
+        crate::auth::email::api::confirm,
+        crate::auth::email::api::resend_confirmation,
+        crate::auth::email::api::forgot,
+        crate::auth::email::api::reset,
+        crate::auth::email::api::change_email,
+        crate::auth::email::api::apply_email_change,
         crate::auth::tokens::api::create,
         crate::auth::tokens::api::list,
         crate::auth::tokens::api::revoke,
@@ -174,7 +180,8 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     components(schemas(crate::todos::TodoFilter)),
     modifiers(&SecuritySchemes, &CommonErrors),
     tags(
-        (name = "auth", description = "Register, log in and out, the current user, the password"),
+        (name = "auth", description = "Register, log in and out, the current user, the password, and the links \
+                                        sent by mail: confirmation, password reset, change of address"),
         (name = "tokens", description = "Personal access tokens for scripts"),
         (name = "todos", description = "The caller's todos"),
         (name = "admin", description = "Users and roles, for holders of the `admin` role"),

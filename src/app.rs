@@ -6,12 +6,15 @@ use leptos_meta::MetaTags;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 use crate::{
     admin::{AuditPage, UsersPage},
-    auth::{AccountPage, Auth, LoginPage, LogoutButton, RegisterPage},
+    auth::{
+        email::{ConfirmPage, ConfirmationBanner, EmailChangePage, ForgotPage, ResetPage},
+        AccountPage, Auth, LoginPage, LogoutButton, RegisterPage,
+    },
     todos::TodoPage,
 };
 
@@ -56,6 +59,7 @@ fn Layout() -> impl IntoView {
     Auth::provide();
     view! {
         <SiteHeader />
+        <ConfirmationBanner />
         <main>
                 // Async rendering sends each page whole, with its data in place: it must read and work with
                 // JavaScript off, and a page may still set its status or redirect once its data is known.
@@ -63,6 +67,22 @@ fn Layout() -> impl IntoView {
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("forgot") view=ForgotPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("reset"), ParamSegment("token"))
+                        view=ResetPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("confirm"), ParamSegment("token"))
+                        view=ConfirmPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("change-email"), ParamSegment("token"))
+                        view=EmailChangePage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("admin") view=UsersPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("admin"), StaticSegment("audit"))

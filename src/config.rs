@@ -7,7 +7,7 @@
 use std::{collections::HashMap, fmt, net::SocketAddr, path::Path};
 
 use config::{Config, Environment, File, FileFormat};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Prefix of the environment variables that override a key of the file.
 const ENV_PREFIX: &str = "LEPTODO";
@@ -73,6 +73,29 @@ pub struct Settings {
     pub todos_per_user: u32,
     /// Header a trusted reverse proxy sets to the client's address (`X-Forwarded-For`); empty: the TCP peer.
     pub client_ip_header: String,
+    /// Where mail goes: `smtps://USER:PASSWORD@HOST:465` (TLS), `smtp://USER:PASSWORD@HOST:587?tls=required`
+    /// (STARTTLS) or `smtp://HOST:PORT` (plain, for a local catcher). Empty: each mail is written to
+    /// `outbox_dir` as an `.eml` file instead, and its link is logged.
+    pub smtp_url: crate::secret::Secret,
+    /// The sender of every mail, e.g. `Leptodo <noreply@todo.example.com>`.
+    pub mail_from: String,
+    /// Where mails are written when `smtp_url` is empty.
+    pub outbox_dir: String,
+    /// How many times a mail is tried before it is given up (and logged as lost); waits double from 5 s.
+    pub mail_attempts: u32,
+    /// Whether new accounts must confirm their address: `off`, `optional` (the default) or `required`.
+    pub email_confirmation: EmailConfirmation,
+    /// Hours a confirmation link works.
+    pub confirm_email_hours: u32,
+    /// Minutes a password-reset link works.
+    pub reset_password_minutes: u32,
+    /// Hours a change-of-address link works.
+    pub change_email_hours: u32,
+    /// Mails (reset, confirmation, change of address) one account or address may ask for within the
+    /// throttle's window, before 429.
+    pub throttle_mails_per_account: u32,
+    /// The same, per client address.
+    pub throttle_mails_per_ip: u32,
     /// `tracing` filter directives, e.g. `info` or `leptodo=debug,tower_http=info`.
     pub log_level: String,
     /// `text` for people, `json` for log collectors.
@@ -87,6 +110,18 @@ pub enum Synchronous {
     Full,
     /// Sync at checkpoints only: safe from process crashes, not from power loss.
     Normal,
+}
+
+/// Whether an account must prove it owns its email address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailConfirmation {
+    /// No confirmation mail is sent and nobody is asked to confirm.
+    Off,
+    /// A link is sent at registration; the app works meanwhile and offers to send it again.
+    Optional,
+    /// An account cannot log in before it confirms.
+    Required,
 }
 
 /// How log lines are written.
@@ -179,6 +214,16 @@ impl Settings {
             .and_then(|b| b.set_default("throttle_window_minutes", 15))
             .and_then(|b| b.set_default("client_ip_header", ""))
             .and_then(|b| b.set_default("todos_per_user", 10_000))
+            .and_then(|b| b.set_default("smtp_url", ""))
+            .and_then(|b| b.set_default("mail_from", "Leptodo <leptodo@localhost>"))
+            .and_then(|b| b.set_default("outbox_dir", "data/outbox"))
+            .and_then(|b| b.set_default("mail_attempts", 5))
+            .and_then(|b| b.set_default("email_confirmation", "optional"))
+            .and_then(|b| b.set_default("confirm_email_hours", 24))
+            .and_then(|b| b.set_default("reset_password_minutes", 60))
+            .and_then(|b| b.set_default("change_email_hours", 24))
+            .and_then(|b| b.set_default("throttle_mails_per_account", 5))
+            .and_then(|b| b.set_default("throttle_mails_per_ip", 30))
             .and_then(|b| b.set_default("log_level", "info"))
             .and_then(|b| b.set_default("log_format", "text"))
             .map_err(|error| fail(None, error.to_string()))?

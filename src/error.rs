@@ -23,6 +23,16 @@ pub enum AppError {
     /// The request needs a logged-in user.
     #[error("Please log in to continue.")]
     Unauthenticated,
+    /// The password was right but the account has not confirmed its email address, which this site requires.
+    #[error(
+        "Please confirm your email address first: open the link we sent you, or ask for a new one."
+    )]
+    Unconfirmed,
+    /// A link from a mail that does not work: malformed, unknown, expired, already used or for another purpose.
+    #[error(
+        "This link does not work: it has expired, has been used already, or was not copied whole."
+    )]
+    InvalidLink,
     /// The user is logged in but lacks the role this needs.
     #[error("You do not have permission to do this.")]
     Forbidden,
@@ -77,12 +87,12 @@ impl AppError {
             Self::Validation(_) => 422,
             Self::Conflict(_) | Self::Refused(_) => 409,
             Self::InvalidCredentials | Self::Unauthenticated => 401,
-            Self::BadRequest(_) => 400,
+            Self::BadRequest(_) | Self::InvalidLink => 400,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::Inactive | Self::CrossSite | Self::Forbidden => 403,
+            Self::Inactive | Self::Unconfirmed | Self::CrossSite | Self::Forbidden => 403,
             Self::TooManyAttempts { .. } => 429,
             Self::Internal => 500,
             Self::Unreachable | Self::Overloaded | Self::TimedOut => 503,
@@ -96,6 +106,8 @@ impl AppError {
             Self::Conflict(_) => "conflict",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Inactive => "inactive",
+            Self::Unconfirmed => "unconfirmed",
+            Self::InvalidLink => "invalid_link",
             Self::CrossSite => "cross_site",
             Self::Forbidden => "forbidden",
             Self::Refused(_) => "refused",

@@ -50,6 +50,9 @@ pub enum StartupError {
     /// `site_url` is not an http(s) URL.
     #[error("configuration: key `site_url`: {0}")]
     SiteUrl(String),
+    /// The mail settings are not usable.
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailSettingsError),
     /// `client_ip_header` is not a header name.
     #[error("configuration: key `client_ip_header`: {0}")]
     ClientIpHeader(String),
@@ -80,6 +83,20 @@ impl Application {
             CrossOriginPolicy::new(&settings.site_url).map_err(StartupError::SiteUrl)?;
         let client_ips = ClientIpSource::new(&settings.client_ip_header)
             .map_err(StartupError::ClientIpHeader)?;
+        let mailer = crate::mail::Mailer::new(settings)?;
+        let bind_error = |source| StartupError::Bind {
+            addr: settings.site_addr,
+            source,
+        };
+        let listener = TcpListener::bind(settings.site_addr)
+            .await
+            .map_err(bind_error)?;
+        let local_addr = listener.local_addr().map_err(bind_error)?;
+        if settings.site_url.trim().is_empty() && !settings.smtp_url.expose().trim().is_empty() {
+            tracing::warn!(
+                "site_url is empty: links in mails start with http://{local_addr}, which only works on this machine"
+            );
+        }
         let pool = db::connect_and_migrate(settings).await?;
         let throttle = Throttle::new(pool.clone(), settings);
         let (session_layer, session_cleanup) = sessions::layer(&pool, settings, throttle.clone());
@@ -92,6 +109,7 @@ impl Application {
             throttle,
             client_ips,
             todos_per_user: i64::from(settings.todos_per_user),
+            email: auth::email::EmailPolicy::new(settings, mailer, local_addr),
         };
         fingerprints.unwrap_or_default().install();
         let routes = route_list();
@@ -139,14 +157,6 @@ impl Application {
                     .on_response(log_response),
             )
             .with_state(state);
-        let bind_error = |source| StartupError::Bind {
-            addr: settings.site_addr,
-            source,
-        };
-        let listener = TcpListener::bind(settings.site_addr)
-            .await
-            .map_err(bind_error)?;
-        let local_addr = listener.local_addr().map_err(bind_error)?;
         Ok(Self {
             listener,
             local_addr,
@@ -322,6 +332,7 @@ async fn limit_time(
 fn api_routes() -> Router<AppState> {
     Router::new()
         .merge(auth::api::routes())
+        .merge(auth::email::api::routes())
         .merge(auth::tokens::api::routes())
         .merge(crate::todos::api::routes())
         .merge(crate::admin::api::routes())

@@ -10,7 +10,7 @@ use axum::{
 use leptos::prelude::LeptosOptions;
 
 use crate::{
-    auth::{hashing::PasswordHasher, throttle::Throttle},
+    auth::{email::EmailPolicy, hashing::PasswordHasher, throttle::Throttle},
     db::Pool,
     security::client_ip::ClientIpSource,
     sessions::SessionPolicy,
@@ -33,6 +33,8 @@ pub struct AppState {
     pub client_ips: ClientIpSource,
     /// The most todos one list may hold.
     pub todos_per_user: i64,
+    /// Mail: the mailer, confirmation, links.
+    pub email: EmailPolicy,
 }
 
 impl FromRef<AppState> for LeptosOptions {

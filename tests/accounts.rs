@@ -14,6 +14,7 @@ use leptodo::{
         repository,
         throttle::Throttle,
     },
+    config::EmailConfirmation,
     db::Pool,
     error::AppError,
 };
@@ -74,6 +75,7 @@ impl Accounts {
             login,
             password,
             None,
+            EmailConfirmation::Optional,
         )
         .await
     }
@@ -87,6 +89,7 @@ async fn register_ann(app: &Accounts) -> repository::UserRecord {
         &app.throttle,
         &form("ann@example.com", "annlee"),
         None,
+        true,
     )
     .await
     .expect("registered")
@@ -111,6 +114,7 @@ async fn registration_stores_a_normalised_account_with_the_user_role() {
         &app.throttle,
         &input,
         Some("127.0.0.1"),
+        true,
     )
     .await
     .expect("registered");
@@ -138,6 +142,7 @@ async fn a_taken_email_or_username_is_a_field_conflict_whatever_the_case() {
         &app.throttle,
         &form("ANN@Example.COM", "other"),
         None,
+        true,
     )
     .await
     .expect_err("same email");
@@ -150,6 +155,7 @@ async fn a_taken_email_or_username_is_a_field_conflict_whatever_the_case() {
         &app.throttle,
         &form("other@example.com", "ANNLEE"),
         None,
+        true,
     )
     .await
     .expect_err("same username");
@@ -163,7 +169,7 @@ async fn invalid_registrations_store_nothing() {
     let mut input = form("not-an-email", "a");
     input.password = "password".into();
     input.password_confirm = "password".into();
-    let error = register(&app.pool, &app.hasher, &app.throttle, &input, None)
+    let error = register(&app.pool, &app.hasher, &app.throttle, &input, None, true)
         .await
         .expect_err("invalid");
     assert_eq!(error.status(), 422);
@@ -182,7 +188,7 @@ async fn sql_and_html_metacharacters_are_stored_literally() {
     let app = accounts().await;
     let mut input = form("o'brien@example.com", "obrien");
     input.name = "Robert'); DROP TABLE users;-- <script>alert(1)</script>".into();
-    let user = register(&app.pool, &app.hasher, &app.throttle, &input, None)
+    let user = register(&app.pool, &app.hasher, &app.throttle, &input, None, true)
         .await
         .expect("registered");
     let stored = repository::find_by_id(&app.pool, user.id)
@@ -202,6 +208,7 @@ async fn login_works_with_email_or_username_in_any_case() {
         &app.throttle,
         &form("ann@example.com", "AnnLee"),
         None,
+        true,
     )
     .await
     .expect("registered");
@@ -282,6 +289,7 @@ async fn each_login_shifts_the_trackable_fields() {
         &app.throttle,
         &form("ann@example.com", "annlee"),
         Some("10.0.0.1"),
+        true,
     )
     .await
     .expect("registered");
@@ -292,6 +300,7 @@ async fn each_login_shifts_the_trackable_fields() {
         "annlee",
         PASSWORD,
         Some("10.0.0.2"),
+        EmailConfirmation::Optional,
     )
     .await
     .expect("login");
@@ -320,6 +329,7 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
         "annlee",
         PASSWORD,
         None,
+        EmailConfirmation::Optional,
     )
     .await
     .expect("old hash still logs in");
@@ -339,6 +349,7 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
         "annlee",
         PASSWORD,
         None,
+        EmailConfirmation::Optional,
     )
     .await
     .expect("new hash logs in");

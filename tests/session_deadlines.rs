@@ -51,7 +51,7 @@ async fn fixture() -> Fixture {
         password_confirm: PASSWORD.into(),
     };
     let throttle = Throttle::new(pool.clone(), &settings);
-    let user = accounts::register(&pool, &hasher, &throttle, &form, None)
+    let user = accounts::register(&pool, &hasher, &throttle, &form, None, true)
         .await
         .expect("registration");
     Fixture {

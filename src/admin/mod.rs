@@ -45,6 +45,8 @@ pub struct ManagedUser {
     pub created_at: Timestamp,
     /// The most recent login (RFC 3339, UTC), if any.
     pub last_login_at: Option<Timestamp>,
+    /// Whether the user has confirmed their current email address.
+    pub confirmed: bool,
     /// How many todos the user keeps.
     pub todo_count: i64,
 }

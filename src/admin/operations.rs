@@ -11,6 +11,7 @@ use super::{
 use crate::{
     auth::{
         accounts::{self, random_secret},
+        email::tokens as email_tokens,
         hashing::PasswordHasher,
         registration::RegistrationInput,
         repository::{self, PasswordOwner, UserRecord},
@@ -156,6 +157,8 @@ pub async fn set_active(
     if changed {
         if !active {
             tokens::store::revoke_all(&mut transaction, user_id).await?;
+            // A reset link would let a deactivated account choose a password it cannot use; void it anyway.
+            email_tokens::void(&mut transaction, user_id, email_tokens::Purpose::Reset).await?;
             if user.has_role(RoleName::ADMIN) {
                 keep_an_admin(&mut transaction, &user).await?;
             }
@@ -339,4 +342,28 @@ pub async fn set_password(
         "password set by an operator; sessions ended"
     );
     Ok(())
+}
+
+/// Marks a user's address as confirmed, as if they had used the link (for an operator who knows it is
+/// theirs); `changed` is `false` when it already was.
+pub async fn confirm_email(
+    pool: &Pool,
+    actor: &Actor,
+    user: &UserRecord,
+) -> Result<bool, AppError> {
+    let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
+    let changed = store::set_confirmed(&mut transaction, user.id, &Timestamp::now()).await?;
+    if changed {
+        actor
+            .record(
+                &mut transaction,
+                "confirm_email",
+                (Some(user.id), &user.username),
+                None,
+            )
+            .await?;
+        transaction.commit().await?;
+        tracing::info!(user_id = user.id, "email address confirmed by an operator");
+    }
+    Ok(changed)
 }

@@ -12,7 +12,7 @@ use crate::{
 
 /// The columns of [`ManagedUser`]; roles come comma-joined (role names cannot hold commas) and unsorted.
 const MANAGED_USER_COLUMNS: &str = "users.id, users.email, users.username, users.name, users.active, \
-     users.created_at, users.current_login_at AS last_login_at, \
+     users.created_at, users.current_login_at AS last_login_at, users.confirmed_at, \
      (SELECT COUNT(*) FROM todos WHERE todos.user_id = users.id) AS todo_count, \
      (SELECT string_agg(roles.name, ',') FROM roles JOIN roles_users ON roles_users.role_id = roles.id \
       WHERE roles_users.user_id = users.id) AS roles";
@@ -26,6 +26,7 @@ struct ManagedUserRow {
     active: bool,
     created_at: Timestamp,
     last_login_at: Option<Timestamp>,
+    confirmed_at: Option<Timestamp>,
     todo_count: i64,
     roles: Option<String>,
 }
@@ -50,6 +51,7 @@ impl From<ManagedUserRow> for ManagedUser {
             active: row.active,
             created_at: row.created_at,
             last_login_at: row.last_login_at,
+            confirmed: row.confirmed_at.is_some(),
             todo_count: row.todo_count,
         }
     }
@@ -188,6 +190,25 @@ pub async fn set_active(
     .execute(connection)
     .await
     .map(|done| done.rows_affected()))?;
+    Ok(changed == 1)
+}
+
+/// Marks the user's current address confirmed; `false` when the user does not exist or already was.
+pub async fn set_confirmed(
+    transaction: &mut Transaction,
+    user_id: i64,
+    now: &Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let changed = run!(transaction, |connection| {
+        sqlx::query(
+        "UPDATE users SET confirmed_at = $1, updated_at = $1 WHERE id = $2 AND confirmed_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(connection)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
     Ok(changed == 1)
 }
 

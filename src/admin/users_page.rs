@@ -166,6 +166,7 @@ fn users_view(loaded: UsersView, manage: ServerAction<ManageUser>) -> AnyView {
                 <tr>
                     <th>"Username"</th>
                     <th>"Email"</th>
+                    <th>"Confirmed"</th>
                     <th>"Roles"</th>
                     <th>"Active"</th>
                     <th>"Created"</th>
@@ -308,6 +309,7 @@ fn user_row(
         <tr data-username=user.username.clone() class:inactive=!user.active>
             <td class="username">{user.username.clone()}</td>
             <td>{user.email}</td>
+            <td class="confirmed">{if user.confirmed { "yes" } else { "no" }}</td>
             <td class="roles">{held} {grant}</td>
             <td class="active">{if user.active { "yes" } else { "no" }}</td>
             <td>{user.created_at.readable()}</td>

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
-use super::{next_path::login_then, tokens::TokensPanel};
+use super::{email::EmailChangeForm, next_path::login_then, tokens::TokensPanel};
 use crate::{error::AppError, secret::Secret, timestamp::Timestamp};
 
 /// What the account page shows.
@@ -17,6 +17,8 @@ pub struct AccountDetails {
     pub email: String,
     /// Username.
     pub username: String,
+    /// Whether the current address is confirmed; `None` when the site does not ask for confirmation.
+    pub email_confirmed: Option<bool>,
     /// When the account was created.
     pub member_since: Timestamp,
     /// The login before the current one, if any: when, and from which address.
@@ -39,6 +41,8 @@ pub async fn get_account() -> Result<Option<AccountDetails>, AppError> {
         name: user.name,
         email: user.email,
         username: user.username,
+        email_confirmed: (state.email.confirmation != crate::config::EmailConfirmation::Off)
+            .then_some(user.confirmed_at.is_some()),
         member_since: user.created_at,
         last_login: user.last_login_at.map(|at| (at, user.last_login_ip)),
         login_count: user.login_count,
@@ -131,6 +135,7 @@ pub fn AccountPage() -> impl IntoView {
                 <button type="submit">"Change password"</button>
             </ActionForm>
             {move || change.value().get().and_then(Result::err).map(|error| password_errors_view(&error))}
+            <EmailChangeForm />
             <TokensPanel />
         </section>
     }
@@ -150,7 +155,18 @@ fn details_view(details: AccountDetails) -> impl IntoView {
         {details.flash.map(|message| view! { <p class="flash" role="status">{message}</p> })}
         <dl class="account-details">
             <dt>"Email"</dt>
-            <dd>{details.email}</dd>
+            <dd class="email">
+                {details.email}
+                {details
+                    .email_confirmed
+                    .map(|confirmed| {
+                        view! {
+                            <span class="email-status">
+                                {if confirmed { " (confirmed)" } else { " (not confirmed yet)" }}
+                            </span>
+                        }
+                    })}
+            </dd>
             <dt>"Username"</dt>
             <dd class="username">{details.username}</dd>
             <dt>"Member since"</dt>

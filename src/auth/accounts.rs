@@ -12,6 +12,7 @@ use super::{
     User,
 };
 use crate::{
+    config::EmailConfirmation,
     db::{Pool, Transaction},
     error::{AppError, FieldErrors},
     timestamp::Timestamp,
@@ -31,7 +32,8 @@ impl From<HashingError> for AppError {
     }
 }
 
-/// Creates an account from the registration form and records it as logged in from `ip`.
+/// Creates an account from the registration form and, with `logs_in`, records it as logged in from `ip` (a
+/// site that requires confirmed addresses logs nobody in at registration).
 ///
 /// Throttled per client address: every registration that gets as far as hashing counts, taken or not, and a
 /// refused one costs no hash.
@@ -41,6 +43,7 @@ pub async fn register(
     throttle: &Throttle,
     input: &RegistrationInput,
     ip: Option<&str>,
+    logs_in: bool,
 ) -> Result<UserRecord, AppError> {
     let account = input.validate().map_err(AppError::Validation)?;
     let reservation = throttle
@@ -55,6 +58,9 @@ pub async fn register(
     let user = insert_account(&mut transaction, &account, &password_hash, &now).await?;
     transaction.commit().await?;
     tracing::info!(user_id = user.id, "account registered");
+    if !logs_in {
+        return Ok(user);
+    }
     // Nothing can have changed an account nobody knew of a moment ago; if it did, that change wins.
     repository::record_login(pool, &user, ip, &now)
         .await?
@@ -84,7 +90,7 @@ pub async fn insert_account(
 ///
 /// Every failure before the password is known to be right gives the same `InvalidCredentials` after the same
 /// amount of work, so neither the answer nor its timing tells whether the account exists. Only a right
-/// password learns that the account is deactivated.
+/// password learns that the account is deactivated, or (when `confirmation` is `Required`) unconfirmed.
 ///
 /// Throttled: too many recent failures for the account or the address refuse the attempt before any check.
 pub async fn authenticate(
@@ -94,6 +100,7 @@ pub async fn authenticate(
     login: &str,
     password: &str,
     ip: Option<&str>,
+    confirmation: EmailConfirmation,
 ) -> Result<UserRecord, AppError> {
     let mut missing = FieldErrors::default();
     if login.trim().is_empty() {
@@ -134,6 +141,13 @@ pub async fn authenticate(
         .await?;
     if !user.active {
         return Err(AppError::Inactive);
+    }
+    if confirmation == EmailConfirmation::Required && user.confirmed_at.is_none() {
+        tracing::info!(
+            account = user.id,
+            "login refused: email address not confirmed"
+        );
+        return Err(AppError::Unconfirmed);
     }
     if needs_rehash {
         // A failed upgrade must not fail the login: the old hash still works.
@@ -213,6 +227,35 @@ pub async fn change_password(
     Ok(updated)
 }
 
+/// Checks that `password` is the current password of `user`, as a change of address asks; wrong answers are
+/// throttled like wrong current passwords for a password change, and are answered on `current_password`.
+pub async fn check_current_password(
+    hasher: &PasswordHasher,
+    throttle: &Throttle,
+    user: &UserRecord,
+    password: &str,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let reservation = throttle
+        .reserve(Action::PasswordChange, &Subjects::user(user.id, ip))
+        .await?;
+    let (turn, reservation) = turn_for(hasher, throttle, reservation).await?;
+    let right = !password.is_empty()
+        && password.chars().count() <= MAX_PASSWORD_CHARS
+        && matches!(
+            turn.verify(password, &user.password_hash).await?,
+            Verification::Match { .. }
+        );
+    if !right {
+        reservation.keep();
+        return Err(AppError::invalid(
+            "current_password",
+            "This is not your current password.",
+        ));
+    }
+    throttle.release(reservation).await
+}
+
 /// A place in the hashing line for an attempt the throttle has just counted. When the line is full the attempt
 /// is given back before the 503: an overloaded server must not cost anyone one of their attempts.
 async fn turn_for<'a>(
@@ -230,9 +273,13 @@ async fn turn_for<'a>(
 }
 
 /// The account as the user may see it, with its roles.
-pub async fn public_view(pool: &Pool, user: UserRecord) -> Result<User, AppError> {
+pub async fn public_view(
+    pool: &Pool,
+    confirmation: EmailConfirmation,
+    user: UserRecord,
+) -> Result<User, AppError> {
     let roles = repository::role_names(pool.reads(), user.id).await?;
-    Ok(user.into_user(roles))
+    Ok(user.into_user(roles, confirmation != EmailConfirmation::Off))
 }
 
 fn conflict(field: &str, message: &str) -> AppError {

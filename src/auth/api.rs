@@ -11,11 +11,12 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::{
-    accounts, api_user::ApiUser, password_change::PasswordChangeInput,
+    accounts, api_user::ApiUser, email, password_change::PasswordChangeInput,
     registration::RegistrationInput, session, User,
 };
 use crate::{
     api::{ApiJson, ErrorBody},
+    config::EmailConfirmation,
     error::AppError,
     secret::Secret,
     state::AppState,
@@ -50,7 +51,9 @@ pub struct UserResponse {
     user: User,
 }
 
-/// Creates an account and logs it in (the answer sets the session cookie).
+/// Creates an account and logs it in (the answer sets the session cookie), and sends the confirmation link
+/// unless the site does not ask for one. Where confirmation is required, nobody is logged in until the link
+/// is used.
 #[utoipa::path(
     post, path = "/api/auth/register", tag = "auth",
     request_body = RegistrationInput,
@@ -66,16 +69,21 @@ pub async fn register(
     session: Session,
     ApiJson(input): ApiJson<RegistrationInput>,
 ) -> Result<(StatusCode, Json<UserResponse>), AppError> {
+    let required = state.email.confirmation == EmailConfirmation::Required;
     let record = accounts::register(
         &state.pool,
         &state.hasher,
         &state.throttle,
         &input,
         ip.as_deref(),
+        !required,
     )
     .await?;
-    session::log_in(&session, state.sessions, &record, false).await?;
-    let user = accounts::public_view(&state.pool, record).await?;
+    email::service::after_registration(&state, &record).await?;
+    if !required {
+        session::log_in(&session, state.sessions, &record, false).await?;
+    }
+    let user = accounts::public_view(&state.pool, state.email.confirmation, record).await?;
     Ok((StatusCode::CREATED, Json(UserResponse { user })))
 }
 
@@ -86,7 +94,7 @@ pub async fn register(
     responses(
         (status = 200, body = UserResponse),
         (status = 401, description = "Wrong login or password (one message for both)", body = ErrorBody),
-        (status = 403, description = "Right password, deactivated account", body = ErrorBody),
+        (status = 403, description = "Right password, but the account is deactivated (`inactive`) or its address unconfirmed where the site requires it (`unconfirmed`; `POST /api/auth/confirm/resend` then sends the link again)", body = ErrorBody),
         (status = 429, description = "Too many recent failures; see `Retry-After`", body = ErrorBody),
     )
 )]
@@ -96,17 +104,20 @@ pub async fn login(
     session: Session,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<UserResponse>, AppError> {
-    let record = accounts::authenticate(
+    let outcome = accounts::authenticate(
         &state.pool,
         &state.hasher,
         &state.throttle,
         &request.login,
         request.password.expose(),
         ip.as_deref(),
+        state.email.confirmation,
     )
-    .await?;
+    .await;
+    let record =
+        session::unless_unconfirmed(&session, &state.pool, &request.login, outcome).await?;
     session::log_in(&session, state.sessions, &record, request.remember).await?;
-    let user = accounts::public_view(&state.pool, record).await?;
+    let user = accounts::public_view(&state.pool, state.email.confirmation, record).await?;
     Ok(Json(UserResponse { user }))
 }
 
@@ -165,6 +176,6 @@ pub async fn me(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> Result<Json<UserResponse>, AppError> {
-    let user = accounts::public_view(&state.pool, user.record).await?;
+    let user = accounts::public_view(&state.pool, state.email.confirmation, user.record).await?;
     Ok(Json(UserResponse { user }))
 }

@@ -38,7 +38,9 @@ pub async fn get_current_user() -> Result<Option<User>, AppError> {
     };
     let (state, session) = request_context().await?;
     match session::current_user(&session, state.sessions, &state.pool).await? {
-        Some(record) => Ok(Some(accounts::public_view(&state.pool, record).await?)),
+        Some(record) => Ok(Some(
+            accounts::public_view(&state.pool, state.email.confirmation, record).await?,
+        )),
         None => Ok(None),
     }
 }

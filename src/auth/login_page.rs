@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_query_map};
 use serde::{Deserialize, Serialize};
 
+use super::email::link_pages::{ResendConfirmation, ResendForm};
 use crate::{error::AppError, flash::TypedValues, secret::Secret};
 
 /// What the login page needs to know before showing the form, read fresh each time the page opens.
@@ -16,6 +17,8 @@ pub struct LoginPageState {
     pub flash: Option<String>,
     /// The email or username typed before a login without JavaScript failed.
     pub typed: TypedValues,
+    /// The right password was given for an account whose address is not confirmed: offer the link again.
+    pub unconfirmed: bool,
 }
 
 /// Reads (and consumes) the flash message and whether the visitor is logged in.
@@ -27,7 +30,9 @@ pub async fn get_login_page_state() -> Result<LoginPageState, AppError> {
         .await?
         .is_some();
     let flash = flash::take().await?;
+    let unconfirmed = !logged_in && session::has_unconfirmed(&session).await?;
     Ok(LoginPageState {
+        unconfirmed,
         logged_in,
         typed: flash.typed(FORM),
         flash: flash.message,
@@ -63,8 +68,10 @@ pub async fn log_in(
             &login,
             password.expose(),
             ip.as_deref(),
+            state.email.confirmation,
         )
-        .await?;
+        .await;
+        let user = session::unless_unconfirmed(&session, &state.pool, &login, user).await?;
         session::log_in(&session, state.sessions, &user, remember.is_some()).await?;
         leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
         Ok(())
@@ -80,6 +87,7 @@ pub async fn log_in(
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<LogIn>::new();
+    let resend = ServerAction::<ResendConfirmation>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let page_state = Resource::new(|| (), |_| get_login_page_state());
@@ -105,6 +113,9 @@ pub fn LoginPage() -> impl IntoView {
                                     .map(|message| {
                                         view! { <p class="flash" role="status">{message}</p> }
                                     })}
+                                {state
+                                    .unconfirmed
+                                    .then(|| view! { <ResendForm resend /> })}
                                 <ActionForm action=login>
                                     <input type="hidden" name="next" value=next />
                                     <label>
@@ -144,6 +155,9 @@ pub fn LoginPage() -> impl IntoView {
                     .and_then(Result::err)
                     .map(|error| login_error_view(&error))
             }}
+            <p>
+                <a href="/forgot">"Forgot your password?"</a>
+            </p>
             <p>"No account yet? " <a href="/register">"Register"</a></p>
         </section>
     }

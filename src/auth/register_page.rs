@@ -66,14 +66,27 @@ pub async fn register(
     };
     let result = async {
         let ip = client_ip().await;
+        let required = state.email.confirmation == crate::config::EmailConfirmation::Required;
         let user = accounts::register(
             &state.pool,
             &state.hasher,
             &state.throttle,
             &input,
             ip.as_deref(),
+            !required,
         )
         .await?;
+        crate::auth::email::service::after_registration(&state, &user).await?;
+        if required {
+            // The account exists but may not log in before it confirms: the login page says what to do.
+            flash::set_message(&format!(
+                "Your account is created. We sent a confirmation link to {}: open it, then log in.",
+                user.email
+            ))
+            .await?;
+            leptos_axum::redirect("/login");
+            return Ok(());
+        }
         session::log_in(&session, state.sessions, &user, false).await?;
         leptos_axum::redirect("/");
         Ok(())

@@ -20,6 +20,7 @@ pub struct UserRecord {
     pub active: bool,
     pub session_secret: String,
     pub created_at: Timestamp,
+    pub confirmed_at: Option<Timestamp>,
     pub last_login_at: Option<Timestamp>,
     pub current_login_at: Option<Timestamp>,
     pub last_login_ip: Option<String>,
@@ -54,7 +55,7 @@ pub enum InsertUserError {
 
 const USER_COLUMNS: &str =
     "id, email, username, name, website, password_hash, active, session_secret, \
-     created_at, last_login_at, current_login_at, last_login_ip, current_login_ip, login_count";
+     created_at, confirmed_at, last_login_at, current_login_at, last_login_ip, current_login_ip, login_count";
 
 /// The columns of a [`UserRecord`], each prefixed with `table.`, for a query that joins `users` to a table
 /// with columns of the same names.
@@ -258,15 +259,21 @@ pub async fn set_password(
     .fetch_optional(connection)
     .await)?;
     if user.is_some() {
-        super::tokens::store::revoke_all(transaction, user_id).await?;
+        super::tokens::store::revoke_all(&mut *transaction, user_id).await?;
+        // A reset link must not outlive the password it was sent to replace.
+        super::email::tokens::void(transaction, user_id, super::email::tokens::Purpose::Reset)
+            .await?;
     }
     Ok(user)
 }
 
 impl UserRecord {
-    /// The public view of this account, with its roles.
-    pub fn into_user(self, roles: Vec<String>) -> User {
+    /// The public view of this account, with its roles; `confirmation_asked`: whether this site asks accounts
+    /// to confirm their address.
+    pub fn into_user(self, roles: Vec<String>, confirmation_asked: bool) -> User {
         User {
+            confirmation_pending: confirmation_asked && self.confirmed_at.is_none(),
+            confirmed_at: self.confirmed_at,
             id: self.id,
             email: self.email,
             username: self.username,

@@ -22,6 +22,8 @@ const LOGGED_IN_AT: &str = "auth.logged_in_at";
 const REMEMBER_UNTIL: &str = "auth.remember_until";
 /// Unix time after which a session without "remember me" counts as idle and ends.
 const IDLE_DEADLINE: &str = "auth.idle_deadline";
+/// The account whose right password was refused for want of a confirmed address: it may ask for the link again.
+const UNCONFIRMED_USER: &str = "auth.unconfirmed_user_id";
 /// The deadline is pushed back at most once a minute, so reading pages does not write the session each time.
 const DEADLINE_REFRESH_SECONDS: i64 = 60;
 
@@ -82,6 +84,46 @@ pub async fn adopt_new_secret(session: &Session, user: &UserRecord) -> Result<()
     session.cycle_id().await?;
     session.insert(SECRET, &user.session_secret).await?;
     Ok(())
+}
+
+/// Remembers, after the right password, that this visitor's account `user_id` is unconfirmed, so that they (and
+/// only they) may ask for the confirmation link again without being logged in.
+pub async fn remember_unconfirmed(session: &Session, user_id: i64) -> Result<(), AppError> {
+    session.insert(UNCONFIRMED_USER, user_id).await?;
+    Ok(())
+}
+
+/// Passes a login's outcome on, except that a refusal for an unconfirmed address (which only comes after the
+/// right password) is remembered in the session first, so the login page can offer to send the link again.
+pub async fn unless_unconfirmed(
+    session: &Session,
+    pool: &Pool,
+    login: &str,
+    outcome: Result<UserRecord, AppError>,
+) -> Result<UserRecord, AppError> {
+    if let Err(AppError::Unconfirmed) = &outcome {
+        if let Some(user) = repository::find_by_login(pool.reads(), login).await? {
+            remember_unconfirmed(session, user.id).await?;
+        }
+    }
+    outcome
+}
+
+/// Whether [`remember_unconfirmed`] noted an account for this session.
+pub async fn has_unconfirmed(session: &Session) -> Result<bool, AppError> {
+    Ok(session.get::<i64>(UNCONFIRMED_USER).await?.is_some())
+}
+
+/// The active account [`remember_unconfirmed`] noted for this session; `Unauthenticated` without one.
+pub async fn unconfirmed_account(session: &Session, pool: &Pool) -> Result<UserRecord, AppError> {
+    let user_id = session
+        .get::<i64>(UNCONFIRMED_USER)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    repository::find_by_id(pool.reads(), user_id)
+        .await?
+        .filter(|user| user.active)
+        .ok_or(AppError::Unauthenticated)
 }
 
 /// Deletes the session server-side and tells the browser to drop the cookie.

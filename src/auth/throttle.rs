@@ -37,6 +37,9 @@ pub enum Action {
     TokenCreation,
     /// Registering: every registration counts against the address, so one client cannot fill the database.
     Registration,
+    /// Asking for a mail (a reset link, a confirmation link again, a change of address): every request
+    /// counts, so nobody can flood a mailbox or the mail server.
+    Mail,
 }
 
 impl Action {
@@ -46,6 +49,7 @@ impl Action {
             Self::PasswordChange => "password_change",
             Self::TokenCreation => "token_creation",
             Self::Registration => "registration",
+            Self::Mail => "mail",
         }
     }
 }
@@ -72,6 +76,15 @@ impl Subjects {
         let typed: String = login.chars().take(MAX_LOGIN_CHARS).collect();
         Self {
             account: Some(format!("login:{}", typed.trim().to_lowercase())),
+            ip: ip.map(address_group),
+        }
+    }
+
+    /// A mail asked for an address that may or may not have an account: counted under the address's caseless
+    /// key, the same whether an account exists or not, so the count reveals nothing.
+    pub fn mailbox(email_key: &str, ip: Option<&str>) -> Self {
+        Self {
+            account: Some(format!("email:{email_key}")),
             ip: ip.map(address_group),
         }
     }
@@ -111,6 +124,8 @@ pub struct Throttle {
     account_ceiling: i64,
     per_ip: i64,
     registrations_per_ip: i64,
+    mails_per_account: i64,
+    mails_per_ip: i64,
     window_seconds: i64,
 }
 
@@ -135,6 +150,8 @@ impl Throttle {
             account_ceiling: i64::from(settings.throttle_account_ceiling),
             per_ip: i64::from(settings.throttle_failures_per_ip),
             registrations_per_ip: i64::from(settings.throttle_registrations_per_ip),
+            mails_per_account: i64::from(settings.throttle_mails_per_account),
+            mails_per_ip: i64::from(settings.throttle_mails_per_ip),
             window_seconds: i64::from(settings.throttle_window_minutes) * 60,
         }
     }
@@ -170,10 +187,12 @@ impl Throttle {
         };
         let ip_limit = match action {
             Action::Registration => self.registrations_per_ip,
+            Action::Mail => self.mails_per_ip,
             _ => self.per_ip,
         };
         // An address that has not failed lately may go on up to the ceiling; see the module's comment.
         let account_limit = match (action, ip) {
+            (Action::Mail, _) => self.mails_per_account,
             (Action::Login, Some((0, _))) => self.account_ceiling.max(self.per_account),
             _ => self.per_account,
         };

@@ -20,6 +20,10 @@ pub struct User {
     pub website: Option<String>,
     /// Role names, sorted.
     pub roles: Vec<String>,
+    /// When the account confirmed its current email address (RFC 3339, UTC), if it has.
+    pub confirmed_at: Option<Timestamp>,
+    /// The site asks for confirmation and this account has not given it yet: pages offer to send the link again.
+    pub confirmation_pending: bool,
     /// When the account was created (RFC 3339, UTC).
     pub created_at: Timestamp,
     /// When the user logged in before the current login (RFC 3339, UTC), if ever.

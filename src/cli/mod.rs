@@ -96,7 +96,7 @@ pub enum UsersCommand {
         #[arg(long)]
         admin: bool,
     },
-    /// Show every account: id, email, username, roles, active, last login.
+    /// Show every account: id, email, username, roles, active, confirmed, last login.
     List,
     /// Let a deactivated account log in again.
     Activate {
@@ -105,6 +105,11 @@ pub enum UsersCommand {
     },
     /// Stop an account from logging in; its sessions and API tokens end at once.
     Deactivate {
+        /// Email or username.
+        user: String,
+    },
+    /// Mark an account's email address as confirmed, as if its owner had used the link.
+    Confirm {
         /// Email or username.
         user: String,
     },

@@ -56,13 +56,22 @@ pub async fn run(
                         user.username,
                         user.roles.join(","),
                         if user.active { "yes" } else { "no" }.to_owned(),
+                        if user.confirmed { "yes" } else { "no" }.to_owned(),
                         user.last_login_at
                             .map_or_else(|| "never".into(), |at| at.to_string()),
                     ]
                 })
                 .collect();
             Ok(table::render(
-                &["id", "email", "username", "roles", "active", "last login"],
+                &[
+                    "id",
+                    "email",
+                    "username",
+                    "roles",
+                    "active",
+                    "confirmed",
+                    "last login",
+                ],
                 &rows,
             ))
         }
@@ -84,6 +93,18 @@ pub async fn run(
                 ),
                 false => format!("{} was already deactivated.", record.username),
             })
+        }
+        UsersCommand::Confirm { user } => {
+            let record = find(pool, &user).await?;
+            Ok(
+                match operations::confirm_email(pool, &actor, &record).await? {
+                    true => format!("The email address of {} is confirmed.", record.username),
+                    false => format!(
+                        "The email address of {} was already confirmed.",
+                        record.username
+                    ),
+                },
+            )
         }
         UsersCommand::SetPassword { user } => {
             let record = find(pool, &user).await?;

@@ -5,6 +5,7 @@
 pub mod admins;
 pub mod database;
 pub mod process;
+pub mod smtp;
 
 use std::{collections::HashMap, path::Path};
 
@@ -31,6 +32,11 @@ pub fn test_settings() -> Settings {
     settings.argon2_memory_kib = 1024;
     settings.argon2_iterations = 1;
     settings.throttle_registrations_per_ip = 1_000_000;
+    // Without an SMTP server mail goes to the outbox: not into the working tree.
+    settings.outbox_dir = std::env::temp_dir()
+        .join("leptodo-test-outbox")
+        .display()
+        .to_string();
     settings
 }
 

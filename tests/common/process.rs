@@ -14,6 +14,11 @@ pub fn leptodo() -> Command {
             command.env_remove(var);
         }
     }
+    // Without an SMTP server mail goes to the outbox: not into the working tree.
+    command.env(
+        "LEPTODO_OUTBOX_DIR",
+        std::env::temp_dir().join("leptodo-test-outbox"),
+    );
     command
 }
 

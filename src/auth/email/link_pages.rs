@@ -1,0 +1,261 @@
+//! The pages a mail's link opens (`/confirm/<token>`, `/change-email/<token>`), and the forms that send those
+//! mails: the banner that sends the confirmation link again and the account page's change of address.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::recovery_pages::outcome_view;
+use crate::{auth::Auth, error::AppError, secret::Secret};
+
+/// Confirms the address a confirmation link was sent to.
+#[server]
+pub async fn confirm_email(token: String) -> Result<(), AppError> {
+    use crate::{error::with_status, state::request_context};
+    let result = async {
+        let (state, _) = request_context().await?;
+        super::service::confirm(&state, &token).await
+    }
+    .await;
+    with_status(result)
+}
+
+/// Moves the account to the address a change-of-address link was sent to.
+#[server]
+pub async fn apply_email_change(token: String) -> Result<(), AppError> {
+    use crate::{error::with_status, state::request_context};
+    let result = async {
+        let (state, _) = request_context().await?;
+        super::service::apply_email_change(&state, &token).await
+    }
+    .await;
+    with_status(result)
+}
+
+/// Sends the confirmation link again, to the logged-in user or to the visitor whose login was just refused
+/// for an unconfirmed address.
+#[server]
+pub async fn resend_confirmation() -> Result<String, AppError> {
+    use crate::{
+        auth::session,
+        error::{is_plain_form_post, with_status},
+        state::{client_ip, request_context},
+    };
+    let result = async {
+        let (state, browser_session) = request_context().await?;
+        let logged_in =
+            session::current_user(&browser_session, state.sessions, &state.pool).await?;
+        let back_to = if logged_in.is_some() {
+            "/account"
+        } else {
+            "/login"
+        };
+        let user = match logged_in {
+            Some(user) => user,
+            None => session::unconfirmed_account(&browser_session, &state.pool).await?,
+        };
+        super::service::resend_confirmation(&state, &user, client_ip().await.as_deref()).await?;
+        let message = format!("We sent a new confirmation link to {}.", user.email);
+        if is_plain_form_post() {
+            crate::flash::set_message(&message).await?;
+            leptos_axum::redirect(back_to);
+        }
+        Ok(message)
+    }
+    .await;
+    with_status(result)
+}
+
+/// Asks to move the account to `new_email`, after checking the current password.
+#[server]
+pub async fn request_email_change(
+    new_email: String,
+    current_password: Secret,
+) -> Result<String, AppError> {
+    use super::{forms::EmailChangeInput, service};
+    use crate::{
+        auth::session,
+        error::{is_plain_form_post, with_status},
+        state::client_ip,
+    };
+    let result = async {
+        let (state, _, user) = session::logged_in().await?;
+        let input = EmailChangeInput {
+            new_email,
+            current_password,
+        };
+        let new_email =
+            service::request_email_change(&state, &user, &input, client_ip().await.as_deref())
+                .await?;
+        let message = format!(
+            "We sent a link to {}. Your address changes when you open it.",
+            new_email.as_str()
+        );
+        if is_plain_form_post() {
+            crate::flash::set_message(&message).await?;
+            leptos_axum::redirect("/account");
+        }
+        Ok(message)
+    }
+    .await;
+    with_status(result)
+}
+
+/// `/confirm/<token>`: confirms the address as the page opens.
+#[component]
+pub fn ConfirmPage() -> impl IntoView {
+    let params = use_params_map();
+    let confirmed = Resource::new(
+        move || params.read().get("token").unwrap_or_default(),
+        confirm_email,
+    );
+    view! {
+        <Title text="Confirm your address · Leptodo" />
+        <Transition fallback=|| ()>
+            {move || {
+                confirmed
+                    .get()
+                    .map(|result| match result {
+                        Ok(()) => {
+                            view! {
+                                <section class="auth-form">
+                                    <h1>"Your email address is confirmed"</h1>
+                                    <p>"Thank you. "<a href="/">"Go to your todos"</a></p>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => broken_link_view(&error).into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// `/change-email/<token>`: moves the account to its new address as the page opens.
+#[component]
+pub fn EmailChangePage() -> impl IntoView {
+    let params = use_params_map();
+    let changed = Resource::new(
+        move || params.read().get("token").unwrap_or_default(),
+        apply_email_change,
+    );
+    view! {
+        <Title text="Change your address · Leptodo" />
+        <Transition fallback=|| ()>
+            {move || {
+                changed
+                    .get()
+                    .map(|result| match result {
+                        Ok(()) => {
+                            view! {
+                                <section class="auth-form">
+                                    <h1>"Your email address is changed"</h1>
+                                    <p>
+                                        "From now on, log in and receive mail with the new address. "
+                                        <a href="/account">"See your account"</a>
+                                    </p>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => broken_link_view(&error).into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// The one page for a link that does not work, whatever the reason, with the ways to get a new one.
+pub(super) fn broken_link_view(error: &AppError) -> impl IntoView {
+    let explanation = match error {
+        AppError::Conflict(_) | AppError::InvalidLink => error.user_message(),
+        other => other.to_string(),
+    };
+    view! {
+        <section class="auth-form">
+            <h1>"This link does not work"</h1>
+            <p class="error" role="alert">
+                {explanation}
+            </p>
+            <p>"Links from our mails work once, for a limited time, and a newer link replaces an older one."</p>
+            <ul>
+                <li>
+                    <a href="/forgot">"Ask for a new password-reset link"</a>
+                </li>
+                <li>
+                    <a href="/account">"Send the confirmation link again, or change your address, from your account"</a>
+                </li>
+            </ul>
+        </section>
+    }
+}
+
+/// Above every page of a logged-in user who has not confirmed their address: a reminder and a button that
+/// sends the link again.
+#[component]
+pub fn ConfirmationBanner() -> impl IntoView {
+    let auth = Auth::expect();
+    let resend = ServerAction::<ResendConfirmation>::new();
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                auth.user
+                    .get()
+                    .and_then(Result::ok)
+                    .flatten()
+                    .filter(|user| user.confirmation_pending)
+                    .map(|user| {
+                        view! {
+                            <aside class="confirm-banner" aria-label="Email confirmation">
+                                <p>
+                                    "Please confirm your email address: open the link we sent to "
+                                    <strong>{user.email}</strong>"."
+                                </p>
+                                <ResendForm resend />
+                            </aside>
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// The button that sends the confirmation link again, and what became of it.
+#[component]
+pub fn ResendForm(resend: ServerAction<ResendConfirmation>) -> impl IntoView {
+    view! {
+        <ActionForm action=resend attr:class="inline-form">
+            <button type="submit">"Send the link again"</button>
+        </ActionForm>
+        {move || resend.value().get().map(outcome_view)}
+    }
+}
+
+/// The account page's form for moving the account to another address.
+#[component]
+pub fn EmailChangeForm() -> impl IntoView {
+    let change = ServerAction::<RequestEmailChange>::new();
+    view! {
+        <h2>"Change your email address"</h2>
+        <p>"We send a link to the new address; the address changes when you open it."</p>
+        <ActionForm action=change attr:class="auth-form">
+            <label>
+                "New email address"
+                <input type="email" name="new_email" autocomplete="email" required maxlength="254" />
+            </label>
+            <label>
+                "Your password"
+                <input
+                    type="password"
+                    name="current_password"
+                    autocomplete="current-password"
+                    required
+                    maxlength="128"
+                />
+            </label>
+            <button type="submit">"Send the link"</button>
+        </ActionForm>
+        {move || change.value().get().map(outcome_view)}
+    }
+}

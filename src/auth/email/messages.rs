@@ -1,0 +1,157 @@
+//! The words of every mail the accounts send, each with a plain-text part and a simple HTML part.
+
+use crate::mail::{escape_html, Mail};
+
+/// A mail to `to` about account `user_id`: `paragraphs` of text, then, if any, a link with its button label.
+fn compose(
+    to: &str,
+    user_id: i64,
+    purpose: &'static str,
+    subject: &str,
+    greeting_name: &str,
+    paragraphs: &[String],
+    link: Option<(&str, &str)>,
+) -> Mail {
+    let mut text = format!("Hello {greeting_name},\n\n");
+    let mut html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family: sans-serif; line-height: 1.5\">\
+         <p>Hello {},</p>",
+        escape_html(greeting_name)
+    );
+    for paragraph in paragraphs {
+        text.push_str(paragraph);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", escape_html(paragraph)));
+    }
+    if let Some((label, url)) = link {
+        text.push_str(&format!("{label}:\n{url}\n\n"));
+        html.push_str(&format!(
+            "<p><a href=\"{url}\" style=\"display: inline-block; padding: 0.5em 1em; background: #b83f45; \
+             color: #fff; text-decoration: none; border-radius: 4px\">{label}</a></p>\
+             <p style=\"font-size: 0.9em; color: #555\">Or copy this address into your browser:<br>{url}</p>",
+            url = escape_html(url),
+            label = escape_html(label),
+        ));
+    }
+    text.push_str("— Leptodo\n");
+    html.push_str("<p>— Leptodo</p></body></html>");
+    Mail {
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        text,
+        html,
+        purpose,
+        user_id,
+        link: link.map(|(_, url)| url.to_owned()),
+    }
+}
+
+/// "Confirm your email address", with the link.
+pub fn confirm_address(to: &str, user_id: i64, name: &str, url: &str, hours: u32) -> Mail {
+    compose(
+        to,
+        user_id,
+        "confirm_email",
+        "Confirm your email address for Leptodo",
+        name,
+        &[format!(
+            "Please confirm that {to} is your address by opening the link below. It works once, for {hours} hours."
+        ),
+        "If you did not create a Leptodo account, ignore this mail: nothing happens without the link.".into()],
+        Some(("Confirm my address", url)),
+    )
+}
+
+/// "Reset your password", with the link.
+pub fn reset_password(to: &str, user_id: i64, name: &str, url: &str, minutes: u32) -> Mail {
+    compose(
+        to,
+        user_id,
+        "reset_password",
+        "Reset your Leptodo password",
+        name,
+        &[
+            format!("Someone (we hope you) asked to reset the password of your Leptodo account. The link below lets you choose a new one. It works once, for {minutes} minutes."),
+            "If you did not ask, ignore this mail: your password stays as it is.".into(),
+        ],
+        Some(("Choose a new password", url)),
+    )
+}
+
+/// "Your password was changed": no link, only the news, so that an owner who did not do it learns of it.
+pub fn password_changed(to: &str, user_id: i64, name: &str, reset_url: &str) -> Mail {
+    compose(
+        to,
+        user_id,
+        "password_changed",
+        "Your Leptodo password was changed",
+        name,
+        &[
+            "The password of your Leptodo account was just changed, and every session was logged out.".into(),
+            format!("If this was not you, reset your password at once at {reset_url} and check the email address of your account."),
+        ],
+        None,
+    )
+}
+
+/// To the new address: "confirm the change", with the link.
+pub fn confirm_new_address(
+    to: &str,
+    user_id: i64,
+    name: &str,
+    old_address: &str,
+    url: &str,
+    hours: u32,
+) -> Mail {
+    compose(
+        to,
+        user_id,
+        "change_email",
+        "Confirm your new email address for Leptodo",
+        name,
+        &[
+            format!("You asked to change the email address of your Leptodo account from {old_address} to {to}. Open the link below to make the change. It works once, for {hours} hours."),
+            "If you did not ask for this, ignore this mail: nothing changes without the link.".into(),
+        ],
+        Some(("Use this address", url)),
+    )
+}
+
+/// To the old address: "a change was asked for", with no link.
+pub fn address_change_requested(to: &str, user_id: i64, name: &str, new_address: &str) -> Mail {
+    compose(
+        to,
+        user_id,
+        "change_email_notice",
+        "A change of your Leptodo email address was requested",
+        name,
+        &[
+            format!("Someone logged in to your Leptodo account asked to change its email address to {new_address}. The address changes only if the link we sent there is opened."),
+            "If this was not you, change your password now: whoever did it knows it.".into(),
+        ],
+        None,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::confirm_address;
+
+    #[test]
+    fn the_link_is_in_both_parts_and_names_are_escaped_in_html() {
+        let mail = confirm_address(
+            "ann@example.com",
+            7,
+            "<Ann>",
+            "https://todo.example.com/confirm/abc",
+            24,
+        );
+        assert!(mail.text.contains("https://todo.example.com/confirm/abc"));
+        assert!(mail
+            .html
+            .contains("href=\"https://todo.example.com/confirm/abc\""));
+        assert!(mail.text.contains("Hello <Ann>,"));
+        assert!(mail.html.contains("Hello &lt;Ann&gt;,"));
+        assert!(!mail.html.contains("<Ann>"));
+    }
+}

@@ -1,0 +1,20 @@
+//! Mail between the site and its users: confirming an address, resetting a forgotten password, moving an
+//! account to a new address. Every flow has a page (working without JavaScript) and a JSON route under
+//! `/api/auth/`; links are single-use tokens stored only as hashes (`tokens`).
+
+#[cfg(feature = "ssr")]
+pub mod api;
+pub mod forms;
+pub mod link_pages;
+#[cfg(feature = "ssr")]
+pub mod messages;
+pub mod recovery_pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod tokens;
+
+pub use link_pages::{ConfirmPage, ConfirmationBanner, EmailChangeForm, EmailChangePage};
+pub use recovery_pages::{ForgotPage, ResetPage};
+#[cfg(feature = "ssr")]
+pub use service::EmailPolicy;

@@ -1,0 +1,179 @@
+//! `/forgot` and `/reset/<token>`: recovering an account whose password is forgotten.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::{error::AppError, flash::take_flash_message, secret::Secret};
+
+/// Sends a reset link to the address, if an account has it; the answer is the same either way.
+#[server]
+pub async fn send_reset_link(email: String) -> Result<String, AppError> {
+    use super::{forms::ForgotInput, service};
+    use crate::{
+        error::{is_plain_form_post, with_status},
+        state::{client_ip, request_context},
+    };
+    let result = async {
+        let (state, _) = request_context().await?;
+        let ip = client_ip().await;
+        service::request_reset(&state, &ForgotInput { email }, ip.as_deref()).await?;
+        if is_plain_form_post() {
+            crate::flash::set_message(service::RESET_LINK_SENT).await?;
+            leptos_axum::redirect("/forgot");
+        }
+        Ok(service::RESET_LINK_SENT.to_owned())
+    }
+    .await;
+    with_status(result)
+}
+
+/// Whether a reset link still works, before its form is shown.
+#[server]
+pub async fn check_reset_link(token: String) -> Result<(), AppError> {
+    use crate::{error::with_status, state::request_context};
+    let result = async {
+        let (state, _) = request_context().await?;
+        super::service::reset_link_owner(&state, &token).await?;
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}
+
+/// Sets the new password from a reset link, then sends the visitor to log in with it.
+#[server]
+pub async fn reset_password(
+    token: String,
+    password: Secret,
+    password_confirm: Secret,
+) -> Result<(), AppError> {
+    use super::{forms::ResetInput, service};
+    use crate::{
+        error::with_status,
+        state::{client_ip, request_context},
+    };
+    let result = async {
+        let (state, _) = request_context().await?;
+        let input = ResetInput {
+            token,
+            password,
+            password_confirm,
+        };
+        service::reset_password(&state, &input, client_ip().await.as_deref()).await?;
+        crate::flash::set_message(
+            "Your password has been changed and every session logged out. Log in with your new password.",
+        )
+        .await?;
+        leptos_axum::redirect("/login");
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}
+
+/// `/forgot`: asks for the address to send a reset link to.
+#[component]
+pub fn ForgotPage() -> impl IntoView {
+    let send = ServerAction::<SendResetLink>::new();
+    let flash = Resource::new(|| (), |_| take_flash_message());
+    view! {
+        <Title text="Forgot your password · Leptodo" />
+        <section class="auth-form">
+            <h1>"Forgot your password?"</h1>
+            <p>
+                "Enter the email address of your account. We will send it a link to choose a new password."
+            </p>
+            <Transition fallback=|| ()>
+                {move || {
+                    flash
+                        .get()
+                        .and_then(Result::ok)
+                        .flatten()
+                        .map(|message| view! { <p class="flash" role="status">{message}</p> })
+                }}
+            </Transition>
+            <ActionForm action=send>
+                <label>
+                    "Email"
+                    <input type="email" name="email" autocomplete="email" required maxlength="254" />
+                </label>
+                <button type="submit">"Send me a link"</button>
+            </ActionForm>
+            {move || send.value().get().map(outcome_view)}
+            <p>
+                <a href="/login">"Back to log in"</a>
+            </p>
+        </section>
+    }
+}
+
+/// `/reset/<token>`: the new password, twice; a link that does not work gets the page that says so.
+#[component]
+pub fn ResetPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let reset = ServerAction::<ResetPassword>::new();
+    let link = Resource::new(token, check_reset_link);
+    view! {
+        <Title text="Choose a new password · Leptodo" />
+        <Transition fallback=|| ()>
+            {move || {
+                link.get()
+                    .map(|checked| match checked {
+                        Ok(()) => reset_form(reset, token()).into_any(),
+                        Err(error) => super::link_pages::broken_link_view(&error).into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+fn reset_form(reset: ServerAction<ResetPassword>, token: String) -> impl IntoView {
+    view! {
+        <section class="auth-form">
+            <h1>"Choose a new password"</h1>
+            <p>"Every session of your account will be logged out, and you will log in with the new password."</p>
+            <ActionForm action=reset>
+                <input type="hidden" name="token" value=token />
+                <label>
+                    "New password"
+                    <input type="password" name="password" autocomplete="new-password" required maxlength="128" />
+                </label>
+                <label>
+                    "Confirm new password"
+                    <input
+                        type="password"
+                        name="password_confirm"
+                        autocomplete="new-password"
+                        required
+                        maxlength="128"
+                    />
+                </label>
+                <button type="submit">"Set the new password"</button>
+            </ActionForm>
+            {move || reset.value().get().and_then(Result::err).map(|error| error_view(&error))}
+        </section>
+    }
+}
+
+/// What became of a form that sends a mail: its confirmation, or why it was refused.
+pub(super) fn outcome_view(result: Result<String, AppError>) -> AnyView {
+    match result {
+        Ok(message) => view! { <p class="flash" role="status">{message}</p> }.into_any(),
+        Err(error) => error_view(&error).into_any(),
+    }
+}
+
+/// A refused form's messages, field by field, or the error's own sentence.
+pub(super) fn error_view(error: &AppError) -> impl IntoView {
+    let messages = match error.fields() {
+        Some(fields) => fields.messages(),
+        None => vec![error.to_string()],
+    };
+    view! {
+        <ul class="error" role="alert">
+            {messages.into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
+        </ul>
+    }
+}

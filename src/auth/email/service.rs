@@ -1,0 +1,425 @@
+//! The mail flows' rules, for the pages and the JSON API alike: confirming an address, resetting a forgotten
+//! password, changing the address. Each change commits with its audit entry; mails leave after the commit.
+
+use std::net::SocketAddr;
+
+use super::{
+    forms::{EmailChangeInput, ForgotInput, ResetInput},
+    messages,
+    tokens::{self, Purpose},
+};
+use crate::{
+    admin::store::{self as audit, NewAuditEntry},
+    auth::{
+        accounts::{self, random_secret},
+        identity::email_key,
+        repository::{self, PasswordOwner, UserRecord},
+        throttle::{Action, Subjects},
+    },
+    config::{EmailConfirmation, Settings},
+    db::{run, Transaction},
+    domain::Email,
+    error::{AppError, FieldErrors},
+    mail::Mailer,
+    state::AppState,
+    timestamp::Timestamp,
+};
+
+/// How the accounts use mail: the mailer, whether confirmation is asked for, where links point, how long
+/// they work.
+#[derive(Debug, Clone)]
+pub struct EmailPolicy {
+    /// Sends in the background.
+    pub mailer: Mailer,
+    /// `email_confirmation`.
+    pub confirmation: EmailConfirmation,
+    /// The start of every link, without a trailing slash.
+    site_url: String,
+    confirm_hours: u32,
+    reset_minutes: u32,
+    change_hours: u32,
+}
+
+impl EmailPolicy {
+    /// Reads the settings; links start with `site_url`, or with the address the server listens on.
+    pub fn new(settings: &Settings, mailer: Mailer, listening_on: SocketAddr) -> Self {
+        let site_url = match settings.site_url.trim() {
+            "" => format!("http://{listening_on}"),
+            url => url.trim_end_matches('/').to_owned(),
+        };
+        Self {
+            mailer,
+            confirmation: settings.email_confirmation,
+            site_url,
+            confirm_hours: settings.confirm_email_hours,
+            reset_minutes: settings.reset_password_minutes,
+            change_hours: settings.change_email_hours,
+        }
+    }
+
+    fn link(&self, purpose: Purpose, token: &str) -> String {
+        format!("{}{}{token}", self.site_url, purpose.path())
+    }
+
+    fn lifetime(&self, purpose: Purpose) -> time::Duration {
+        match purpose {
+            Purpose::Confirm => time::Duration::hours(i64::from(self.confirm_hours)),
+            Purpose::Reset => time::Duration::minutes(i64::from(self.reset_minutes)),
+            Purpose::ChangeEmail => time::Duration::hours(i64::from(self.change_hours)),
+        }
+    }
+}
+
+/// The answer to every request for a reset link, whether an account has the address or not.
+pub const RESET_LINK_SENT: &str =
+    "If an account uses that address, we have sent it a link to choose a new password. \
+     Check your mail; the link works once, for a limited time.";
+
+/// After a registration committed: sends the confirmation link, unless confirmation is off.
+pub async fn after_registration(state: &AppState, user: &UserRecord) -> Result<(), AppError> {
+    match state.email.confirmation {
+        EmailConfirmation::Off => Ok(()),
+        _ => send_confirmation(state, user).await,
+    }
+}
+
+async fn send_confirmation(state: &AppState, user: &UserRecord) -> Result<(), AppError> {
+    let policy = &state.email;
+    let mut transaction = state.pool.begin().await?;
+    let token = tokens::issue(
+        &mut transaction,
+        user.id,
+        Purpose::Confirm,
+        &user.email,
+        policy.lifetime(Purpose::Confirm),
+    )
+    .await?;
+    transaction.commit().await?;
+    policy.mailer.send(messages::confirm_address(
+        &user.email,
+        user.id,
+        &user.name,
+        &policy.link(Purpose::Confirm, &token),
+        policy.confirm_hours,
+    ));
+    Ok(())
+}
+
+/// Sends the confirmation link again (the newest link replaces the older); throttled per account.
+pub async fn resend_confirmation(
+    state: &AppState,
+    user: &UserRecord,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    if state.email.confirmation == EmailConfirmation::Off {
+        return Err(AppError::Refused(
+            "This site does not ask for email confirmation.".into(),
+        ));
+    }
+    if user.confirmed_at.is_some() {
+        return Err(AppError::Refused(
+            "Your email address is already confirmed.".into(),
+        ));
+    }
+    state
+        .throttle
+        .reserve(Action::Mail, &Subjects::user(user.id, ip))
+        .await?
+        .keep();
+    send_confirmation(state, user).await?;
+    tracing::info!(user_id = user.id, "confirmation link sent again");
+    Ok(())
+}
+
+/// Uses a confirmation link: the address it was sent to is confirmed, if it is still the account's.
+pub async fn confirm(state: &AppState, token: &str) -> Result<(), AppError> {
+    let mut transaction = state.pool.begin().await?;
+    let redeemed = tokens::consume(&mut transaction, Purpose::Confirm, token)
+        .await?
+        .ok_or(AppError::InvalidLink)?;
+    let now = Timestamp::now();
+    let username: Option<String> = run!(&mut transaction, |connection| sqlx::query_scalar(
+        "UPDATE users SET confirmed_at = COALESCE(confirmed_at, $1), updated_at = $1
+         WHERE id = $2 AND email = $3 RETURNING username"
+    )
+    .bind(&now)
+    .bind(redeemed.user_id)
+    .bind(&redeemed.sent_to)
+    .fetch_optional(connection)
+    .await)?;
+    // The account moved to another address since the link was sent: the link confirms nothing now.
+    let username = username.ok_or(AppError::InvalidLink)?;
+    record_own(
+        &mut transaction,
+        redeemed.user_id,
+        &username,
+        "confirm_email",
+        None,
+    )
+    .await?;
+    transaction.commit().await?;
+    tracing::info!(user_id = redeemed.user_id, "email address confirmed");
+    Ok(())
+}
+
+/// Asks for a reset link. Answers the same, after the same work, whether or not an account has the address:
+/// the throttle counts the typed address either way, and the lookup and the mail happen after the answer.
+pub async fn request_reset(
+    state: &AppState,
+    input: &ForgotInput,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let email = input.validate().map_err(AppError::Validation)?;
+    state
+        .throttle
+        .reserve(
+            Action::Mail,
+            &Subjects::mailbox(&email_key(email.as_str()), ip),
+        )
+        .await?
+        .keep();
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = send_reset_link(&state, &email).await {
+            tracing::error!(?error, "password reset link not sent");
+        }
+    });
+    Ok(())
+}
+
+async fn send_reset_link(state: &AppState, email: &Email) -> Result<(), AppError> {
+    let user = repository::find_by_login(state.pool.reads(), email.as_str()).await?;
+    // A deactivated account cannot log in with a new password either; it gets no link.
+    let Some(user) = user.filter(|user| user.active) else {
+        tracing::info!("password reset asked for an address with no active account; no mail sent");
+        return Ok(());
+    };
+    let policy = &state.email;
+    let mut transaction = state.pool.begin().await?;
+    let token = tokens::issue(
+        &mut transaction,
+        user.id,
+        Purpose::Reset,
+        &user.email,
+        policy.lifetime(Purpose::Reset),
+    )
+    .await?;
+    transaction.commit().await?;
+    policy.mailer.send(messages::reset_password(
+        &user.email,
+        user.id,
+        &user.name,
+        &policy.link(Purpose::Reset, &token),
+        policy.reset_minutes,
+    ));
+    tracing::info!(user_id = user.id, "password reset link sent");
+    Ok(())
+}
+
+/// The account a reset link opens, if the link still works: for the page that shows the form.
+pub async fn reset_link_owner(state: &AppState, token: &str) -> Result<UserRecord, AppError> {
+    let redeemed = tokens::find(state.pool.reads(), Purpose::Reset, token)
+        .await?
+        .ok_or(AppError::InvalidLink)?;
+    repository::find_by_id(state.pool.reads(), redeemed.user_id)
+        .await?
+        .filter(|user| user.active)
+        .ok_or(AppError::InvalidLink)
+}
+
+/// Uses a reset link: sets the new password (by the rules of registration), ends every session and API token
+/// of the account, and sends a notice. It logs nobody in: the owner logs in with the new password.
+pub async fn reset_password(
+    state: &AppState,
+    input: &ResetInput,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let user = reset_link_owner(state, &input.token).await?;
+    let password = input
+        .validate(&[&user.email, &user.username])
+        .map_err(AppError::Validation)?;
+    let password_hash = state.hasher.turn()?.hash(&password).await?;
+    let now = Timestamp::now();
+    let mut transaction = state.pool.begin().await?;
+    // Used up here, in the transaction that sets the password: of two submissions at once, one wins.
+    tokens::consume(&mut transaction, Purpose::Reset, &input.token)
+        .await?
+        .filter(|redeemed| redeemed.user_id == user.id)
+        .ok_or(AppError::InvalidLink)?;
+    repository::set_password(
+        &mut transaction,
+        PasswordOwner::Any(user.id),
+        &password_hash,
+        &random_secret(),
+        &now,
+    )
+    .await?
+    .ok_or(AppError::InvalidLink)?;
+    // The link reached the account's mailbox: that proves the address as well as a confirmation link would.
+    run!(&mut transaction, |connection| sqlx::query(
+        "UPDATE users SET confirmed_at = COALESCE(confirmed_at, $1) WHERE id = $2 AND email = $3"
+    )
+    .bind(&now)
+    .bind(user.id)
+    .bind(&user.email)
+    .execute(connection)
+    .await
+    .map(|_| ()))?;
+    record_own(
+        &mut transaction,
+        user.id,
+        &user.username,
+        "reset_password",
+        ip,
+    )
+    .await?;
+    transaction.commit().await?;
+    state.email.mailer.send(messages::password_changed(
+        &user.email,
+        user.id,
+        &user.name,
+        &format!("{}/forgot", state.email.site_url),
+    ));
+    tracing::info!(
+        user_id = user.id,
+        "password reset by mail; sessions and tokens ended"
+    );
+    Ok(())
+}
+
+/// Asks to move the account to `input.new_email`: after the current password is checked, a link goes to the
+/// new address and a notice (no link) to the old one. Nothing changes until the link is used.
+pub async fn request_email_change(
+    state: &AppState,
+    user: &UserRecord,
+    input: &EmailChangeInput,
+    ip: Option<&str>,
+) -> Result<Email, AppError> {
+    let new_email = input.validate().map_err(AppError::Validation)?;
+    if email_key(new_email.as_str()) == email_key(&user.email) {
+        return Err(AppError::invalid(
+            "new_email",
+            "This is already your address.",
+        ));
+    }
+    accounts::check_current_password(
+        &state.hasher,
+        &state.throttle,
+        user,
+        input.current_password.expose(),
+        ip,
+    )
+    .await?;
+    if repository::find_by_login(state.pool.reads(), new_email.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(email_taken());
+    }
+    state
+        .throttle
+        .reserve(Action::Mail, &Subjects::user(user.id, ip))
+        .await?
+        .keep();
+    let policy = &state.email;
+    let mut transaction = state.pool.begin().await?;
+    let token = tokens::issue(
+        &mut transaction,
+        user.id,
+        Purpose::ChangeEmail,
+        new_email.as_str(),
+        policy.lifetime(Purpose::ChangeEmail),
+    )
+    .await?;
+    transaction.commit().await?;
+    policy.mailer.send(messages::confirm_new_address(
+        new_email.as_str(),
+        user.id,
+        &user.name,
+        &user.email,
+        &policy.link(Purpose::ChangeEmail, &token),
+        policy.change_hours,
+    ));
+    policy.mailer.send(messages::address_change_requested(
+        &user.email,
+        user.id,
+        &user.name,
+        new_email.as_str(),
+    ));
+    tracing::info!(user_id = user.id, "change of email address requested");
+    Ok(new_email)
+}
+
+/// Uses a change-of-address link: the account takes the address the link was sent to, now confirmed, unless
+/// another account took it meanwhile (then the link is spent and the answer says why).
+pub async fn apply_email_change(state: &AppState, token: &str) -> Result<(), AppError> {
+    let mut transaction = state.pool.begin().await?;
+    let redeemed = tokens::consume(&mut transaction, Purpose::ChangeEmail, token)
+        .await?
+        .ok_or(AppError::InvalidLink)?;
+    let now = Timestamp::now();
+    let changed: Result<Option<String>, sqlx::Error> =
+        run!(&mut transaction, |connection| sqlx::query_scalar(
+            "UPDATE users SET email = $1, email_key = $2, confirmed_at = $3, updated_at = $3
+             WHERE id = $4 AND active RETURNING username"
+        )
+        .bind(&redeemed.sent_to)
+        .bind(email_key(&redeemed.sent_to))
+        .bind(&now)
+        .bind(redeemed.user_id)
+        .fetch_optional(connection)
+        .await);
+    let username = match changed {
+        Ok(Some(username)) => username,
+        Ok(None) => return Err(AppError::InvalidLink),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            drop(transaction);
+            // The unique index has the last word; the link is spent so it cannot be tried again later.
+            tokens::void(&state.pool, redeemed.user_id, Purpose::ChangeEmail).await?;
+            return Err(email_taken());
+        }
+        Err(error) => return Err(error.into()),
+    };
+    // Reset links went to the old address; they must not outlive the move.
+    tokens::void(&mut transaction, redeemed.user_id, Purpose::Reset).await?;
+    record_own(
+        &mut transaction,
+        redeemed.user_id,
+        &username,
+        "change_email",
+        None,
+    )
+    .await?;
+    transaction.commit().await?;
+    tracing::info!(user_id = redeemed.user_id, "email address changed");
+    Ok(())
+}
+
+fn email_taken() -> AppError {
+    let mut fields = FieldErrors::default();
+    fields.add(
+        "new_email",
+        "This email address is already registered to another account.",
+    );
+    AppError::Conflict(fields)
+}
+
+/// An audit entry for what the account holder did to their own account.
+async fn record_own(
+    transaction: &mut Transaction,
+    user_id: i64,
+    username: &str,
+    action: &str,
+    ip: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let entry = NewAuditEntry {
+        actor_id: Some(user_id),
+        actor: username,
+        action,
+        target_user_id: Some(user_id),
+        target: username,
+        detail: None,
+        ip,
+    };
+    audit::record(transaction, &entry, &Timestamp::now()).await
+}

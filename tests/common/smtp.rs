@@ -1,0 +1,279 @@
+//! A real SMTP server for the tests: it listens on a loopback port, speaks the protocol with the app's SMTP
+//! client (lettre), keeps every message it accepts, and lets a test wait for the mail of one recipient.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use base64::Engine;
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::{TcpListener, TcpStream},
+    sync::Notify,
+};
+
+/// A message as the server received it.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    /// `RCPT TO` addresses.
+    pub recipients: Vec<String>,
+    /// The message, headers and body, as sent.
+    pub raw: String,
+}
+
+impl ReceivedMail {
+    /// The value of header `name` (the first one), unfolded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.raw.split("\r\n\r\n").next()?;
+        let mut value: Option<String> = None;
+        for line in head.split("\r\n") {
+            match &mut value {
+                Some(found) if line.starts_with([' ', '\t']) => found.push_str(line.trim_start()),
+                Some(_) => break,
+                None => {
+                    if let Some((key, rest)) = line.split_once(':') {
+                        if key.eq_ignore_ascii_case(name) {
+                            value = Some(rest.trim().to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        value
+    }
+
+    /// The subject line.
+    pub fn subject(&self) -> String {
+        self.header("Subject").unwrap_or_default()
+    }
+
+    /// The decoded body of the part whose type is `content_type` (`text/plain`, `text/html`).
+    pub fn part(&self, content_type: &str) -> Option<String> {
+        let boundary = self
+            .header("Content-Type")?
+            .split("boundary=")
+            .nth(1)?
+            .trim_matches('"')
+            .to_owned();
+        self.raw.split(&format!("--{boundary}")).find_map(|part| {
+            let (head, body) = part.split_once("\r\n\r\n")?;
+            let head_lower = head.to_ascii_lowercase();
+            head_lower
+                .contains(&format!("content-type: {content_type}"))
+                .then(|| decode(&head_lower, body))
+        })
+    }
+
+    /// The plain-text part.
+    pub fn text(&self) -> String {
+        self.part("text/plain").expect("a text/plain part")
+    }
+
+    /// The first link in the plain-text part that contains `path`, if any.
+    pub fn link(&self, path: &str) -> Option<String> {
+        self.text()
+            .split_whitespace()
+            .find(|word| word.starts_with("http") && word.contains(path))
+            .map(str::to_owned)
+    }
+}
+
+fn decode(head: &str, body: &str) -> String {
+    if head.contains("content-transfer-encoding: base64") {
+        let joined: String = body.split_whitespace().collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(joined)
+            .expect("base64 body");
+        return String::from_utf8(bytes).expect("UTF-8 body");
+    }
+    if head.contains("content-transfer-encoding: quoted-printable") {
+        let unfolded = body.replace("=\r\n", "");
+        let mut bytes = Vec::new();
+        let mut rest = unfolded.as_bytes();
+        while let Some((&byte, tail)) = rest.split_first() {
+            if byte == b'=' && tail.len() >= 2 {
+                if let Ok(value) = u8::from_str_radix(&String::from_utf8_lossy(&tail[..2]), 16) {
+                    bytes.push(value);
+                    rest = &tail[2..];
+                    continue;
+                }
+            }
+            bytes.push(byte);
+            rest = tail;
+        }
+        return String::from_utf8(bytes).expect("UTF-8 body");
+    }
+    body.to_owned()
+}
+
+#[derive(Default)]
+struct Inbox {
+    mails: Mutex<Vec<ReceivedMail>>,
+    arrived: Notify,
+    /// Connections still to be turned away with `421` before mail is accepted.
+    refusals_left: Mutex<u32>,
+}
+
+/// The running server; it stops when the test's runtime ends.
+pub struct SmtpSink {
+    port: u16,
+    inbox: Arc<Inbox>,
+}
+
+impl SmtpSink {
+    /// Listens on a free loopback port.
+    pub async fn start() -> Self {
+        Self::start_refusing(0).await
+    }
+
+    /// Listens, but turns the first `refusals` connections away with `421` (a server that is briefly down).
+    pub async fn start_refusing(refusals: u32) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let inbox = Arc::new(Inbox {
+            refusals_left: Mutex::new(refusals),
+            ..Inbox::default()
+        });
+        let shared = inbox.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let inbox = shared.clone();
+                tokio::spawn(async move {
+                    let _ = converse(stream, &inbox).await;
+                });
+            }
+        });
+        Self { port, inbox }
+    }
+
+    /// The `smtp_url` that reaches this server (plain SMTP on loopback).
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every mail received so far for `address`.
+    pub fn mails_to(&self, address: &str) -> Vec<ReceivedMail> {
+        self.inbox
+            .mails
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|mail| mail.recipients.iter().any(|to| to == address))
+            .cloned()
+            .collect()
+    }
+
+    /// Waits (at most 15 s) until `address` has received `count` mails; answers them, oldest first.
+    pub async fn wait_for(&self, address: &str, count: usize) -> Vec<ReceivedMail> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let arrived = self.inbox.arrived.notified();
+            let mails = self.mails_to(address);
+            if mails.len() >= count {
+                return mails;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!(
+                    "{address} received {} mail(s), expected {count}",
+                    self.mails_to(address).len()
+                );
+            }
+        }
+    }
+
+    /// The newest mail to `address` whose subject contains `subject`, waiting for it if need be.
+    pub async fn latest(&self, address: &str, subject: &str) -> ReceivedMail {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let arrived = self.inbox.arrived.notified();
+            if let Some(mail) = self
+                .mails_to(address)
+                .into_iter()
+                .rev()
+                .find(|mail| mail.subject().contains(subject))
+            {
+                return mail;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!("no mail \"{subject}\" reached {address}");
+            }
+        }
+    }
+}
+
+async fn converse(stream: TcpStream, inbox: &Inbox) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    let refuse = {
+        let mut refusals = inbox.refusals_left.lock().expect("lock");
+        let refuse = *refusals > 0;
+        *refusals = refusals.saturating_sub(1);
+        refuse
+    };
+    if refuse {
+        write
+            .write_all(b"421 sink.test Service not available, try again later\r\n")
+            .await?;
+        return Ok(());
+    }
+    write
+        .write_all(b"220 sink.test ESMTP test sink\r\n")
+        .await?;
+    let mut recipients = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_ascii_uppercase();
+        let reply: &[u8] = if command.starts_with("EHLO") {
+            b"250-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+        } else if command.starts_with("HELO") {
+            b"250 sink.test\r\n"
+        } else if command.starts_with("MAIL FROM:") {
+            recipients.clear();
+            b"250 OK\r\n"
+        } else if command.starts_with("RCPT TO:") {
+            let address = line.trim_end()[8..]
+                .trim()
+                .trim_start_matches('<')
+                .split('>')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            recipients.push(address);
+            b"250 OK\r\n"
+        } else if command == "DATA" {
+            write
+                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                .await?;
+            let mut raw = String::new();
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await? == 0 {
+                    return Ok(());
+                }
+                if line == ".\r\n" {
+                    break;
+                }
+                raw.push_str(line.strip_prefix('.').unwrap_or(&line));
+            }
+            inbox.mails.lock().expect("lock").push(ReceivedMail {
+                recipients: std::mem::take(&mut recipients),
+                raw,
+            });
+            inbox.arrived.notify_waiters();
+            b"250 OK: queued\r\n"
+        } else if command == "RSET" || command == "NOOP" {
+            b"250 OK\r\n"
+        } else if command == "QUIT" {
+            write.write_all(b"221 Bye\r\n").await?;
+            return Ok(());
+        } else {
+            b"502 Command not implemented\r\n"
+        };
+        write.write_all(reply).await?;
+    }
+}

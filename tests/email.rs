@@ -1,0 +1,447 @@
+//! Confirming an address and changing it, through the real server and a real SMTP server that the test runs:
+//! each test reads the mail the app sent and follows its link.
+
+mod common;
+
+use common::{smtp::SmtpSink, spawn_app_with, Api, TestApp, PASSWORD};
+use leptodo::config::EmailConfirmation;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// The app, sending its mail to `sink`, with email confirmation as `confirmation` says.
+async fn app_mailing(sink: &SmtpSink, confirmation: EmailConfirmation) -> TestApp {
+    let url = sink.url();
+    spawn_app_with(move |settings| {
+        settings.smtp_url = url.into();
+        settings.email_confirmation = confirmation;
+    })
+    .await
+}
+
+/// The path of a link from a mail (links start with the server's own address in tests).
+fn path_of(link: &str) -> String {
+    let after_scheme = link.split_once("://").map_or(link, |(_, rest)| rest);
+    format!(
+        "/{}",
+        after_scheme.split_once('/').map_or("", |(_, path)| path)
+    )
+}
+
+/// The token at the end of a link.
+fn token_of(link: &str) -> String {
+    link.rsplit('/').next().unwrap_or_default().to_owned()
+}
+
+async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
+    let response = app.get(path).await;
+    let status = response.status();
+    (status, response.text().await.expect("page"))
+}
+
+async fn me(api: &Api) -> serde_json::Value {
+    let (status, body) = api.get("/api/auth/me").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["user"].clone()
+}
+
+#[tokio::test]
+async fn registration_mails_a_link_that_confirms_the_address_once() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let ann = app.user("annlee").await;
+    assert_eq!(me(&ann).await["confirmation_pending"], true);
+
+    let mail = sink
+        .latest("annlee@example.com", "Confirm your email")
+        .await;
+    assert!(mail
+        .part("text/html")
+        .is_some_and(|html| html.contains("<a href=")));
+    assert!(mail.header("Message-ID").is_some(), "{}", mail.raw);
+    let link = mail.link("/confirm/").expect("a confirmation link");
+    assert!(link.starts_with(&app.address), "{link}");
+    assert!(
+        mail.text().contains("24 hours"),
+        "the mail says how long the link works"
+    );
+
+    let (status, html) = page(&app, &path_of(&link)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Your email address is confirmed"), "{html}");
+    let user = me(&ann).await;
+    assert!(user["confirmed_at"].is_string(), "{user}");
+    assert_eq!(user["confirmation_pending"], false);
+
+    let (status, html) = page(&app, &path_of(&link)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a used link");
+    assert!(html.contains("This link does not work"), "{html}");
+    let (status, body) = ann
+        .post("/api/auth/confirm", &json!({ "token": token_of(&link) }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "invalid_link");
+}
+
+#[tokio::test]
+async fn tampered_foreign_malformed_and_expired_confirmation_links_all_get_the_same_answer() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let ann = app.user("annlee").await;
+    let link = sink
+        .latest("annlee@example.com", "Confirm")
+        .await
+        .link("/confirm/")
+        .expect("link");
+    let token = token_of(&link);
+    let flipped = format!(
+        "{}{}",
+        &token[..63],
+        if token.ends_with('0') { '1' } else { '0' }
+    );
+    for bad in [
+        flipped.as_str(),
+        "abc",
+        "",
+        "'; DROP TABLE users; --",
+        &"g".repeat(64),
+    ] {
+        let (status, body) = ann
+            .post("/api/auth/confirm", &json!({ "token": bad }))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_link");
+    }
+    let (status, html) = page(&app, &format!("/confirm/{flipped}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("This link does not work"));
+
+    // A confirmation token is not a reset token, nor a change-of-address token.
+    let (status, html) = page(&app, &format!("/reset/{token}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("This link does not work"));
+    let (status, _) = ann
+        .post("/api/auth/email/confirm", &json!({ "token": token }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Expired: the link's deadline is moved back to when it was made.
+    let db = app.database().await;
+    sqlx::query("UPDATE email_tokens SET expires_at = created_at")
+        .execute(&db)
+        .await
+        .expect("expire");
+    let (status, html) = page(&app, &path_of(&link)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("This link does not work"));
+    assert_eq!(me(&ann).await["confirmed_at"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn a_new_confirmation_link_replaces_the_old_one_and_resending_is_throttled() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let ann = app.user("annlee").await;
+    let first = sink.wait_for("annlee@example.com", 1).await[0]
+        .link("/confirm/")
+        .expect("link");
+    let (status, body) = ann.post("/api/auth/confirm/resend", &json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let second = sink.wait_for("annlee@example.com", 2).await[1]
+        .link("/confirm/")
+        .expect("link");
+    assert_ne!(first, second);
+    let (status, _) = page(&app, &path_of(&first)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the older link is void");
+
+    // Five mails per account per window by default; the registration's did not count, four resends did.
+    for _ in 0..4 {
+        let (status, body) = ann.post("/api/auth/confirm/resend", &json!({})).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    let (status, body) = ann.post("/api/auth/confirm/resend", &json!({})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+
+    // Each mail travels on its own connection, so they may arrive in any order: of the six links, exactly
+    // one (the newest) confirms.
+    let mails = sink.wait_for("annlee@example.com", 6).await;
+    let mut confirmed = 0;
+    for mail in &mails {
+        let (status, _) = page(&app, &path_of(&mail.link("/confirm/").expect("link"))).await;
+        if status == StatusCode::OK {
+            confirmed += 1;
+        } else {
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+        }
+    }
+    assert_eq!(confirmed, 1);
+    let (status, body) = ann.post("/api/auth/confirm/resend", &json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "already confirmed: {body}");
+    let (status, _) = app
+        .anonymous()
+        .post("/api/auth/confirm/resend", &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn with_confirmation_required_only_a_confirmed_account_logs_in() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Required).await;
+    let browser = app.anonymous();
+    let (status, body) = browser
+        .post(
+            "/api/auth/register",
+            &common::registration("ann@example.com", "annlee"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["user"]["confirmation_pending"], true);
+    let (status, _) = browser.get("/api/auth/me").await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "registration did not log in"
+    );
+
+    let login = |password: &str| json!({ "login": "annlee", "password": password });
+    let (status, body) = browser
+        .post("/api/auth/login", &login("a wrong password here"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body["error"]["code"], "invalid_credentials",
+        "a wrong password learns nothing"
+    );
+    let (status, _) = browser.post("/api/auth/confirm/resend", &json!({})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "no resend before the right password"
+    );
+
+    let (status, body) = browser.post("/api/auth/login", &login(PASSWORD)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "unconfirmed");
+    let (status, body) = browser.get("/api/auth/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, body) = browser.post("/api/auth/confirm/resend", &json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let mails = sink.wait_for("ann@example.com", 2).await;
+    let link = mails[1].link("/confirm/").expect("link");
+
+    let (status, _) = page(&app, &path_of(&link)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = browser.post("/api/auth/login", &login(PASSWORD)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["user"]["confirmed_at"].is_string());
+}
+
+#[tokio::test]
+async fn with_confirmation_off_no_mail_is_sent_and_nobody_is_asked() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Off).await;
+    let ann = app.user("annlee").await;
+    assert_eq!(me(&ann).await["confirmation_pending"], false);
+    let (status, _) = ann.post("/api/auth/confirm/resend", &json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // The forgotten-password mail still goes out: the sink works, and nothing else reached Ann.
+    let (status, _) = app
+        .anonymous()
+        .post(
+            "/api/auth/forgot",
+            &json!({ "email": "annlee@example.com" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mails = sink.wait_for("annlee@example.com", 1).await;
+    assert!(
+        mails[0].subject().contains("Reset"),
+        "{}",
+        mails[0].subject()
+    );
+}
+
+#[tokio::test]
+async fn changing_the_address_needs_the_password_and_the_link_sent_to_the_new_address() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let ann = app.user("annlee").await;
+    app.user("bob").await;
+    let change =
+        |to: &str, password: &str| json!({ "new_email": to, "current_password": password });
+
+    let (status, body) = ann
+        .post(
+            "/api/auth/email",
+            &change("ann@new.example", "not my password"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["fields"]["current_password"].is_array(),
+        "{body}"
+    );
+    let (status, body) = ann
+        .post("/api/auth/email", &change("BOB@example.com", PASSWORD))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) = ann
+        .post("/api/auth/email", &change("AnnLee@Example.com", PASSWORD))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "already hers: {body}"
+    );
+    let (status, body) = ann
+        .post("/api/auth/email", &change("no at sign", PASSWORD))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["new_email"].is_array());
+    let (status, _) = app
+        .anonymous()
+        .post("/api/auth/email", &change("ann@new.example", PASSWORD))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let (status, body) = ann
+        .post("/api/auth/email", &change("ann@new.example", PASSWORD))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let link = sink
+        .latest("ann@new.example", "new email address")
+        .await
+        .link("/change-email/")
+        .expect("the link goes to the new address");
+    let notice = sink
+        .latest("annlee@example.com", "change of your Leptodo email")
+        .await;
+    assert!(notice.text().contains("ann@new.example"));
+    assert!(
+        notice.link("/change-email/").is_none(),
+        "the old address gets no link"
+    );
+    assert_eq!(
+        me(&ann).await["email"],
+        "annlee@example.com",
+        "nothing changes before the link"
+    );
+
+    let (status, html) = page(&app, &path_of(&link)).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Your email address is changed"));
+    let user = me(&ann).await;
+    assert_eq!(user["email"], "ann@new.example");
+    assert!(user["confirmed_at"].is_string());
+    let (status, _) = page(&app, &path_of(&link)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "used once");
+
+    let login = |login: &str| json!({ "login": login, "password": PASSWORD });
+    let (status, _) = app
+        .anonymous()
+        .post("/api/auth/login", &login("ann@new.example"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .anonymous()
+        .post("/api/auth/login", &login("annlee@example.com"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let db = app.database().await;
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'change_email' AND target = 'annlee'",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 1);
+}
+
+#[tokio::test]
+async fn an_address_taken_before_the_link_is_used_is_refused_and_the_link_spent() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let ann = app.user("annlee").await;
+    let (status, _) = ann
+        .post(
+            "/api/auth/email",
+            &json!({ "new_email": "shared@example.com", "current_password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let link = sink
+        .latest("shared@example.com", "new email address")
+        .await
+        .link("/change-email/")
+        .expect("link");
+    let (status, _) = app
+        .anonymous()
+        .post(
+            "/api/auth/register",
+            &common::registration("Shared@Example.com", "bob"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let (status, body) = ann
+        .post(
+            "/api/auth/email/confirm",
+            &json!({ "token": token_of(&link) }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"]["fields"]["new_email"][0]
+        .as_str()
+        .is_some_and(|message| message.contains("already registered")));
+    assert_eq!(me(&ann).await["email"], "annlee@example.com");
+    let (status, html) = page(&app, &path_of(&link)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the link is spent");
+    assert!(html.contains("This link does not work"));
+}
+
+#[tokio::test]
+async fn an_old_confirmation_link_does_not_confirm_a_new_address() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let ann = app.user("annlee").await;
+    let old_link = sink
+        .latest("annlee@example.com", "Confirm")
+        .await
+        .link("/confirm/")
+        .expect("link");
+    // The account moves before the old address was confirmed; a later confirmation link would be for the
+    // new one, so the old link must not count for it.
+    let db = app.database().await;
+    sqlx::query("UPDATE users SET email = 'elsewhere@example.com', email_key = 'elsewhere@example.com' WHERE username = 'annlee'")
+        .execute(&db)
+        .await
+        .expect("move");
+    let (status, _) = page(&app, &path_of(&old_link)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(me(&ann).await["confirmed_at"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn the_admin_table_shows_who_confirmed() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let admin = common::admins::admin(&app, "boss").await;
+    app.user("annlee").await;
+    let link = sink
+        .latest("annlee@example.com", "Confirm")
+        .await
+        .link("/confirm/")
+        .expect("link");
+    let confirmed_of = |body: &serde_json::Value, username: &str| {
+        body["users"]
+            .as_array()
+            .and_then(|users| users.iter().find(|user| user["username"] == username))
+            .map(|user| user["confirmed"].clone())
+    };
+    let (_, body) = admin.get("/api/admin/users").await;
+    assert_eq!(confirmed_of(&body, "annlee"), Some(json!(false)), "{body}");
+    page(&app, &path_of(&link)).await;
+    let (_, body) = admin.get("/api/admin/users").await;
+    assert_eq!(confirmed_of(&body, "annlee"), Some(json!(true)), "{body}");
+}
