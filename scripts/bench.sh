@@ -58,6 +58,7 @@ LUA
 serve() {
   LEPTODO_SITE_ADDR="127.0.0.1:$3" LEPTODO_SITE_ROOT=target/site LEPTODO_DATABASE_URL="$2" \
   LEPTODO_LOG_LEVEL=warn LEPTODO_THROTTLE_REGISTRATIONS_PER_IP=1000 LEPTODO_CLIENT_IP_HEADER="${BENCH_CLIENT_IP_HEADER:-}" \
+  LEPTODO_OUTBOX_DIR="$work/outbox" \
     target/release/leptodo --config Leptos.toml 2>"$work/$1.log" &
   pids+=($!)
 }

@@ -143,10 +143,10 @@ fn a_created_user_is_listed_with_a_normalised_email_and_roles() {
     let ann = database.listed("ann").expect("ann is listed");
     assert_eq!(
         ann[1..],
-        ["Ann@example.com", "ann", "admin,user", "yes", "never"]
+        ["Ann@example.com", "ann", "admin,user", "yes", "no", "never"]
     );
     let bob = database.listed("bob").expect("bob is listed");
-    assert_eq!(bob[3..], ["user", "yes", "never"]);
+    assert_eq!(bob[3..], ["user", "yes", "no", "never"]);
 }
 
 #[test]

@@ -7,12 +7,18 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 /// Every route the API serves, as (method, OpenAPI path).
-const ROUTES: [(&str, &str); 21] = [
+const ROUTES: [(&str, &str); 27] = [
     ("post", "/api/auth/register"),
     ("post", "/api/auth/login"),
     ("post", "/api/auth/logout"),
     ("get", "/api/auth/me"),
     ("post", "/api/auth/password"),
+    ("post", "/api/auth/confirm"),
+    ("post", "/api/auth/confirm/resend"),
+    ("post", "/api/auth/forgot"),
+    ("post", "/api/auth/reset"),
+    ("post", "/api/auth/email"),
+    ("post", "/api/auth/email/confirm"),
     ("get", "/api/auth/tokens"),
     ("post", "/api/auth/tokens"),
     ("delete", "/api/auth/tokens/{id}"),

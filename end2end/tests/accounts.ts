@@ -8,6 +8,15 @@ export function uniqueUser() {
   return { email: `user${id}@example.com`, username: `user${id}`, name: `Tester ${id}` };
 }
 
+/** Fills the registration form on the current page. */
+export async function fillRegistration(page: Page, user: { email: string; username: string; name: string }) {
+  await page.getByLabel("Email", { exact: true }).fill(user.email);
+  await page.getByLabel("Username (letters and digits)").fill(user.username);
+  await page.getByLabel("Name", { exact: true }).fill(user.name);
+  await page.getByLabel("Password (8 characters or more)").fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill(PASSWORD);
+}
+
 /** Registers through the JSON API with a client that does not share the page's cookies. */
 export async function registerViaApi(request: APIRequestContext) {
   const user = uniqueUser();

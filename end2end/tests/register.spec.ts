@@ -1,13 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { PASSWORD, registerViaApi, uniqueUser, waitForHydration } from "./accounts";
-
-async function fillRegistration(page: Page, user: { email: string; username: string; name: string }) {
-  await page.getByLabel("Email", { exact: true }).fill(user.email);
-  await page.getByLabel("Username (letters and digits)").fill(user.username);
-  await page.getByLabel("Name", { exact: true }).fill(user.name);
-  await page.getByLabel("Password (8 characters or more)").fill(PASSWORD);
-  await page.getByLabel("Confirm password").fill(PASSWORD);
-}
+import { expect, test } from "@playwright/test";
+import { fillRegistration, registerViaApi, uniqueUser, waitForHydration } from "./accounts";
 
 for (const javaScriptEnabled of [true, false]) {
   test.describe(javaScriptEnabled ? "with JavaScript" : "without JavaScript", () => {
