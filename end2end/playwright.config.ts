@@ -11,13 +11,13 @@ const baseURL = `http://127.0.0.1:${port}`;
 const database = "../target/e2e/leptodo.db";
 const cluster = process.env.E2E_DATABASE_URL;
 // The app's mail goes to a real SMTP server that the tests read back (mail-sink.mjs; tests/mail.ts).
-export const smtpPort = port + 25;
-export const mailSinkPort = port + 26;
+const smtpPort = port + 25;
+const mailSinkPort = port + 26;
 const mail = `LEPTODO_SMTP_URL=smtp://127.0.0.1:${smtpPort} `;
 const singleServer =
   `mkdir -p ../target/e2e && rm -f ${database} ${database}-wal ${database}-shm && ` +
   `LEPTODO_SITE_ADDR=127.0.0.1:${port} LEPTODO_SITE_ROOT=../target/site ` +
-  `LEPTODO_DATABASE_URL=sqlite://${database} LEPTODO_LOG_LEVEL=warn ` +
+  `LEPTODO_DATABASE_URL=sqlite://${database} LEPTODO_LOG_LEVEL=warn ${mail}` +
   `LEPTODO_THROTTLE_REGISTRATIONS_PER_IP=1000000 LEPTODO_THROTTLE_MAILS_PER_IP=1000000 ` +
   `exec ../target/release/leptodo --config ../Leptos.toml`;
 
@@ -60,7 +60,7 @@ export default defineConfig({
       timeout: 10_000,
     },
     {
-      command: mail + (cluster ? `exec bash ../scripts/e2e-cluster.sh ${port}` : singleServer),
+      command: cluster ? `${mail}exec bash ../scripts/e2e-cluster.sh ${port}` : singleServer,
       // Playwright polls this until the server answers, so the first test never races the start-up.
       url: `${baseURL}/healthz`,
       reuseExistingServer: false,

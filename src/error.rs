@@ -211,15 +211,17 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 }
 
 /// Inside a server function: whether the request is a form POST made without JavaScript (the browser asks for
-/// HTML; the hydrated page asks for JSON). Leptos answers those with a redirect back to the form's page.
+/// HTML; the hydrated page asks for JSON). Leptos answers those with a redirect back to the form's page. A page
+/// being rendered (a GET) is not one, even when its resources call server functions.
 #[cfg(feature = "ssr")]
 pub fn is_plain_form_post() -> bool {
     leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get(axum::http::header::ACCEPT)
-            .and_then(|accept| accept.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"))
+        parts.method == axum::http::Method::POST
+            && parts
+                .headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
     })
 }
 

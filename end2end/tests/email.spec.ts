@@ -23,7 +23,7 @@ test("a new account confirms its address from the mail; the banner offers the li
   await page.goto("/register");
   await waitForHydration(page);
   await fillRegistration(page, user);
-  await page.getByRole("button", { name: "Register" }).click();
+  await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL("/");
 
   const banner = page.getByRole("complementary", { name: "Email confirmation" });
@@ -103,7 +103,7 @@ test("the address is changed from the account page by keyboard alone", async ({ 
   await expect(page.getByLabel("Your password")).toBeFocused();
   await page.keyboard.type(PASSWORD);
   await page.keyboard.press("Tab");
-  await expect(page.getByRole("button", { name: "Send the link" })).toBeFocused();
+  await expect(page.getByRole("button", { name: "Send the link", exact: true })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(page.getByRole("status")).toContainText(`We sent a link to ${newEmail}`);
 
