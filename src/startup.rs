@@ -15,7 +15,7 @@ use tower_http::{
         CompressionLayer,
     },
     limit::RequestBodyLimitLayer,
-    trace::{DefaultMakeSpan, DefaultOnResponse, MakeSpan, OnResponse, TraceLayer},
+    trace::{DefaultOnResponse, OnResponse, TraceLayer},
 };
 use tracing::Level;
 
@@ -222,12 +222,24 @@ fn compression() -> CompressionLayer<impl Predicate> {
 /// Where load balancers probe; answered like any route (security headers included) but never logged.
 const HEALTH_CHECK_PATH: &str = "/healthz";
 
-/// A span per request, except the health checks a load balancer sends every few seconds.
+/// A span per request (method, path and query, version), except the health checks a load balancer sends every
+/// few seconds. The token of a mail link in the path is left out: it is a secret until used.
 fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
-    if request.uri().path() == HEALTH_CHECK_PATH {
+    let uri = request.uri();
+    if uri.path() == HEALTH_CHECK_PATH {
         return tracing::Span::none();
     }
-    DefaultMakeSpan::new().level(Level::INFO).make_span(request)
+    let path = auth::email::tokens::redacted_path(uri.path());
+    let shown = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.into_owned(),
+    };
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        uri = %shown,
+        version = ?request.version(),
+    )
 }
 
 /// One line per answered request, in its span; health checks have none and are not logged.

@@ -380,8 +380,13 @@ async fn without_a_mail_server_mails_go_to_the_outbox_and_their_links_to_the_log
     let database = common::TestDatabase::new();
     let outbox = tempfile::tempdir().expect("outbox");
     let outbox_dir = outbox.path().display().to_string();
-    let (mut child, address, log) =
-        process::start_with(&database.url, &[("LEPTODO_OUTBOX_DIR", &outbox_dir)]);
+    let (mut child, address, log) = process::start_with(
+        &database.url,
+        &[
+            ("LEPTODO_OUTBOX_DIR", &outbox_dir),
+            ("LEPTODO_LOG_LEVEL", "info"),
+        ],
+    );
     Api::new(&address).registered("annlee").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let file = loop {
@@ -396,14 +401,31 @@ async fn without_a_mail_server_mails_go_to_the_outbox_and_their_links_to_the_log
         assert!(Instant::now() < deadline, "no .eml in {outbox_dir}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    let _ = child.kill();
-    let _ = child.wait();
     let mail = std::fs::read_to_string(&file).expect("mail file");
     assert!(mail.contains("To: annlee@example.com"), "{mail}");
     assert!(mail.contains("multipart/alternative"), "{mail}");
-    let log = log.lock().expect("log").clone();
-    assert!(log.contains("mail written to the outbox"), "{log}");
-    assert!(log.contains(&format!("{address}/confirm/")), "{log}");
+    let logged = log.lock().expect("log").clone();
+    assert!(logged.contains("mail written to the outbox"), "{logged}");
+    let link = logged
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("link="))
+        .map(|link| link.trim_matches('"').to_owned())
+        .filter(|link| link.starts_with(&format!("{address}/confirm/")))
+        .unwrap_or_else(|| panic!("the link is logged: {logged}"));
+
+    // Following it, as a developer would: confirmed, and the request's own log lines do not repeat the token.
+    let (status, _) = Api::new(&address)
+        .post("/api/auth/confirm", &json!({ "token": token_of(&link) }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let page = reqwest::get(&link).await.expect("page");
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST, "used already");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let logged = log.lock().expect("log").clone();
+    assert!(logged.contains("uri=/confirm/[token]"), "{logged}");
+    assert_eq!(logged.matches(&token_of(&link)).count(), 1, "{logged}");
 }
 
 #[tokio::test]
