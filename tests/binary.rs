@@ -132,6 +132,35 @@ fn refused_database(database_url: &str) -> String {
 }
 
 #[test]
+fn unusable_mail_settings_stop_the_server_with_the_key_and_without_the_password() {
+    let database = common::TestDatabase::new();
+    for (var, value, key) in [
+        (
+            "LEPTODO_SMTP_URL",
+            "ftp://user:hunter2@mail.example",
+            "smtp_url",
+        ),
+        ("LEPTODO_SMTP_URL", "smtp://user:hunter2@", "smtp_url"),
+        ("LEPTODO_MAIL_FROM", "not an address", "mail_from"),
+        ("LEPTODO_MAIL_ATTEMPTS", "0", "mail_attempts"),
+    ] {
+        let output = leptodo()
+            .arg("--config")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+            .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
+            .env("LEPTODO_DATABASE_URL", &database.url)
+            .env(var, value)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{var}={value}: {stderr}");
+        assert!(stderr.contains(key), "{var}={value}: {stderr}");
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
 fn a_database_url_of_another_kind_is_refused_not_turned_into_a_file() {
     for url in [
         "mysql://localhost/leptodo",

@@ -248,7 +248,7 @@ async fn a_link_used_twice_at_once_sets_one_password() {
 }
 
 #[tokio::test]
-async fn a_password_change_or_a_deactivation_voids_outstanding_reset_links() {
+async fn a_password_change_is_announced_by_mail_and_it_or_a_deactivation_voids_reset_links() {
     let sink = SmtpSink::start().await;
     let app = app_mailing(&sink).await;
     let ann = app.user("annlee").await;
@@ -261,6 +261,8 @@ async fn a_password_change_or_a_deactivation_voids_outstanding_reset_links() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    sink.latest("annlee@example.com", "password was changed")
+        .await;
     assert_eq!(
         reset(&app, &token, "the reset passphrase", "the reset passphrase")
             .await

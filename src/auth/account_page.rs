@@ -80,6 +80,7 @@ pub async fn change_password(
             )
             .await?;
             session::adopt_new_secret(&session, &updated).await?;
+            crate::auth::email::service::notify_password_changed(&state, &updated);
             // Without JavaScript the page reloads and can only learn of the success from the session.
             if is_plain_form_post() {
                 crate::flash::set_message(PASSWORD_CHANGED).await?;

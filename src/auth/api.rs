@@ -161,6 +161,7 @@ pub async fn change_password(
     if let Some(session) = &user.session {
         session::adopt_new_secret(session, &updated).await?;
     }
+    email::service::notify_password_changed(&state, &updated);
     Ok(StatusCode::NO_CONTENT)
 }
 

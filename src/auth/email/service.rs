@@ -274,17 +274,23 @@ pub async fn reset_password(
     )
     .await?;
     transaction.commit().await?;
+    notify_password_changed(state, &user);
+    tracing::info!(
+        user_id = user.id,
+        "password reset by mail; sessions and tokens ended"
+    );
+    Ok(())
+}
+
+/// Tells the account's address that its password was changed (a change or a reset), so an owner who did not
+/// do it learns of it; the mail has no link to follow, only where to go.
+pub fn notify_password_changed(state: &AppState, user: &UserRecord) {
     state.email.mailer.send(messages::password_changed(
         &user.email,
         user.id,
         &user.name,
         &format!("{}/forgot", state.email.site_url),
     ));
-    tracing::info!(
-        user_id = user.id,
-        "password reset by mail; sessions and tokens ended"
-    );
-    Ok(())
 }
 
 /// Asks to move the account to `input.new_email`: after the current password is checked, a link goes to the
