@@ -446,46 +446,25 @@ async fn the_admin_table_shows_who_confirmed() {
     assert_eq!(confirmed_of(&body, "annlee"), Some(json!(true)), "{body}");
 }
 
-/// Submits a form the way a browser with JavaScript off does, from the page at `from`; answers where it
-/// redirects to, as a path.
-async fn post_form(app: &TestApp, path: &str, from: &str, fields: &[(&str, &str)]) -> String {
-    let response = app
-        .client
-        .post(format!("{}{path}", app.address))
-        .header(reqwest::header::ACCEPT, "text/html")
-        .header(reqwest::header::REFERER, format!("{}{from}", app.address))
-        .form(fields)
-        .send()
-        .await
-        .expect("request completes");
-    assert_eq!(response.status(), StatusCode::FOUND, "POST {path}");
-    let back = response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    back.strip_prefix(&app.address).unwrap_or(back).to_owned()
-}
-
 #[tokio::test]
 async fn without_javascript_an_unconfirmed_login_is_told_why_and_offered_the_link_again() {
     use leptos::server_fn::ServerFn;
     let sink = SmtpSink::start().await;
     let app = app_mailing(&sink, EmailConfirmation::Required).await;
-    let back = post_form(
-        &app,
-        leptodo::auth::register_page::Register::PATH,
-        "/register",
-        &[
-            ("email", "ann@example.com"),
-            ("username", "annlee"),
-            ("name", "Ann Lee"),
-            ("website", ""),
-            ("password", PASSWORD),
-            ("password_confirm", PASSWORD),
-        ],
-    )
-    .await;
+    let back = app
+        .post_form(
+            leptodo::auth::register_page::Register::PATH,
+            "/register",
+            &[
+                ("email", "ann@example.com"),
+                ("username", "annlee"),
+                ("name", "Ann Lee"),
+                ("website", ""),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(back, "/login", "registration logs nobody in");
     let (_, login_page) = page(&app, "/login").await;
     assert!(
@@ -494,29 +473,29 @@ async fn without_javascript_an_unconfirmed_login_is_told_why_and_offered_the_lin
     );
     assert!(!login_page.contains("Send the link again"));
 
-    let back = post_form(
-        &app,
-        leptodo::auth::login_page::LogIn::PATH,
-        "/login",
-        &[
-            ("login", "ann@example.com"),
-            ("password", "a wrong password"),
-        ],
-    )
-    .await;
+    let back = app
+        .post_form(
+            leptodo::auth::login_page::LogIn::PATH,
+            "/login",
+            &[
+                ("login", "ann@example.com"),
+                ("password", "a wrong password"),
+            ],
+        )
+        .await;
     let (_, login_page) = page(&app, &back).await;
     assert!(
         !login_page.contains("Send the link again"),
         "not before the right password"
     );
 
-    let back = post_form(
-        &app,
-        leptodo::auth::login_page::LogIn::PATH,
-        "/login",
-        &[("login", "ann@example.com"), ("password", PASSWORD)],
-    )
-    .await;
+    let back = app
+        .post_form(
+            leptodo::auth::login_page::LogIn::PATH,
+            "/login",
+            &[("login", "ann@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     let (_, login_page) = page(&app, &back).await;
     assert!(
         login_page.contains("Please confirm your email address first"),
@@ -524,13 +503,13 @@ async fn without_javascript_an_unconfirmed_login_is_told_why_and_offered_the_lin
     );
     assert!(login_page.contains("Send the link again"), "{login_page}");
 
-    let back = post_form(
-        &app,
-        leptodo::auth::email::link_pages::ResendConfirmation::PATH,
-        "/login",
-        &[],
-    )
-    .await;
+    let back = app
+        .post_form(
+            leptodo::auth::email::link_pages::ResendConfirmation::PATH,
+            "/login",
+            &[],
+        )
+        .await;
     assert_eq!(back, "/login");
     let (_, login_page) = page(&app, "/login").await;
     assert!(

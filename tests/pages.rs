@@ -2,17 +2,9 @@
 
 mod common;
 
-use common::{register, registration, spawn_app, TestApp};
+use common::{location, register, registration, spawn_app, TestApp};
 use reqwest::{header, StatusCode};
 use serde_json::json;
-
-fn location(response: &reqwest::Response) -> &str {
-    response
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-}
 
 /// GETs `path` the way a browser navigates: asking for HTML, which is what makes a redirect a real 302.
 async fn navigate(app: &TestApp, path: &str) -> reqwest::Response {
@@ -127,41 +119,24 @@ async fn the_login_form_without_javascript_returns_to_a_safe_next_path_only() {
     }
 }
 
-/// Submits a form the way a browser with JavaScript off does, from the page at `from`; answers the path it
-/// redirects to.
-async fn post_form(app: &TestApp, path: &str, from: &str, fields: &[(&str, &str)]) -> String {
-    let response = app
-        .client
-        .post(format!("{}{path}", app.address))
-        .header(header::ACCEPT, "text/html")
-        .header(header::REFERER, format!("{}{from}", app.address))
-        .form(fields)
-        .send()
-        .await
-        .expect("request completes");
-    assert_eq!(response.status(), StatusCode::FOUND, "POST {path}");
-    let back = location(&response);
-    back.strip_prefix(&app.address).unwrap_or(back).to_owned()
-}
-
 #[tokio::test]
 async fn a_failed_registration_without_javascript_keeps_what_was_typed_except_passwords() {
     use leptos::server_fn::ServerFn;
     let app = spawn_app().await;
-    let back = post_form(
-        &app,
-        leptodo::auth::register_page::Register::PATH,
-        "/register",
-        &[
-            ("email", "ann@example.com"),
-            ("username", "ann lee"),
-            ("name", "Ann <b>Lee</b>"),
-            ("website", ""),
-            ("password", "a long and unusual passphrase"),
-            ("password_confirm", "a long and unusual passphrase"),
-        ],
-    )
-    .await;
+    let back = app
+        .post_form(
+            leptodo::auth::register_page::Register::PATH,
+            "/register",
+            &[
+                ("email", "ann@example.com"),
+                ("username", "ann lee"),
+                ("name", "Ann <b>Lee</b>"),
+                ("website", ""),
+                ("password", "a long and unusual passphrase"),
+                ("password_confirm", "a long and unusual passphrase"),
+            ],
+        )
+        .await;
     assert!(back.starts_with("/register?"), "{back}");
     let form = page(&app, &back).await;
     assert!(form.contains(r#"value="ann@example.com""#), "{form}");
@@ -182,13 +157,13 @@ async fn a_failed_registration_without_javascript_keeps_what_was_typed_except_pa
 async fn a_failed_login_without_javascript_keeps_the_login_but_not_the_password() {
     use leptos::server_fn::ServerFn;
     let app = spawn_app().await;
-    let back = post_form(
-        &app,
-        leptodo::auth::login_page::LogIn::PATH,
-        "/login",
-        &[("login", "annlee"), ("password", "not the password")],
-    )
-    .await;
+    let back = app
+        .post_form(
+            leptodo::auth::login_page::LogIn::PATH,
+            "/login",
+            &[("login", "annlee"), ("password", "not the password")],
+        )
+        .await;
     let form = page(&app, &back).await;
     assert!(form.contains(r#"value="annlee""#), "{form}");
     assert!(

@@ -91,6 +91,23 @@ impl TestApp {
             .expect("request completes")
     }
 
+    /// Submits a form the way a browser with JavaScript off does, from the page at `from`; answers the path it
+    /// redirects to.
+    pub async fn post_form(&self, path: &str, from: &str, fields: &[(&str, &str)]) -> String {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, format!("{}{from}", self.address))
+            .form(fields)
+            .send()
+            .await
+            .expect("request completes");
+        assert_eq!(response.status(), StatusCode::FOUND, "POST {path}");
+        let back = location(&response);
+        back.strip_prefix(&self.address).unwrap_or(back).to_owned()
+    }
+
     /// A connection to the test's database, to arrange or inspect what the API cannot (`$1` placeholders).
     pub async fn database(&self) -> sqlx::AnyPool {
         self.db.pool().await
@@ -258,6 +275,15 @@ impl Api {
         assert_eq!(status, StatusCode::CREATED, "{body}");
         self
     }
+}
+
+/// Where a redirect points (`Location`), or "" for none.
+pub fn location(response: &reqwest::Response) -> &str {
+    response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
 }
 
 /// The `Set-Cookie` line a response sent for the cookie `name`, if any.
