@@ -13,7 +13,7 @@ const cluster = process.env.E2E_DATABASE_URL;
 // The app's mail goes to a real SMTP server that the tests read back (mail-sink.mjs; tests/mail.ts).
 const smtpPort = port + 25;
 const mailSinkPort = port + 26;
-const mail = `LEPTODO_SMTP_URL=smtp://127.0.0.1:${smtpPort} `;
+const mail = `LEPTODO_SMTP_URL=smtp://127.0.0.1:${smtpPort} LEPTODO_OUTBOX_DIR=../target/e2e/outbox `;
 const singleServer =
   `mkdir -p ../target/e2e && rm -f ${database} ${database}-wal ${database}-shm && ` +
   `LEPTODO_SITE_ADDR=127.0.0.1:${port} LEPTODO_SITE_ROOT=../target/site ` +
