@@ -7,7 +7,7 @@
 use std::{collections::HashMap, fmt, net::SocketAddr, path::Path};
 
 use config::{Config, Environment, File, FileFormat};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// Prefix of the environment variables that override a key of the file.
 const ENV_PREFIX: &str = "LEPTODO";
@@ -113,7 +113,7 @@ pub enum Synchronous {
 }
 
 /// Whether an account must prove it owns its email address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EmailConfirmation {
     /// No confirmation mail is sent and nobody is asked to confirm.
@@ -122,6 +122,13 @@ pub enum EmailConfirmation {
     Optional,
     /// An account cannot log in before it confirms.
     Required,
+}
+
+impl EmailConfirmation {
+    /// Whether accounts are asked to confirm their address at all.
+    pub fn is_asked(self) -> bool {
+        self != Self::Off
+    }
 }
 
 /// How log lines are written.

@@ -41,7 +41,10 @@ pub async fn get_account() -> Result<Option<AccountDetails>, AppError> {
         name: user.name,
         email: user.email,
         username: user.username,
-        email_confirmed: (state.email.confirmation != crate::config::EmailConfirmation::Off)
+        email_confirmed: state
+            .email
+            .confirmation
+            .is_asked()
             .then_some(user.confirmed_at.is_some()),
         member_since: user.created_at,
         last_login: user.last_login_at.map(|at| (at, user.last_login_ip)),

@@ -279,7 +279,7 @@ pub async fn public_view(
     user: UserRecord,
 ) -> Result<User, AppError> {
     let roles = repository::role_names(pool.reads(), user.id).await?;
-    Ok(user.into_user(roles, confirmation != EmailConfirmation::Off))
+    Ok(user.into_user(roles, confirmation.is_asked()))
 }
 
 fn conflict(field: &str, message: &str) -> AppError {

@@ -90,11 +90,8 @@ pub async fn resend_confirmation(
         }
         Err(error) => return Err(error),
     };
-    service::resend_confirmation(&state, &user, ip.as_deref()).await?;
-    Ok(accepted(format!(
-        "We sent a new confirmation link to {}.",
-        user.email
-    )))
+    let message = service::resend_confirmation(&state, &user, ip.as_deref()).await?;
+    Ok(accepted(message))
 }
 
 /// Asks for a password-reset link. The answer is the same whether or not an account has the address.
@@ -153,12 +150,9 @@ pub async fn change_email(
     user: ApiUser,
     ApiJson(input): ApiJson<EmailChangeInput>,
 ) -> Result<(StatusCode, Json<Accepted>), AppError> {
-    let new_email =
+    let message =
         service::request_email_change(&state, &user.record, &input, ip.as_deref()).await?;
-    Ok(accepted(format!(
-        "We sent a link to {}. Your address changes when you open it.",
-        new_email.as_str()
-    )))
+    Ok(accepted(message))
 }
 
 /// Moves the account to the new address with the token of a change-of-address link.

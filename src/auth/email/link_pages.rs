@@ -54,8 +54,9 @@ pub async fn resend_confirmation() -> Result<String, AppError> {
             Some(user) => user,
             None => session::unconfirmed_account(&browser_session, &state.pool).await?,
         };
-        super::service::resend_confirmation(&state, &user, client_ip().await.as_deref()).await?;
-        let message = format!("We sent a new confirmation link to {}.", user.email);
+        let message =
+            super::service::resend_confirmation(&state, &user, client_ip().await.as_deref())
+                .await?;
         if is_plain_form_post() {
             crate::flash::set_message(&message).await?;
             leptos_axum::redirect(back_to);
@@ -84,13 +85,9 @@ pub async fn request_email_change(
             new_email,
             current_password,
         };
-        let new_email =
+        let message =
             service::request_email_change(&state, &user, &input, client_ip().await.as_deref())
                 .await?;
-        let message = format!(
-            "We sent a link to {}. Your address changes when you open it.",
-            new_email.as_str()
-        );
         if is_plain_form_post() {
             crate::flash::set_message(&message).await?;
             leptos_axum::redirect("/account");
@@ -104,61 +101,66 @@ pub async fn request_email_change(
 /// `/confirm/<token>`: confirms the address as the page opens.
 #[component]
 pub fn ConfirmPage() -> impl IntoView {
-    let params = use_params_map();
-    let confirmed = Resource::new(
-        move || params.read().get("token").unwrap_or_default(),
-        confirm_email,
-    );
     view! {
         <Title text="Confirm your address · Leptodo" />
-        <Transition fallback=|| ()>
-            {move || {
-                confirmed
-                    .get()
-                    .map(|result| match result {
-                        Ok(()) => {
-                            view! {
-                                <section class="auth-form">
-                                    <h1>"Your email address is confirmed"</h1>
-                                    <p>"Thank you. "<a href="/">"Go to your todos"</a></p>
-                                </section>
-                            }
-                                .into_any()
-                        }
-                        Err(error) => broken_link_view(&error).into_any(),
-                    })
-            }}
-        </Transition>
+        {link_page(
+            confirm_email,
+            |_| {
+                view! {
+                    <section class="auth-form">
+                        <h1>"Your email address is confirmed"</h1>
+                        <p>"Thank you. "<a href="/">"Go to your todos"</a></p>
+                    </section>
+                }
+                    .into_any()
+            },
+        )}
     }
 }
 
 /// `/change-email/<token>`: moves the account to its new address as the page opens.
 #[component]
 pub fn EmailChangePage() -> impl IntoView {
-    let params = use_params_map();
-    let changed = Resource::new(
-        move || params.read().get("token").unwrap_or_default(),
-        apply_email_change,
-    );
     view! {
         <Title text="Change your address · Leptodo" />
+        {link_page(
+            apply_email_change,
+            |_| {
+                view! {
+                    <section class="auth-form">
+                        <h1>"Your email address is changed"</h1>
+                        <p>
+                            "From now on, log in and receive mail with the new address. "
+                            <a href="/account">"See your account"</a>
+                        </p>
+                    </section>
+                }
+                    .into_any()
+            },
+        )}
+    }
+}
+
+/// The body of a page a mail's link opens: `use_link` is given the link's token as the page opens, and the
+/// page shows `working` (given the token) when it succeeds, the broken-link page otherwise.
+pub(super) fn link_page<F, Fut>(
+    use_link: F,
+    working: impl Fn(String) -> AnyView + Send + Sync + 'static,
+) -> impl IntoView
+where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), AppError>> + Send + 'static,
+{
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let outcome = Resource::new(token, use_link);
+    view! {
         <Transition fallback=|| ()>
             {move || {
-                changed
+                outcome
                     .get()
                     .map(|result| match result {
-                        Ok(()) => {
-                            view! {
-                                <section class="auth-form">
-                                    <h1>"Your email address is changed"</h1>
-                                    <p>
-                                        "From now on, log in and receive mail with the new address. "
-                                        <a href="/account">"See your account"</a>
-                                    </p>
-                                </section>
-                            }
-                                .into_any()
-                        }
+                        Ok(()) => working(token()),
                         Err(error) => broken_link_view(&error).into_any(),
                     })
             }}
@@ -167,7 +169,7 @@ pub fn EmailChangePage() -> impl IntoView {
 }
 
 /// The one page for a link that does not work, whatever the reason, with the ways to get a new one.
-pub(super) fn broken_link_view(error: &AppError) -> impl IntoView {
+fn broken_link_view(error: &AppError) -> impl IntoView {
     let explanation = match error {
         AppError::Conflict(_) | AppError::InvalidLink => error.user_message(),
         other => other.to_string(),

@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use crate::{error::AppError, flash::take_flash_message, secret::Secret};
 
@@ -111,21 +110,13 @@ pub fn ForgotPage() -> impl IntoView {
 /// `/reset/<token>`: the new password, twice; a link that does not work gets the page that says so.
 #[component]
 pub fn ResetPage() -> impl IntoView {
-    let params = use_params_map();
-    let token = move || params.read().get("token").unwrap_or_default();
     let reset = ServerAction::<ResetPassword>::new();
-    let link = Resource::new(token, check_reset_link);
     view! {
         <Title text="Choose a new password · Leptodo" />
-        <Transition fallback=|| ()>
-            {move || {
-                link.get()
-                    .map(|checked| match checked {
-                        Ok(()) => reset_form(reset, token()).into_any(),
-                        Err(error) => super::link_pages::broken_link_view(&error).into_any(),
-                    })
-            }}
-        </Transition>
+        {super::link_pages::link_page(
+            check_reset_link,
+            move |token| reset_form(reset, token).into_any(),
+        )}
     }
 }
 

@@ -17,7 +17,7 @@ use crate::{
         throttle::{Action, Subjects},
     },
     config::{EmailConfirmation, Settings},
-    db::{run, Transaction},
+    db::{run, Pool, Transaction},
     domain::Email,
     error::{AppError, FieldErrors},
     mail::Mailer,
@@ -57,8 +57,27 @@ impl EmailPolicy {
         }
     }
 
-    fn link(&self, purpose: Purpose, token: &str) -> String {
-        format!("{}{}{token}", self.site_url, purpose.path())
+    /// Makes a token for `purpose`, sent to `sent_to`, in a transaction of its own, and answers the link that
+    /// carries it. The transaction has committed when the link is answered: a mail never names a token that
+    /// was rolled back.
+    async fn issue_link(
+        &self,
+        pool: &Pool,
+        user_id: i64,
+        purpose: Purpose,
+        sent_to: &str,
+    ) -> Result<String, AppError> {
+        let mut transaction = pool.begin().await?;
+        let token = tokens::issue(
+            &mut transaction,
+            user_id,
+            purpose,
+            sent_to,
+            self.lifetime(purpose),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(format!("{}{}{token}", self.site_url, purpose.path()))
     }
 
     fn lifetime(&self, purpose: Purpose) -> time::Duration {
@@ -77,41 +96,35 @@ pub const RESET_LINK_SENT: &str =
 
 /// After a registration committed: sends the confirmation link, unless confirmation is off.
 pub async fn after_registration(state: &AppState, user: &UserRecord) -> Result<(), AppError> {
-    match state.email.confirmation {
-        EmailConfirmation::Off => Ok(()),
-        _ => send_confirmation(state, user).await,
+    match state.email.confirmation.is_asked() {
+        true => send_confirmation(state, user).await,
+        false => Ok(()),
     }
 }
 
 async fn send_confirmation(state: &AppState, user: &UserRecord) -> Result<(), AppError> {
     let policy = &state.email;
-    let mut transaction = state.pool.begin().await?;
-    let token = tokens::issue(
-        &mut transaction,
-        user.id,
-        Purpose::Confirm,
-        &user.email,
-        policy.lifetime(Purpose::Confirm),
-    )
-    .await?;
-    transaction.commit().await?;
+    let link = policy
+        .issue_link(&state.pool, user.id, Purpose::Confirm, &user.email)
+        .await?;
     policy.mailer.send(messages::confirm_address(
         &user.email,
         user.id,
         &user.name,
-        &policy.link(Purpose::Confirm, &token),
+        &link,
         policy.confirm_hours,
     ));
     Ok(())
 }
 
-/// Sends the confirmation link again (the newest link replaces the older); throttled per account.
+/// Sends the confirmation link again (the newest link replaces the older); throttled per account. Answers
+/// what to tell the user.
 pub async fn resend_confirmation(
     state: &AppState,
     user: &UserRecord,
     ip: Option<&str>,
-) -> Result<(), AppError> {
-    if state.email.confirmation == EmailConfirmation::Off {
+) -> Result<String, AppError> {
+    if !state.email.confirmation.is_asked() {
         return Err(AppError::Refused(
             "This site does not ask for email confirmation.".into(),
         ));
@@ -128,7 +141,10 @@ pub async fn resend_confirmation(
         .keep();
     send_confirmation(state, user).await?;
     tracing::info!(user_id = user.id, "confirmation link sent again");
-    Ok(())
+    Ok(format!(
+        "We sent a new confirmation link to {}.",
+        user.email
+    ))
 }
 
 /// Uses a confirmation link: the address it was sent to is confirmed, if it is still the account's.
@@ -195,21 +211,14 @@ async fn send_reset_link(state: &AppState, email: &Email) -> Result<(), AppError
         return Ok(());
     };
     let policy = &state.email;
-    let mut transaction = state.pool.begin().await?;
-    let token = tokens::issue(
-        &mut transaction,
-        user.id,
-        Purpose::Reset,
-        &user.email,
-        policy.lifetime(Purpose::Reset),
-    )
-    .await?;
-    transaction.commit().await?;
+    let link = policy
+        .issue_link(&state.pool, user.id, Purpose::Reset, &user.email)
+        .await?;
     policy.mailer.send(messages::reset_password(
         &user.email,
         user.id,
         &user.name,
-        &policy.link(Purpose::Reset, &token),
+        &link,
         policy.reset_minutes,
     ));
     tracing::info!(user_id = user.id, "password reset link sent");
@@ -294,13 +303,14 @@ pub fn notify_password_changed(state: &AppState, user: &UserRecord) {
 }
 
 /// Asks to move the account to `input.new_email`: after the current password is checked, a link goes to the
-/// new address and a notice (no link) to the old one. Nothing changes until the link is used.
+/// new address and a notice (no link) to the old one. Nothing changes until the link is used. Answers what to
+/// tell the user.
 pub async fn request_email_change(
     state: &AppState,
     user: &UserRecord,
     input: &EmailChangeInput,
     ip: Option<&str>,
-) -> Result<Email, AppError> {
+) -> Result<String, AppError> {
     let new_email = input.validate().map_err(AppError::Validation)?;
     if email_key(new_email.as_str()) == email_key(&user.email) {
         return Err(AppError::invalid(
@@ -328,22 +338,20 @@ pub async fn request_email_change(
         .await?
         .keep();
     let policy = &state.email;
-    let mut transaction = state.pool.begin().await?;
-    let token = tokens::issue(
-        &mut transaction,
-        user.id,
-        Purpose::ChangeEmail,
-        new_email.as_str(),
-        policy.lifetime(Purpose::ChangeEmail),
-    )
-    .await?;
-    transaction.commit().await?;
+    let link = policy
+        .issue_link(
+            &state.pool,
+            user.id,
+            Purpose::ChangeEmail,
+            new_email.as_str(),
+        )
+        .await?;
     policy.mailer.send(messages::confirm_new_address(
         new_email.as_str(),
         user.id,
         &user.name,
         &user.email,
-        &policy.link(Purpose::ChangeEmail, &token),
+        &link,
         policy.change_hours,
     ));
     policy.mailer.send(messages::address_change_requested(
@@ -353,7 +361,10 @@ pub async fn request_email_change(
         new_email.as_str(),
     ));
     tracing::info!(user_id = user.id, "change of email address requested");
-    Ok(new_email)
+    Ok(format!(
+        "We sent a link to {}. Your address changes when you open it.",
+        new_email.as_str()
+    ))
 }
 
 /// Uses a change-of-address link: the account takes the address the link was sent to, now confirmed, unless
