@@ -71,6 +71,12 @@ pub struct Settings {
     pub throttle_window_minutes: u32,
     /// The most todos one user's list may hold; adding more answers 422.
     pub todos_per_user: u32,
+    /// Live-update streams (`GET /api/events`) one user may hold open at once; one more answers 429.
+    pub events_streams_per_user: u32,
+    /// Live-update streams this instance holds open at once, for all users; one more answers 503.
+    pub events_streams_total: u32,
+    /// Seconds between the comments an idle live-update stream receives, so proxies do not close it (at least 1).
+    pub events_keep_alive_seconds: u32,
     /// Header a trusted reverse proxy sets to the client's address (`X-Forwarded-For`); empty: the TCP peer.
     pub client_ip_header: String,
     /// Where mail goes: `smtps://USER:PASSWORD@HOST:465` (TLS), `smtp://USER:PASSWORD@HOST:587?tls=required`
@@ -221,6 +227,9 @@ impl Settings {
             .and_then(|b| b.set_default("throttle_window_minutes", 15))
             .and_then(|b| b.set_default("client_ip_header", ""))
             .and_then(|b| b.set_default("todos_per_user", 10_000))
+            .and_then(|b| b.set_default("events_streams_per_user", 16))
+            .and_then(|b| b.set_default("events_streams_total", 1000))
+            .and_then(|b| b.set_default("events_keep_alive_seconds", 15))
             .and_then(|b| b.set_default("smtp_url", ""))
             .and_then(|b| b.set_default("mail_from", "Leptodo <leptodo@localhost>"))
             .and_then(|b| b.set_default("outbox_dir", "data/outbox"))

@@ -45,6 +45,9 @@ pub enum AppError {
         /// Seconds until an attempt may succeed again (`Retry-After`).
         retry_after_seconds: u64,
     },
+    /// The user already holds as many live-update streams as one user may.
+    #[error("Too many windows are showing live updates for this account. Close some and reload.")]
+    TooManyStreams,
     /// An unsafe request sent by a browser on behalf of another site.
     #[error("This request came from another site and was refused.")]
     CrossSite,
@@ -93,7 +96,7 @@ impl AppError {
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::Inactive | Self::Unconfirmed | Self::CrossSite | Self::Forbidden => 403,
-            Self::TooManyAttempts { .. } => 429,
+            Self::TooManyAttempts { .. } | Self::TooManyStreams => 429,
             Self::Internal => 500,
             Self::Unreachable | Self::Overloaded | Self::TimedOut => 503,
         }
@@ -112,6 +115,7 @@ impl AppError {
             Self::Forbidden => "forbidden",
             Self::Refused(_) => "refused",
             Self::TooManyAttempts { .. } => "too_many_attempts",
+            Self::TooManyStreams => "too_many_streams",
             Self::Unauthenticated => "unauthenticated",
             Self::BadRequest(_) => "bad_request",
             Self::NotFound => "not_found",

@@ -36,6 +36,7 @@ use crate::{
     },
     sessions::{self, SessionPolicy},
     state::AppState,
+    todos::live::hub::Hub,
 };
 
 /// Why the server could not start.
@@ -73,6 +74,8 @@ pub struct Application {
     router: Router,
     pool: Pool,
     session_cleanup: JoinHandle<()>,
+    live: Hub,
+    notices: Option<JoinHandle<()>>,
 }
 
 impl Application {
@@ -100,6 +103,15 @@ impl Application {
         let pool = db::connect_and_migrate(settings).await?;
         let throttle = Throttle::new(pool.clone(), settings);
         let (session_layer, session_cleanup) = sessions::layer(&pool, settings, throttle.clone());
+        let live = Hub::new(settings);
+        // On PostgreSQL every instance hears the others' changes; on SQLite the one process has them all.
+        let notices = match &pool {
+            Pool::Postgres(pg) => Some(crate::todos::live::listener::spawn(
+                pg.clone(),
+                live.clone(),
+            )),
+            Pool::Sqlite { .. } => None,
+        };
         let fingerprints = Fingerprints::load();
         let state = AppState {
             leptos_options: leptos_options(settings, fingerprints.is_some()),
@@ -110,6 +122,7 @@ impl Application {
             client_ips,
             todos_per_user: i64::from(settings.todos_per_user),
             email: auth::email::EmailPolicy::new(settings, mailer, local_addr),
+            live: live.clone(),
         };
         fingerprints.unwrap_or_default().install();
         let routes = route_list();
@@ -163,6 +176,8 @@ impl Application {
             router,
             pool,
             session_cleanup,
+            live,
+            notices,
         })
     }
 
@@ -171,7 +186,8 @@ impl Application {
         self.local_addr
     }
 
-    /// Serves until `shutdown` resolves, lets in-flight requests finish, then closes the pool.
+    /// Serves until `shutdown` resolves, lets in-flight requests finish (live-update streams end at once),
+    /// then closes the pool.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -189,9 +205,18 @@ impl Application {
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown({
+            let live = self.live.clone();
+            async move {
+                shutdown.await;
+                live.stop();
+            }
+        })
         .await;
         self.session_cleanup.abort();
+        if let Some(notices) = self.notices {
+            notices.abort();
+        }
         self.pool.close().await;
         tracing::info!("stopped");
         served
@@ -347,6 +372,7 @@ fn api_routes() -> Router<AppState> {
         .merge(auth::email::api::routes())
         .merge(auth::tokens::api::routes())
         .merge(crate::todos::api::routes())
+        .merge(crate::todos::live::stream::routes())
         .merge(crate::admin::api::routes())
         .merge(crate::api::routes())
         .method_not_allowed_fallback(crate::api::method_not_allowed)

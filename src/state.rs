@@ -14,6 +14,7 @@ use crate::{
     db::Pool,
     security::client_ip::ClientIpSource,
     sessions::SessionPolicy,
+    todos::live::hub::Hub,
 };
 
 /// What every handler and server function can reach.
@@ -35,6 +36,8 @@ pub struct AppState {
     pub todos_per_user: i64,
     /// Mail: the mailer, confirmation, links.
     pub email: EmailPolicy,
+    /// The live-update streams open on this instance.
+    pub live: Hub,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -134,9 +134,9 @@ pub async fn deactivate(
     ApiAdmin(actor): ApiAdmin,
     ApiId(id): ApiId,
 ) -> Result<Json<AdminUserResponse>, AppError> {
-    Ok(operations::set_active(&state.pool, &actor, id, false)
-        .await?
-        .into())
+    let outcome = operations::set_active(&state.pool, &actor, id, false).await?;
+    state.live.recheck(&state.pool, id).await;
+    Ok(outcome.into())
 }
 
 /// The user id and role of `/api/admin/users/{id}/roles/{role}`; a malformed one cannot name anything: 404.

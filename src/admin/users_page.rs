@@ -57,7 +57,11 @@ pub async fn manage_user(id: i64, change: String, role: String) -> Result<String
             let pool = &state.pool;
             let outcome = match change.as_str() {
                 "activate" => operations::set_active(pool, &actor, id, true).await?,
-                "deactivate" => operations::set_active(pool, &actor, id, false).await?,
+                "deactivate" => {
+                    let outcome = operations::set_active(pool, &actor, id, false).await?;
+                    state.live.recheck(pool, id).await;
+                    outcome
+                }
                 "grant" => operations::grant_role(pool, &actor, id, &parse_role()?).await?,
                 "revoke" => operations::revoke_role(pool, &actor, id, &parse_role()?).await?,
                 other => return Err(AppError::BadRequest(format!("Unknown change “{other}”."))),

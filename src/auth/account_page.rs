@@ -83,6 +83,7 @@ pub async fn change_password(
             )
             .await?;
             session::adopt_new_secret(&session, &updated).await?;
+            state.live.recheck(&state.pool, updated.id).await;
             crate::auth::email::service::notify_password_changed(&state, &updated);
             // Without JavaScript the page reloads and can only learn of the success from the session.
             if is_plain_form_post() {

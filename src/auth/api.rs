@@ -126,8 +126,11 @@ pub async fn login(
     post, path = "/api/auth/logout", tag = "auth",
     responses((status = 204, description = "Logged out"))
 )]
-pub async fn logout(session: Session) -> Result<StatusCode, AppError> {
-    session::log_out(&session).await?;
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<StatusCode, AppError> {
+    session::log_out(&state, &session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -161,6 +164,7 @@ pub async fn change_password(
     if let Some(session) = &user.session {
         session::adopt_new_secret(session, &updated).await?;
     }
+    state.live.recheck(&state.pool, updated.id).await;
     email::service::notify_password_changed(&state, &updated);
     Ok(StatusCode::NO_CONTENT)
 }

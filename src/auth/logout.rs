@@ -8,8 +8,8 @@ use crate::error::AppError;
 #[server]
 pub async fn log_out() -> Result<(), AppError> {
     use crate::{auth::session, flash, state::request_context};
-    let (_, session) = request_context().await?;
-    session::log_out(&session).await?;
+    let (state, session) = request_context().await?;
+    session::log_out(&state, &session).await?;
     flash::set_message("You have been logged out.").await?;
     leptos_axum::redirect("/login");
     Ok(())

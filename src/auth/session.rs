@@ -126,9 +126,14 @@ pub async fn unconfirmed_account(session: &Session, pool: &Pool) -> Result<UserR
         .ok_or(AppError::Unauthenticated)
 }
 
-/// Deletes the session server-side and tells the browser to drop the cookie.
-pub async fn log_out(session: &Session) -> Result<(), AppError> {
+/// Deletes the session server-side, tells the browser to drop the cookie, and ends the live-update streams
+/// this session opened.
+pub async fn log_out(state: &AppState, session: &Session) -> Result<(), AppError> {
+    let user_id = session.get::<i64>(USER_ID).await?;
     session.flush().await?;
+    if let Some(user_id) = user_id {
+        state.live.recheck(&state.pool, user_id).await;
+    }
     Ok(())
 }
 

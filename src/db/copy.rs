@@ -80,6 +80,7 @@ struct UserRow {
     last_login_ip: Option<String>,
     current_login_ip: Option<String>,
     login_count: i64,
+    todos_version: i64,
 }
 
 #[derive(FromRow)]
@@ -207,7 +208,7 @@ async fn read(from: &Pool) -> Result<Site, sqlx::Error> {
         users: sqlx::query_as(
             "SELECT id, email, email_key, username, name, website, password_hash, active, session_secret, created_at,
                  updated_at, confirmed_at, last_login_at, current_login_at, last_login_ip, current_login_ip,
-                 login_count
+                 login_count, todos_version
              FROM users ORDER BY id",
         )
         .fetch_all(&mut *connection)
@@ -253,8 +254,8 @@ async fn write(transaction: &mut Transaction, site: &Site) -> Result<(), sqlx::E
             sqlx::query(
                 "INSERT INTO users (id, email, username, name, website, password_hash, active, session_secret,
                      created_at, updated_at, confirmed_at, last_login_at, current_login_at, last_login_ip,
-                     current_login_ip, login_count, email_key)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                     current_login_ip, login_count, email_key, todos_version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
             )
             .bind(user.id)
             .bind(&user.email)
@@ -273,6 +274,7 @@ async fn write(transaction: &mut Transaction, site: &Site) -> Result<(), sqlx::E
             .bind(&user.current_login_ip)
             .bind(user.login_count)
             .bind(&user.email_key)
+            .bind(user.todos_version)
             .execute(&mut *connection)
             .await?;
         }

@@ -10,7 +10,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    repository::{self, Owner, Page},
+    repository::{self, Owner, Page, Writer},
     Todo, TodoFilter,
 };
 use crate::{
@@ -170,7 +170,7 @@ pub async fn create(
     let title = title(&body.title)?;
     let owner = Owner::from(&user.record);
     let todo = repository::insert(
-        &state.pool,
+        &Writer::new(&state, None),
         owner,
         &title,
         &Timestamp::now(),
@@ -260,7 +260,8 @@ async fn save(
     completed: Option<bool>,
 ) -> Result<Json<Todo>, AppError> {
     let owner = Owner::from(&user.record);
-    repository::update(&state.pool, owner, id, title, completed, &Timestamp::now())
+    let writer = Writer::new(state, None);
+    repository::update(&writer, owner, id, title, completed, &Timestamp::now())
         .await?
         .map(Json)
         .ok_or(AppError::NotFound)
@@ -282,7 +283,7 @@ pub async fn destroy(
     ApiId(id): ApiId,
 ) -> Result<StatusCode, AppError> {
     let owner = Owner::from(&user.record);
-    if repository::delete(&state.pool, owner, id).await? {
+    if repository::delete(&Writer::new(&state, None), owner, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound)
@@ -304,9 +305,9 @@ pub async fn toggle_all(
     ApiJson(body): ApiJson<ToggleAll>,
 ) -> Result<Json<Vec<Todo>>, AppError> {
     let owner = Owner::from(&user.record);
+    let writer = Writer::new(&state, None);
     let todos =
-        repository::set_all_completed(&state.pool, owner, body.completed, &Timestamp::now())
-            .await?;
+        repository::set_all_completed(&writer, owner, body.completed, &Timestamp::now()).await?;
     Ok(Json(todos))
 }
 
@@ -323,6 +324,6 @@ pub async fn clear_completed(
     user: ApiUser,
 ) -> Result<Json<Cleared>, AppError> {
     let owner = Owner::from(&user.record);
-    let deleted = repository::delete_completed(&state.pool, owner).await?;
+    let deleted = repository::delete_completed(&Writer::new(&state, None), owner).await?;
     Ok(Json(Cleared { deleted }))
 }

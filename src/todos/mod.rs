@@ -3,6 +3,7 @@
 #[cfg(feature = "ssr")]
 pub mod api;
 mod item;
+pub mod live;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod repository;

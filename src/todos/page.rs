@@ -56,10 +56,17 @@ pub fn TodoPage() -> impl IntoView {
 #[island]
 fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl IntoView {
     crate::app::mark_hydrated();
-    let store = TodoStore::new(data.todos, data.flash);
+    #[cfg(feature = "hydrate")]
+    let origin = super::live::client::page_origin();
+    // Rendered on the server, the page makes no changes: only the browser's copy needs a name.
+    #[cfg(not(feature = "hydrate"))]
+    let origin = 0;
+    let store = TodoStore::new(data.todos, data.version, data.flash, editing, origin);
+    let editing = store.editing;
     let filter = RwSignal::new(filter);
-    let editing = RwSignal::new(editing);
     follow_history(filter);
+    #[cfg(feature = "hydrate")]
+    super::live::client::follow(store);
     let new_todo = NodeRef::<html::Input>::new();
     let on_new_todo = move |event: ev::SubmitEvent| {
         // Without the input in hand the page leaves the form to the browser, which posts it: a submitted todo

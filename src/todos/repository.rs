@@ -1,12 +1,16 @@
 //! Queries on `todos`. Every statement is parameterised and names the owner, so a todo of another user is
 //! indistinguishable from one that does not exist.
 
-use super::{Todo, TodoFilter};
+use super::{
+    live::{hub::Hub, Change, TodoEvent},
+    Todo, TodoFilter,
+};
 use crate::{
     auth::repository::UserRecord,
-    db::{run, Lock, Pool},
+    db::{run, Lock, Pool, Transaction},
     domain::TodoTitle,
     error::AppError,
+    state::AppState,
     timestamp::Timestamp,
 };
 
@@ -84,16 +88,116 @@ pub async fn find(pool: &Pool, owner: Owner, id: i64) -> Result<Option<Todo>, sq
     .await)
 }
 
+/// Where one request's changes go: the database, then the owner's live streams, marked with the page that
+/// made them (`origin`) so that page does not apply them twice.
+#[derive(Debug, Clone, Copy)]
+pub struct Writer<'a> {
+    pool: &'a Pool,
+    live: &'a Hub,
+    origin: Option<u32>,
+}
+
+impl<'a> Writer<'a> {
+    /// Changes made through `state`, on behalf of the page `origin` (`None` for the API).
+    pub fn new(state: &'a AppState, origin: Option<u32>) -> Self {
+        Self {
+            pool: &state.pool,
+            live: &state.live,
+            origin,
+        }
+    }
+
+    /// Commits `transaction`, whose change raised the owner's list to `version`, and announces `change`.
+    async fn commit(
+        &self,
+        transaction: Transaction,
+        owner: Owner,
+        version: i64,
+        change: Change,
+    ) -> Result<(), sqlx::Error> {
+        let event = TodoEvent {
+            version,
+            origin: self.origin,
+            change,
+        };
+        self.live.commit(transaction, owner.0, event).await
+    }
+}
+
+/// The owner's list version, which every change raises by one.
+pub async fn version(pool: &Pool, owner: Owner) -> Result<i64, sqlx::Error> {
+    run!(pool.reads(), |connection| sqlx::query_scalar(
+        "SELECT todos_version FROM users WHERE id = $1"
+    )
+    .bind(owner.0)
+    .fetch_optional(connection)
+    .await)
+    .map(Option::unwrap_or_default)
+}
+
+/// Raises the owner's list version by one, first thing in a transaction that changes the list; answers the new
+/// version. On PostgreSQL it also locks the user's row until the commit, so the owner's changes commit (and
+/// are announced) in the order of their versions; taking it first keeps the lock order of deleting a user
+/// (user, then todos), so the two cannot deadlock.
+async fn next_version(transaction: &mut Transaction, owner: Owner) -> Result<i64, sqlx::Error> {
+    run!(transaction, |connection| sqlx::query_scalar(
+        "UPDATE users SET todos_version = todos_version + 1 WHERE id = $1 RETURNING todos_version"
+    )
+    .bind(owner.0)
+    .fetch_one(connection)
+    .await)
+}
+
+/// The owner's whole list and the version it is at, read as one statement so the two agree.
+pub async fn list_with_version(pool: &Pool, owner: Owner) -> Result<(Vec<Todo>, i64), sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        version: i64,
+        id: Option<i64>,
+        title: Option<String>,
+        completed: Option<bool>,
+        created_at: Option<Timestamp>,
+        updated_at: Option<Timestamp>,
+    }
+    let rows: Vec<Row> = run!(pool.reads(), |connection| sqlx::query_as(
+        "SELECT users.todos_version AS version, todos.id, todos.title, todos.completed, todos.created_at,
+                todos.updated_at
+         FROM users LEFT JOIN todos ON todos.user_id = users.id
+         WHERE users.id = $1 ORDER BY todos.id"
+    )
+    .bind(owner.0)
+    .fetch_all(connection)
+    .await)?;
+    let version = rows.first().map_or(0, |row| row.version);
+    let todos = rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(Todo {
+                id: row.id?,
+                title: row.title?,
+                completed: row.completed?,
+                created_at: row.created_at?,
+                updated_at: row.updated_at?,
+            })
+        })
+        .collect();
+    Ok((todos, version))
+}
+
 /// Adds a todo at the end of the owner's list, unless the list already holds `most` todos (422 on the title).
 /// Counted and inserted under the owner's lock, so a burst cannot overshoot the bound.
 pub async fn insert(
-    pool: &Pool,
+    writer: &Writer<'_>,
     owner: Owner,
     title: &TodoTitle,
     now: &Timestamp,
     most: i64,
 ) -> Result<Todo, AppError> {
-    let mut transaction = pool.begin_serialized(&[Lock::User(owner.0)]).await?;
+    let mut transaction = writer
+        .pool
+        .begin_serialized(&[Lock::User(owner.0)])
+        .await?;
+    let version = next_version(&mut transaction, owner).await?;
     let count: i64 = run!(&mut transaction, |connection| sqlx::query_scalar(
         "SELECT COUNT(*) FROM todos WHERE user_id = $1"
     )
@@ -106,7 +210,7 @@ pub async fn insert(
             format!("Your list holds {most} todos, the most it can; delete some first."),
         ));
     }
-    let todo = run!(&mut transaction, |connection| {
+    let todo: Todo = run!(&mut transaction, |connection| {
         sqlx::query_as(&format!(
             "INSERT INTO todos (user_id, title, completed, created_at, updated_at)
              VALUES ($1, $2, FALSE, $3, $3)
@@ -118,20 +222,23 @@ pub async fn insert(
         .fetch_one(connection)
         .await
     })?;
-    transaction.commit().await?;
+    let change = Change::TodoCreated { todo: todo.clone() };
+    writer.commit(transaction, owner, version, change).await?;
     Ok(todo)
 }
 
 /// Changes the title, the state, or both; `None` when the owner has no such todo.
 pub async fn update(
-    pool: &Pool,
+    writer: &Writer<'_>,
     owner: Owner,
     id: i64,
     title: Option<&TodoTitle>,
     completed: Option<bool>,
     now: &Timestamp,
 ) -> Result<Option<Todo>, sqlx::Error> {
-    run!(pool, |connection| {
+    let mut transaction = writer.pool.begin().await?;
+    let version = next_version(&mut transaction, owner).await?;
+    let todo: Option<Todo> = run!(&mut transaction, |connection| {
         sqlx::query_as(&format!(
         "UPDATE todos SET title = COALESCE($1, title), completed = COALESCE($2, completed), updated_at = $3
          WHERE id = $4 AND user_id = $5 RETURNING {COLUMNS}"
@@ -143,12 +250,19 @@ pub async fn update(
     .bind(owner.0)
     .fetch_optional(connection)
     .await
-    })
+    })?;
+    // No such todo: dropping the transaction rolls the version back too.
+    let Some(todo) = todo else { return Ok(None) };
+    let change = Change::TodoUpdated { todo: todo.clone() };
+    writer.commit(transaction, owner, version, change).await?;
+    Ok(Some(todo))
 }
 
 /// Deletes the todo; `false` when the owner has no such todo.
-pub async fn delete(pool: &Pool, owner: Owner, id: i64) -> Result<bool, sqlx::Error> {
-    let affected = run!(pool, |connection| sqlx::query(
+pub async fn delete(writer: &Writer<'_>, owner: Owner, id: i64) -> Result<bool, sqlx::Error> {
+    let mut transaction = writer.pool.begin().await?;
+    let version = next_version(&mut transaction, owner).await?;
+    let affected = run!(&mut transaction, |connection| sqlx::query(
         "DELETE FROM todos WHERE id = $1 AND user_id = $2"
     )
     .bind(id)
@@ -156,46 +270,64 @@ pub async fn delete(pool: &Pool, owner: Owner, id: i64) -> Result<bool, sqlx::Er
     .execute(connection)
     .await
     .map(|done| done.rows_affected()))?;
-    Ok(affected > 0)
+    if affected == 0 {
+        return Ok(false);
+    }
+    let change = Change::TodoDeleted { id };
+    writer.commit(transaction, owner, version, change).await?;
+    Ok(true)
 }
 
 /// Marks every todo of the owner done (or not) and answers the whole list, as one transaction.
 pub async fn set_all_completed(
-    pool: &Pool,
+    writer: &Writer<'_>,
     owner: Owner,
     completed: bool,
     now: &Timestamp,
 ) -> Result<Vec<Todo>, sqlx::Error> {
-    let mut transaction = pool.begin().await?;
-    let todos = run!(&mut transaction, |connection| {
+    let mut transaction = writer.pool.begin().await?;
+    let version = next_version(&mut transaction, owner).await?;
+    let (changed, todos) = run!(&mut transaction, |connection| {
         // Only the todos that change get a new `updated_at`.
-        sqlx::query(
+        let changed = sqlx::query(
             "UPDATE todos SET completed = $1, updated_at = $2 WHERE user_id = $3 AND completed <> $1",
         )
         .bind(completed)
         .bind(now)
         .bind(owner.0)
         .execute(&mut *connection)
-        .await?;
-        sqlx::query_as(&format!(
+        .await?
+        .rows_affected();
+        let todos: Vec<Todo> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM todos WHERE user_id = $1 ORDER BY id"
         ))
         .bind(owner.0)
         .fetch_all(&mut *connection)
-        .await?
+        .await?;
+        (changed, todos)
     });
-    transaction.commit().await?;
+    // Nothing changed: nothing to announce, and the version stays.
+    if changed > 0 {
+        let change = Change::TodosToggled { completed };
+        writer.commit(transaction, owner, version, change).await?;
+    }
     Ok(todos)
 }
 
 /// Deletes the owner's completed todos; answers how many there were.
-pub async fn delete_completed(pool: &Pool, owner: Owner) -> Result<u64, sqlx::Error> {
-    let affected = run!(pool, |connection| sqlx::query(
-        "DELETE FROM todos WHERE user_id = $1 AND completed"
+pub async fn delete_completed(writer: &Writer<'_>, owner: Owner) -> Result<u64, sqlx::Error> {
+    let mut transaction = writer.pool.begin().await?;
+    let version = next_version(&mut transaction, owner).await?;
+    let ids: Vec<i64> = run!(&mut transaction, |connection| sqlx::query_scalar(
+        "DELETE FROM todos WHERE user_id = $1 AND completed RETURNING id"
     )
     .bind(owner.0)
-    .execute(connection)
-    .await
-    .map(|done| done.rows_affected()))?;
-    Ok(affected)
+    .fetch_all(connection)
+    .await)?;
+    let deleted = ids.len() as u64;
+    if !ids.is_empty() {
+        let change = Change::TodosCleared { ids };
+        writer.commit(transaction, owner, version, change).await?;
+    }
+    Ok(deleted)
 }

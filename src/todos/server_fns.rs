@@ -1,6 +1,10 @@
 //! The todo page's server functions. Each is also the target of a plain `<form method="post">`, so the page
 //! works without JavaScript: Leptos then answers with a redirect back to the page, and a failure is told there
 //! through a one-time message (see `flash`).
+//!
+//! Every change takes the page's `origin` (absent from a form posted without JavaScript): the live update the
+//! change causes carries it, so the page that made the change, which already shows it, does not apply it
+//! again.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -13,6 +17,8 @@ use crate::{error::AppError, flash::TypedValues};
 pub struct TodoPageData {
     /// Every todo of the user, in creation order; the page filters them itself.
     pub todos: Vec<Todo>,
+    /// The version of the list these todos are (see `live`).
+    pub version: i64,
     /// Why the last form POST made without JavaScript failed, shown once.
     pub flash: Option<String>,
     /// What was typed into the new-todo input before that failure.
@@ -28,10 +34,10 @@ pub async fn load_todo_page() -> Result<Option<TodoPageData>, AppError> {
         return Ok(None);
     };
     let flash = flash::take().await?;
+    let (todos, version) = repository::list_with_version(&state.pool, Owner::from(&user)).await?;
     Ok(Some(TodoPageData {
-        todos: repository::list(&state.pool, Owner::from(&user), TodoFilter::All, Page::ALL)
-            .await?
-            .0,
+        todos,
+        version,
         flash: flash.message.clone(),
         typed: flash.typed(NEW_TODO_FORM),
     }))
@@ -39,13 +45,13 @@ pub async fn load_todo_page() -> Result<Option<TodoPageData>, AppError> {
 
 /// Adds a todo at the end of the list.
 #[server]
-pub async fn add_todo(title: String) -> Result<Todo, AppError> {
+pub async fn add_todo(title: String, origin: Option<u32>) -> Result<Todo, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
     let result = async {
         let title = parse_title(&title)?;
         repository::insert(
-            &state.pool,
+            &Writer::new(&state, origin),
             owner?,
             &title,
             &Timestamp::now(),
@@ -61,12 +67,16 @@ pub async fn add_todo(title: String) -> Result<Todo, AppError> {
 
 /// Marks a todo done or not done.
 #[server]
-pub async fn set_todo_completed(id: i64, completed: bool) -> Result<Todo, AppError> {
+pub async fn set_todo_completed(
+    id: i64,
+    completed: bool,
+    origin: Option<u32>,
+) -> Result<Todo, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
     let result = async {
         repository::update(
-            &state.pool,
+            &Writer::new(&state, origin),
             owner?,
             id,
             None,
@@ -82,20 +92,25 @@ pub async fn set_todo_completed(id: i64, completed: bool) -> Result<Todo, AppErr
 
 /// Renames a todo; a blank title deletes it (TodoMVC's rule). Answers the todo, or `None` once deleted.
 #[server]
-pub async fn rename_todo(id: i64, title: String) -> Result<Option<Todo>, AppError> {
+pub async fn rename_todo(
+    id: i64,
+    title: String,
+    origin: Option<u32>,
+) -> Result<Option<Todo>, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
     let result = async {
         let owner = owner?;
+        let writer = Writer::new(&state, origin);
         if title.trim().is_empty() {
-            return match repository::delete(&state.pool, owner, id).await? {
+            return match repository::delete(&writer, owner, id).await? {
                 true => Ok(None),
                 false => Err(AppError::NotFound),
             };
         }
         let title = parse_title(&title)?;
         repository::update(
-            &state.pool,
+            &writer,
             owner,
             id,
             Some(&title),
@@ -114,11 +129,11 @@ pub async fn rename_todo(id: i64, title: String) -> Result<Option<Todo>, AppErro
 
 /// Deletes a todo.
 #[server]
-pub async fn delete_todo(id: i64) -> Result<(), AppError> {
+pub async fn delete_todo(id: i64, origin: Option<u32>) -> Result<(), AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
     let result = async {
-        match repository::delete(&state.pool, owner?, id).await? {
+        match repository::delete(&Writer::new(&state, origin), owner?, id).await? {
             true => Ok(()),
             false => Err(AppError::NotFound),
         }
@@ -129,13 +144,21 @@ pub async fn delete_todo(id: i64) -> Result<(), AppError> {
 
 /// Marks every todo done or not done; answers the whole list.
 #[server]
-pub async fn toggle_all_todos(completed: bool) -> Result<Vec<Todo>, AppError> {
+pub async fn toggle_all_todos(
+    completed: bool,
+    origin: Option<u32>,
+) -> Result<Vec<Todo>, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
     let result = async {
         Ok(
-            repository::set_all_completed(&state.pool, owner?, completed, &Timestamp::now())
-                .await?,
+            repository::set_all_completed(
+                &Writer::new(&state, origin),
+                owner?,
+                completed,
+                &Timestamp::now(),
+            )
+            .await?,
         )
     }
     .await;
@@ -144,10 +167,13 @@ pub async fn toggle_all_todos(completed: bool) -> Result<Vec<Todo>, AppError> {
 
 /// Deletes every completed todo; answers how many there were.
 #[server]
-pub async fn clear_completed_todos() -> Result<u64, AppError> {
+pub async fn clear_completed_todos(origin: Option<u32>) -> Result<u64, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
-    let result = async { Ok(repository::delete_completed(&state.pool, owner?).await?) }.await;
+    let result = async {
+        Ok(repository::delete_completed(&Writer::new(&state, origin), owner?).await?)
+    }
+    .await;
     settle(result).await
 }
 
@@ -160,10 +186,7 @@ mod server {
         flash,
         state::AppState,
         timestamp::Timestamp,
-        todos::{
-            repository::{self, Owner, Page},
-            TodoFilter,
-        },
+        todos::repository::{self, Owner, Writer},
     };
 
     /// The form whose typed title is kept after a failure without JavaScript.

@@ -1,6 +1,7 @@
 //! The todo list as the browser holds it. A change shows at once, then reaches the server in the order the
 //! changes were made; if the server refuses one, the list is reloaded from the server (the authority) and a
-//! message says what happened.
+//! message says what happened. Changes made elsewhere arrive as live updates (see `live::client`) and are
+//! merged in place, so rows that did not change are not redrawn.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -36,10 +37,25 @@ impl TodoItem {
             completed: RwSignal::new(completed),
         }
     }
+
+    /// Shows `todo`'s title and state, touching only the signals whose value changes.
+    pub(super) fn show(&self, todo: &Todo) {
+        if self.title.get_untracked() != todo.title {
+            self.title.set(todo.title.clone());
+        }
+        if self.completed.get_untracked() != todo.completed {
+            self.completed.set(todo.completed);
+        }
+    }
 }
 
 /// Server ids of the todos created on this page, by key.
 type SavedIds = HashMap<i64, i64>;
+
+/// What the page says when a todo being edited here is deleted elsewhere.
+const DELETED_WHILE_EDITING: &str = "The todo you were editing was deleted in another window.";
+/// What the page says when its login has ended (logout elsewhere, password change, deactivation).
+const LOGGED_OUT: &str = "You have been logged out. Reload the page to log in again.";
 
 /// The list, the message about the last refused change, and the queue that keeps changes in order.
 #[derive(Clone, Copy)]
@@ -48,19 +64,54 @@ pub struct TodoStore {
     pub items: RwSignal<Vec<TodoItem>>,
     /// Why the last change was refused, until the next change.
     pub message: RwSignal<Option<String>>,
+    /// The row being edited, by key.
+    pub editing: RwSignal<Option<i64>>,
+    /// This page, as its changes name it, so that it skips their live updates.
+    pub(super) origin: u32,
+    /// The version of the list this page shows, as far as the server has told it.
+    pub(super) version: StoredValue<i64>,
+    /// Changes made here that the server has not answered yet.
+    pending: StoredValue<usize>,
+    /// Changes made here so far: a reload that started before the latest one is out of date.
+    changes_made: StoredValue<u64>,
+    /// The whole list is to be loaded again as soon as no change of this page is on its way.
+    pub(super) reload_wanted: StoredValue<bool>,
+    /// A reload is on its way.
+    pub(super) reloading: StoredValue<bool>,
+    /// The highest version an event announced while a reload was on its way.
+    pub(super) seen_while_reloading: StoredValue<i64>,
+    /// The login has ended: live updates stop.
+    pub(super) logged_out: StoredValue<bool>,
     /// Held while a change is on its way, so the next one waits: a toggle of a todo just added must reach the
     /// server after the todo does.
-    queue: StoredValue<Arc<Mutex<SavedIds>>>,
+    queue: StoredValue<Arc<Mutex<()>>>,
+    saved_ids: StoredValue<SavedIds>,
     next_key: StoredValue<i64>,
 }
 
 impl TodoStore {
-    /// A store holding `todos` as the server sent them.
-    pub fn new(todos: Vec<Todo>, message: Option<String>) -> Self {
+    /// A store holding `todos`, at `version`, as the server sent them, for a page known as `origin`.
+    pub fn new(
+        todos: Vec<Todo>,
+        version: i64,
+        message: Option<String>,
+        editing: Option<i64>,
+        origin: u32,
+    ) -> Self {
         Self {
-            items: RwSignal::new(items_from(todos)),
+            items: RwSignal::new(todos.into_iter().map(new_item).collect()),
             message: RwSignal::new(message),
-            queue: StoredValue::new(Arc::new(Mutex::new(SavedIds::new()))),
+            editing: RwSignal::new(editing),
+            origin,
+            version: StoredValue::new(version),
+            pending: StoredValue::new(0),
+            changes_made: StoredValue::new(0),
+            reload_wanted: StoredValue::new(false),
+            reloading: StoredValue::new(false),
+            seen_while_reloading: StoredValue::new(version),
+            logged_out: StoredValue::new(false),
+            queue: StoredValue::new(Arc::new(Mutex::new(()))),
+            saved_ids: StoredValue::new(SavedIds::new()),
             next_key: StoredValue::new(-1),
         }
     }
@@ -99,9 +150,12 @@ impl TodoStore {
         self.next_key.set_value(key - 1);
         let item = TodoItem::new(key, title.to_string(), false);
         self.items.update(|items| items.push(item));
-        self.send(async move |ids: &mut SavedIds| {
-            let todo = add_todo(title.into()).await?;
-            ids.insert(key, todo.id);
+        let origin = Some(self.origin);
+        self.send(async move || {
+            let todo = add_todo(title.into(), origin).await?;
+            self.saved_ids.update_value(|ids| {
+                ids.insert(key, todo.id);
+            });
             Ok(())
         });
         Ok(())
@@ -112,8 +166,9 @@ impl TodoStore {
         if let Some(item) = self.find(key) {
             item.completed.set(completed);
         }
-        self.send(async move |ids: &mut SavedIds| match server_id(ids, key) {
-            Some(id) => set_todo_completed(id, completed).await.map(drop),
+        let origin = Some(self.origin);
+        self.send(async move || match self.server_id(key) {
+            Some(id) => set_todo_completed(id, completed, origin).await.map(drop),
             None => Ok(()),
         });
     }
@@ -132,8 +187,9 @@ impl TodoStore {
             return;
         }
         item.title.set(title.to_string());
-        self.send(async move |ids: &mut SavedIds| match server_id(ids, key) {
-            Some(id) => rename_todo(id, title.into()).await.map(drop),
+        let origin = Some(self.origin);
+        self.send(async move || match self.server_id(key) {
+            Some(id) => rename_todo(id, title.into(), origin).await.map(drop),
             None => Ok(()),
         });
     }
@@ -142,8 +198,9 @@ impl TodoStore {
     pub fn remove(self, key: i64) {
         self.items
             .update(|items| items.retain(|item| item.key != key));
-        self.send(async move |ids: &mut SavedIds| match server_id(ids, key) {
-            Some(id) => delete_todo(id).await,
+        let origin = Some(self.origin);
+        self.send(async move || match self.server_id(key) {
+            Some(id) => delete_todo(id, origin).await,
             None => Ok(()),
         });
     }
@@ -153,14 +210,16 @@ impl TodoStore {
         for item in self.items.get_untracked() {
             item.completed.set(completed);
         }
-        self.send(async move |_: &mut SavedIds| toggle_all_todos(completed).await.map(drop));
+        let origin = Some(self.origin);
+        self.send(async move || toggle_all_todos(completed, origin).await.map(drop));
     }
 
     /// Deletes every done todo.
     pub fn clear_completed(self) {
         self.items
             .update(|items| items.retain(|item| !item.completed.get_untracked()));
-        self.send(async move |_: &mut SavedIds| clear_completed_todos().await.map(drop));
+        let origin = Some(self.origin);
+        self.send(async move || clear_completed_todos(origin).await.map(drop));
     }
 
     fn find(&self, key: i64) -> Option<TodoItem> {
@@ -171,36 +230,110 @@ impl TodoStore {
             .copied()
     }
 
+    /// The server's id for `key`; `None` for a todo created here that the server has not (or never) saved.
+    pub(super) fn server_id(&self, key: i64) -> Option<i64> {
+        if key > 0 {
+            Some(key)
+        } else {
+            self.saved_ids
+                .with_value(|ids| ids.get(&key).copied())
+        }
+    }
+
+    /// Whether a change made here is on its way to the server.
+    pub(super) fn is_sending(&self) -> bool {
+        self.pending.get_value() > 0
+    }
+
     /// Sends `change` once every earlier change has been answered; undoes everything shown if it fails.
-    fn send(self, change: impl AsyncFnOnce(&mut SavedIds) -> Result<(), AppError> + 'static) {
+    fn send(self, change: impl AsyncFnOnce() -> Result<(), AppError> + 'static) {
         self.message.set(None);
+        self.pending.update_value(|pending| *pending += 1);
+        self.changes_made.update_value(|made| *made += 1);
         let queue = self.queue.get_value();
         leptos::task::spawn_local(async move {
-            let mut ids = queue.lock().await;
-            if let Err(error) = change(&mut ids).await {
+            let _turn = queue.lock().await;
+            let outcome = change().await;
+            if let Err(error) = &outcome {
                 self.message.try_set(Some(error.user_message()));
-                // What the server holds is the truth; show it again rather than guess what to undo.
-                if let Ok(Some(page)) = load_todo_page().await {
-                    ids.clear();
-                    self.items.try_set(items_from(page.todos));
-                }
+            }
+            self.pending.update_value(|pending| *pending -= 1);
+            // What the server holds is the truth; show it again rather than guess what to undo. Live updates
+            // that arrived meanwhile asked for the same.
+            if outcome.is_err() || self.reload_wanted.get_value() {
+                self.reload();
             }
         });
     }
-}
 
-fn items_from(todos: Vec<Todo>) -> Vec<TodoItem> {
-    todos
-        .into_iter()
-        .map(|todo| TodoItem::new(todo.id, todo.title, todo.completed))
-        .collect()
-}
-
-/// The server's id for `key`; `None` for a todo created here whose creation failed (nothing to change).
-fn server_id(ids: &SavedIds, key: i64) -> Option<i64> {
-    if key > 0 {
-        Some(key)
-    } else {
-        ids.get(&key).copied()
+    /// Loads the whole list again and merges it into the page, once no change of this page is on its way
+    /// (a reload that overtook one would show the list without it).
+    pub(super) fn reload(self) {
+        if self.is_sending() || self.reloading.get_value() || self.logged_out.get_value() {
+            self.reload_wanted.set_value(true);
+            return;
+        }
+        self.reload_wanted.set_value(false);
+        self.reloading.set_value(true);
+        let started_after = self.changes_made.get_value();
+        leptos::task::spawn_local(async move {
+            let loaded = load_todo_page().await;
+            self.reloading.set_value(false);
+            match loaded {
+                Ok(Some(page)) if self.changes_made.get_value() == started_after => {
+                    self.merge(page.todos);
+                    self.version.set_value(page.version);
+                    if self.seen_while_reloading.get_value() > page.version {
+                        self.reload();
+                    }
+                }
+                // A change was made meanwhile: what was loaded may not show it. Load again once it is answered.
+                Ok(Some(_)) => self.reload(),
+                Ok(None) => {
+                    self.logged_out.set_value(true);
+                    self.message.try_set(Some(LOGGED_OUT.to_owned()));
+                }
+                // Unreachable for now: the live connection asks again when it is back.
+                Err(_) => self.reload_wanted.set_value(true),
+            }
+        });
     }
+
+    /// Shows `todos`, the server's whole list: rows still there keep their place in the page and change only
+    /// where they differ; the others go, and new ones appear.
+    fn merge(&self, todos: Vec<Todo>) {
+        let current = self.items.get_untracked();
+        let mut by_id: HashMap<i64, TodoItem> = current
+            .iter()
+            .filter_map(|item| self.server_id(item.key).map(|id| (id, *item)))
+            .collect();
+        let merged: Vec<TodoItem> = todos
+            .into_iter()
+            .map(|todo| match by_id.remove(&todo.id) {
+                Some(item) => {
+                    item.show(&todo);
+                    item
+                }
+                None => new_item(todo),
+            })
+            .collect();
+        let kept: std::collections::HashSet<i64> = merged.iter().map(|item| item.key).collect();
+        for gone in current.iter().filter(|item| !kept.contains(&item.key)) {
+            self.end_edit_of(gone.key);
+        }
+        self.items.try_set(merged);
+    }
+
+    /// If the row `key` is being edited, ends the edit and says why: the todo is gone.
+    pub(super) fn end_edit_of(&self, key: i64) {
+        if self.editing.get_untracked() == Some(key) {
+            self.editing.set(None);
+            self.message.set(Some(DELETED_WHILE_EDITING.to_owned()));
+        }
+    }
+}
+
+/// A row for `todo` as the server has it.
+pub(super) fn new_item(todo: Todo) -> TodoItem {
+    TodoItem::new(todo.id, todo.title, todo.completed)
 }

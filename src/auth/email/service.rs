@@ -283,6 +283,7 @@ pub async fn reset_password(
     )
     .await?;
     transaction.commit().await?;
+    state.live.recheck(&state.pool, user.id).await;
     notify_password_changed(state, &user);
     tracing::info!(
         user_id = user.id,

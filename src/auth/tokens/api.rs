@@ -95,6 +95,7 @@ pub async fn revoke(
     ApiId(id): ApiId,
 ) -> Result<StatusCode, AppError> {
     if store::revoke(&state.pool, &user.record, id).await? {
+        state.live.recheck(&state.pool, user.record.id).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound)

@@ -53,7 +53,10 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     let result = async {
         let (state, _, user) = logged_in().await?;
         match store::revoke(&state.pool, &user, id).await? {
-            true => Ok(()),
+            true => {
+                state.live.recheck(&state.pool, user.id).await;
+                Ok(())
+            }
             false => Err(AppError::NotFound),
         }
     }

@@ -1,0 +1,217 @@
+//! The todo page's end of the live updates: an `EventSource` on `/api/events` whose events are applied to the
+//! page's list in place. It reconnects by itself, waiting longer after each failure, and reloads the list once
+//! whenever the versions show that something was missed.
+
+use std::{
+    cell::RefCell,
+    rc::{Rc, Weak},
+    time::Duration,
+};
+
+use leptos::prelude::*;
+use wasm_bindgen::{closure::Closure, JsCast};
+use web_sys::{EventSource, MessageEvent};
+
+use super::{
+    event_names::{HELLO, RESYNC},
+    Change, ListVersion, Todo, TodoEvent,
+};
+use crate::todos::state::{new_item, TodoItem, TodoStore};
+
+/// Where the stream is.
+const EVENTS_PATH: &str = "/api/events";
+/// The names of the events that carry a [`TodoEvent`].
+const CHANGES: [&str; 5] = [
+    "todo_created",
+    "todo_updated",
+    "todo_deleted",
+    "todos_toggled",
+    "todos_cleared",
+];
+/// The wait before the first reconnect; it doubles after each failure.
+const FIRST_RETRY: Duration = Duration::from_millis(500);
+/// The longest wait between two reconnects.
+const LONGEST_RETRY: Duration = Duration::from_secs(30);
+
+/// A random name for this page, which its changes carry so that it can skip their live updates.
+pub fn page_origin() -> u32 {
+    (web_sys::js_sys::Math::random() * f64::from(u32::MAX)) as u32
+}
+
+/// Follows the live updates for `store` for as long as the page is open.
+pub fn follow(store: TodoStore) {
+    // The callbacks are made once, and every later connection shares them.
+    let link = Rc::new_cyclic(|weak: &Weak<Link>| Link {
+        store,
+        source: RefCell::new(None),
+        retry: RefCell::new(FIRST_RETRY),
+        greeted: RefCell::new(false),
+        on_message: Closure::new({
+            let weak = weak.clone();
+            move |event: MessageEvent| {
+                if let Some(link) = weak.upgrade() {
+                    link.receive(&event);
+                }
+            }
+        }),
+        on_error: Closure::new({
+            let weak = weak.clone();
+            move |_: web_sys::Event| {
+                if let Some(link) = weak.upgrade() {
+                    Link::lost(&link);
+                }
+            }
+        }),
+    });
+    Link::open(&link);
+}
+
+/// One page's connection, and the callbacks every `EventSource` it opens shares.
+struct Link {
+    store: TodoStore,
+    source: RefCell<Option<EventSource>>,
+    retry: RefCell<Duration>,
+    /// Whether the current connection received its `hello`.
+    greeted: RefCell<bool>,
+    on_message: Closure<dyn FnMut(MessageEvent)>,
+    on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Link {
+    fn open(link: &Rc<Self>) {
+        if link.store.logged_out.get_value() {
+            return;
+        }
+        let Ok(source) = EventSource::new(EVENTS_PATH) else {
+            return Self::retry_later(link);
+        };
+        *link.greeted.borrow_mut() = false;
+        for name in [HELLO, RESYNC].into_iter().chain(CHANGES) {
+            let _ = source
+                .add_event_listener_with_callback(name, link.on_message.as_ref().unchecked_ref());
+        }
+        source.set_onerror(Some(link.on_error.as_ref().unchecked_ref()));
+        *link.source.borrow_mut() = Some(source);
+    }
+
+    /// The connection failed or ended. The browser would retry at its own fixed pace; this page retries
+    /// itself, waiting longer after each failure. A connection refused before its `hello` may mean the login
+    /// has ended: reloading the list tells.
+    fn lost(link: &Rc<Self>) {
+        if let Some(source) = link.source.borrow_mut().take() {
+            source.close();
+        }
+        if !*link.greeted.borrow() {
+            link.store.reload();
+        }
+        Self::retry_later(link);
+    }
+
+    fn retry_later(link: &Rc<Self>) {
+        let wait = *link.retry.borrow();
+        *link.retry.borrow_mut() = (wait * 2).min(LONGEST_RETRY);
+        let link = link.clone();
+        set_timeout(move || Self::open(&link), wait);
+    }
+
+    fn receive(&self, event: &MessageEvent) {
+        let Some(data) = event.data().as_string() else {
+            return;
+        };
+        match event.type_().as_str() {
+            HELLO => {
+                *self.greeted.borrow_mut() = true;
+                *self.retry.borrow_mut() = FIRST_RETRY;
+                if let Ok(hello) = serde_json::from_str::<ListVersion>(&data) {
+                    self.store.hello(hello.version);
+                }
+            }
+            RESYNC => self.store.reload(),
+            _ => match serde_json::from_str::<TodoEvent>(&data) {
+                Ok(event) => self.store.apply(event),
+                // An event this page cannot read: the list may be wrong, so load it whole.
+                Err(_) => self.store.reload(),
+            },
+        }
+    }
+}
+
+impl TodoStore {
+    /// A new connection's first event: the list is at `version` now.
+    fn hello(self, version: i64) {
+        if version != self.version.get_value() || self.reload_wanted.get_value() {
+            self.reload();
+        }
+    }
+
+    /// Applies a change announced by the server, unless this page made it (it shows it already), or it does
+    /// not follow the version this page shows (then the whole list is loaded again instead).
+    fn apply(self, event: TodoEvent) {
+        if self.reloading.get_value() {
+            self.seen_while_reloading
+                .update_value(|seen| *seen = (*seen).max(event.version));
+            return;
+        }
+        let shown = self.version.get_value();
+        if event.version <= shown {
+            return;
+        }
+        if event.version != shown + 1 {
+            return self.reload();
+        }
+        self.version.set_value(event.version);
+        if event.origin == Some(self.origin) {
+            return;
+        }
+        // A change of this page still on its way may commit after this one and would be shown wrongly on top
+        // of it: load the list once this page's changes are answered.
+        if self.is_sending() {
+            return self.reload();
+        }
+        match event.change {
+            Change::TodoCreated { todo } | Change::TodoUpdated { todo } => {
+                match self.find_saved(todo.id) {
+                    Some(item) => item.show(&todo),
+                    None => self.push(todo),
+                }
+            }
+            Change::TodoDeleted { id } => self.remove_deleted(id),
+            Change::TodosToggled { completed } => {
+                for item in self.items.get_untracked() {
+                    if item.completed.get_untracked() != completed {
+                        item.completed.set(completed);
+                    }
+                }
+            }
+            Change::TodosCleared { ids } => {
+                for id in ids {
+                    self.remove_deleted(id);
+                }
+            }
+        }
+    }
+
+    /// The row showing the server's todo `id`, whether it came from the server or was created here.
+    fn find_saved(&self, id: i64) -> Option<TodoItem> {
+        self.items
+            .read_untracked()
+            .iter()
+            .find(|item| self.server_id(item.key) == Some(id))
+            .copied()
+    }
+
+    /// Deletes the row showing the server's todo `id`, deleted elsewhere.
+    fn remove_deleted(&self, id: i64) {
+        if let Some(item) = self.find_saved(id) {
+            self.end_edit_of(item.key);
+            self.items
+                .update(|items| items.retain(|each| each.key != item.key));
+        }
+    }
+
+    /// Adds a row for `todo`, created elsewhere.
+    fn push(&self, todo: Todo) {
+        self.items.update(|items| items.push(new_item(todo)));
+    }
+
+}
