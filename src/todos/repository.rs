@@ -159,7 +159,8 @@ pub async fn list_with_version(pool: &Pool, owner: Owner) -> Result<(Vec<Todo>, 
         created_at: Option<Timestamp>,
         updated_at: Option<Timestamp>,
     }
-    let rows: Vec<Row> = run!(pool.reads(), |connection| sqlx::query_as(
+    let rows: Vec<Row> = run!(pool.reads(), |connection| {
+        sqlx::query_as(
         "SELECT users.todos_version AS version, todos.id, todos.title, todos.completed, todos.created_at,
                 todos.updated_at
          FROM users LEFT JOIN todos ON todos.user_id = users.id
@@ -167,7 +168,8 @@ pub async fn list_with_version(pool: &Pool, owner: Owner) -> Result<(Vec<Todo>, 
     )
     .bind(owner.0)
     .fetch_all(connection)
-    .await)?;
+    .await
+    })?;
     let version = rows.first().map_or(0, |row| row.version);
     let todos = rows
         .into_iter()
@@ -193,10 +195,7 @@ pub async fn insert(
     now: &Timestamp,
     most: i64,
 ) -> Result<Todo, AppError> {
-    let mut transaction = writer
-        .pool
-        .begin_serialized(&[Lock::User(owner.0)])
-        .await?;
+    let mut transaction = writer.pool.begin_serialized(&[Lock::User(owner.0)]).await?;
     let version = next_version(&mut transaction, owner).await?;
     let count: i64 = run!(&mut transaction, |connection| sqlx::query_scalar(
         "SELECT COUNT(*) FROM todos WHERE user_id = $1"

@@ -109,17 +109,10 @@ pub async fn rename_todo(
             };
         }
         let title = parse_title(&title)?;
-        repository::update(
-            &writer,
-            owner,
-            id,
-            Some(&title),
-            None,
-            &Timestamp::now(),
-        )
-        .await?
-        .map(Some)
-        .ok_or(AppError::NotFound)
+        repository::update(&writer, owner, id, Some(&title), None, &Timestamp::now())
+            .await?
+            .map(Some)
+            .ok_or(AppError::NotFound)
     }
     .await;
     // Without JavaScript the edit form lives at `?edit=<id>`; go back to the list, not to the form.
@@ -144,22 +137,17 @@ pub async fn delete_todo(id: i64, origin: Option<u32>) -> Result<(), AppError> {
 
 /// Marks every todo done or not done; answers the whole list.
 #[server]
-pub async fn toggle_all_todos(
-    completed: bool,
-    origin: Option<u32>,
-) -> Result<Vec<Todo>, AppError> {
+pub async fn toggle_all_todos(completed: bool, origin: Option<u32>) -> Result<Vec<Todo>, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
     let result = async {
-        Ok(
-            repository::set_all_completed(
-                &Writer::new(&state, origin),
-                owner?,
-                completed,
-                &Timestamp::now(),
-            )
-            .await?,
+        Ok(repository::set_all_completed(
+            &Writer::new(&state, origin),
+            owner?,
+            completed,
+            &Timestamp::now(),
         )
+        .await?)
     }
     .await;
     settle(result).await
@@ -170,10 +158,9 @@ pub async fn toggle_all_todos(
 pub async fn clear_completed_todos(origin: Option<u32>) -> Result<u64, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
-    let result = async {
-        Ok(repository::delete_completed(&Writer::new(&state, origin), owner?).await?)
-    }
-    .await;
+    let result =
+        async { Ok(repository::delete_completed(&Writer::new(&state, origin), owner?).await?) }
+            .await;
     settle(result).await
 }
 

@@ -235,8 +235,7 @@ impl TodoStore {
         if key > 0 {
             Some(key)
         } else {
-            self.saved_ids
-                .with_value(|ids| ids.get(&key).copied())
+            self.saved_ids.with_value(|ids| ids.get(&key).copied())
         }
     }
 

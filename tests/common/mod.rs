@@ -4,6 +4,7 @@
 
 pub mod admins;
 pub mod database;
+pub mod events;
 pub mod process;
 pub mod smtp;
 

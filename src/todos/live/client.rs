@@ -213,5 +213,4 @@ impl TodoStore {
     fn push(&self, todo: Todo) {
         self.items.update(|items| items.push(new_item(todo)));
     }
-
 }

@@ -204,10 +204,9 @@ impl Hub {
     pub(super) fn deliver(&self, notice: Notice) {
         match notice {
             Notice::Change { user, event } => {
-                let signal = Announcement::of(&event)
-                    .map_or(Signal::Resync, |announcement| {
-                        Signal::Change(Arc::new(announcement))
-                    });
+                let signal = Announcement::of(&event).map_or(Signal::Resync, |announcement| {
+                    Signal::Change(Arc::new(announcement))
+                });
                 self.publish(user, signal);
             }
             Notice::Resync { user } => self.publish(user, Signal::Resync),
@@ -267,11 +266,9 @@ impl Hub {
     }
 }
 
-async fn notify(
-    connection: &mut sqlx::PgConnection,
-    notice: &Notice,
-) -> Result<(), sqlx::Error> {
-    let payload = serde_json::to_string(notice).map_err(|error| sqlx::Error::Encode(error.into()))?;
+async fn notify(connection: &mut sqlx::PgConnection, notice: &Notice) -> Result<(), sqlx::Error> {
+    let payload =
+        serde_json::to_string(notice).map_err(|error| sqlx::Error::Encode(error.into()))?;
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(CHANNEL)
         .bind(payload)
@@ -382,6 +379,9 @@ mod tests {
             origin: Some(9),
             change: Change::TodoCreated { todo },
         };
-        assert!(Announcement::of(&event).is_some(), "a long title still fits");
+        assert!(
+            Announcement::of(&event).is_some(),
+            "a long title still fits"
+        );
     }
 }

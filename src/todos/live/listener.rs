@@ -39,10 +39,12 @@ async fn listen(pool: &PgPool, hub: &Hub, backoff: &mut Duration) -> Result<(), 
     hub.resync_everyone();
     loop {
         match listener.try_recv().await {
-            Ok(Some(notification)) => match serde_json::from_str::<Notice>(notification.payload()) {
-                Ok(notice) => hub.deliver(notice),
-                Err(error) => tracing::warn!(%error, "live updates: unreadable notice ignored"),
-            },
+            Ok(Some(notification)) => {
+                match serde_json::from_str::<Notice>(notification.payload()) {
+                    Ok(notice) => hub.deliver(notice),
+                    Err(error) => tracing::warn!(%error, "live updates: unreadable notice ignored"),
+                }
+            }
             // The connection was lost and made again; notices sent in between are lost.
             Ok(None) => hub.resync_everyone(),
             Err(sqlx::Error::PoolClosed) => return Ok(()),

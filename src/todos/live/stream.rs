@@ -67,10 +67,13 @@ pub async fn events(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let credential = Credential::of(&user, &headers).ok_or(AppError::Unauthenticated)?;
-    let subscription = state.live.subscribe(user.record.id).map_err(|full| match full {
-        Full::User => AppError::TooManyStreams,
-        Full::Instance => AppError::Overloaded,
-    })?;
+    let subscription = state
+        .live
+        .subscribe(user.record.id)
+        .map_err(|full| match full {
+            Full::User => AppError::TooManyStreams,
+            Full::Instance => AppError::Overloaded,
+        })?;
     // Read after subscribing: a change committed in between is counted in this version and also delivered,
     // which a client tells apart by its version; it is never lost.
     let owner = Owner::from(&user.record);
