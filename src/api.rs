@@ -170,6 +170,7 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
         crate::todos::api::destroy,
         crate::todos::api::toggle_all,
         crate::todos::api::clear_completed,
+        crate::todos::live::stream::events,
         crate::admin::api::list_users,
         crate::admin::api::activate,
         crate::admin::api::deactivate,
@@ -177,7 +178,7 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
         crate::admin::api::revoke_role,
     ),
     // Named only as a query parameter's type, which utoipa does not collect by itself.
-    components(schemas(crate::todos::TodoFilter)),
+    components(schemas(crate::todos::TodoFilter, crate::todos::live::ListVersion)),
     modifiers(&SecuritySchemes, &CommonErrors),
     tags(
         (name = "auth", description = "Register, log in and out, the current user, the password, and the links \

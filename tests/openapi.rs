@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 /// Every route the API serves, as (method, OpenAPI path).
-const ROUTES: [(&str, &str); 27] = [
+const ROUTES: [(&str, &str); 28] = [
     ("post", "/api/auth/register"),
     ("post", "/api/auth/login"),
     ("post", "/api/auth/logout"),
@@ -30,6 +30,7 @@ const ROUTES: [(&str, &str); 27] = [
     ("delete", "/api/todos/{id}"),
     ("post", "/api/todos/toggle-all"),
     ("post", "/api/todos/clear-completed"),
+    ("get", "/api/events"),
     ("get", "/api/admin/users"),
     ("post", "/api/admin/users/{id}/activate"),
     ("post", "/api/admin/users/{id}/deactivate"),
@@ -105,6 +106,17 @@ async fn schemas_match_what_the_api_answers() {
         list["responses"]["200"]["content"]["application/json"]["schema"]["items"]["$ref"],
         "#/components/schemas/Todo"
     );
+    let events = &doc["paths"]["/api/events"]["get"]["responses"]["200"]["content"];
+    assert_eq!(
+        events["text/event-stream"]["schema"]["$ref"],
+        "#/components/schemas/TodoEvent"
+    );
+    // The change's own fields (flattened into the event) and the version every event carries.
+    let event = &schemas["TodoEvent"]["allOf"];
+    assert_eq!(event[0]["$ref"], "#/components/schemas/Change");
+    assert_eq!(event[1]["required"], serde_json::json!(["version"]));
+    assert!(schemas["Change"]["oneOf"].as_array().is_some_and(|kinds| kinds.len() == 5));
+    assert!(schemas["ListVersion"]["properties"]["version"].is_object());
 }
 
 #[tokio::test]
