@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what a fresh machine lacks (see scripts/bootstrap.sh).
-.PHONY: run test watch size bench first-load
+.PHONY: run test watch size bench first-load live-bench
 
 run:
 	@bash scripts/run.sh
@@ -23,4 +23,9 @@ bench:
 # Time to interactive and bytes transferred when a logged-in user with 20 todos first opens the todo page on an
 # emulated slow phone (slow 3G, CPU slowed 4x, through the DevTools protocol): three cold runs and repeats.
 first-load:
-	@bash -c 'source scripts/bootstrap.sh --e2e && cargo leptos build --release --precompress && cd end2end && npx playwright test --config bench.config.ts'
+	@bash -c 'source scripts/bootstrap.sh --e2e && cargo leptos build --release --precompress && cd end2end && npx playwright test --config bench.config.ts bench/first-load.spec.ts'
+
+# Live updates: how many streams one instance holds and the memory each costs (scripts/bench-streams.py), and
+# the time from a change's commit to another tab showing it, median and p99 (end2end/bench/live-latency.spec.ts).
+live-bench:
+	@bash -c 'source scripts/bootstrap.sh --e2e && cargo leptos build --release --precompress && python3 scripts/bench-streams.py && cd end2end && npx playwright test --config bench.config.ts bench/live-latency.spec.ts'

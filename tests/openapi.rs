@@ -115,7 +115,9 @@ async fn schemas_match_what_the_api_answers() {
     let event = &schemas["TodoEvent"]["allOf"];
     assert_eq!(event[0]["$ref"], "#/components/schemas/Change");
     assert_eq!(event[1]["required"], serde_json::json!(["version"]));
-    assert!(schemas["Change"]["oneOf"].as_array().is_some_and(|kinds| kinds.len() == 5));
+    assert!(schemas["Change"]["oneOf"]
+        .as_array()
+        .is_some_and(|kinds| kinds.len() == 5));
     assert!(schemas["ListVersion"]["properties"]["version"].is_object());
 }
 

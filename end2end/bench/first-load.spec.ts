@@ -23,7 +23,8 @@ async function visit(page: Page, cdp: CDPSession, path: string): Promise<Visit> 
   const { bytes, paths } = await network(cdp, async () => {
     await page.goto(path);
     await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true", { timeout: 120_000 });
-    await page.waitForLoadState("networkidle");
+    // Not "networkidle": the live-update stream stays open. Its opening means everything else has loaded.
+    await expect(page.locator(".todoapp")).toHaveAttribute("data-live", "open", { timeout: 120_000 });
   });
   const interactiveMs = await page.evaluate(() => (window as unknown as { hydratedAt: number }).hydratedAt);
   return { interactiveMs, bytes, requests: paths };

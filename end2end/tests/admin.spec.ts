@@ -19,7 +19,7 @@ async function loggedInPage(browser: Browser, login: string): Promise<Page> {
   return page;
 }
 
-test("an admin deactivates a user, whose open session is logged out on its next request", async ({
+test("an admin deactivates a user, whose open page is told at once and whose next request is refused", async ({
   browser,
   request,
 }) => {
@@ -50,7 +50,10 @@ test("an admin deactivates a user, whose open session is logged out on its next 
   );
   await expect(row.locator(".active")).toHaveText("no");
 
-  // The member's page is still open; the very next thing it asks of the server finds the session over.
+  // The member's page is still open: its live updates end, and it says so without waiting for a click.
+  await expect(memberPage.getByRole("alert")).toHaveText("You have been logged out. Reload the page to log in again.");
+  await expect(memberPage.locator(".todoapp")).toHaveAttribute("data-live", "closed");
+  // The next thing it asks of the server finds the session over.
   await memberPage.getByPlaceholder("What needs to be done?").fill("written after deactivation");
   await memberPage.getByPlaceholder("What needs to be done?").press("Enter");
   await expect(memberPage.getByRole("alert")).toContainText("Please log in");

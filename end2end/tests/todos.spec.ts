@@ -109,6 +109,8 @@ test("two users never see each other's todos", async ({ browser }) => {
 });
 
 test("a change the server refuses is undone with a visible message", async ({ page }) => {
+  // Without live updates (a proxy that drops the stream), the page learns of the deletion only by the refusal.
+  await page.route("**/api/events", (route) => route.abort());
   await openTodosAsNewUser(page);
   await addTodos(page, "gone elsewhere", "stays");
   await settled(page);

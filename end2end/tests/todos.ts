@@ -27,9 +27,12 @@ export async function addTodos(page: Page, ...titles: string[]) {
   }
 }
 
-/** Resolves once every change the page made has been answered by the server. */
+/**
+ * Resolves once every change the page made has been answered by the server. Not "networkidle": the page's
+ * live-update stream stays open for as long as the page does.
+ */
 export async function settled(page: Page) {
-  await page.waitForLoadState("networkidle");
+  await expect(page.locator(".todoapp:not([data-saving])")).toHaveCount(1);
 }
 
 /** Leaves a marker on `window` that a page load would wipe. */

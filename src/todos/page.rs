@@ -90,7 +90,11 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
     let all_done = move || has_todos() && active.get() == 0;
 
     view! {
-        <section class="todoapp">
+        <section
+            class="todoapp"
+            data-saving=move || store.is_saving().then_some("true")
+            data-live=move || if store.live.get() { "open" } else { "closed" }
+        >
             <header class="header">
                 <h1>"todos"</h1>
                 <form method="post" action=AddTodo::PATH on:submit=on_new_todo>
@@ -115,7 +119,8 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
                         id="toggle-all"
                         class="toggle-all"
                         type="checkbox"
-                        checked=all_done()
+                        // Untracked: read here, inside `Show`, it would make every change rebuild every row.
+                        checked=untrack(all_done)
                         prop:checked=all_done
                         on:change=move |event| store.set_all_completed(event_target_checked(&event))
                     />

@@ -70,8 +70,10 @@ pub struct TodoStore {
     pub(super) origin: u32,
     /// The version of the list this page shows, as far as the server has told it.
     pub(super) version: StoredValue<i64>,
-    /// Changes made here that the server has not answered yet.
-    pending: StoredValue<usize>,
+    /// Changes made here that the server has not answered yet (shown as `data-saving`, which tests wait on).
+    pending: RwSignal<usize>,
+    /// Whether the live-update stream is open (shown as `data-live`).
+    pub live: RwSignal<bool>,
     /// Changes made here so far: a reload that started before the latest one is out of date.
     changes_made: StoredValue<u64>,
     /// The whole list is to be loaded again as soon as no change of this page is on its way.
@@ -104,7 +106,8 @@ impl TodoStore {
             editing: RwSignal::new(editing),
             origin,
             version: StoredValue::new(version),
-            pending: StoredValue::new(0),
+            pending: RwSignal::new(0),
+            live: RwSignal::new(false),
             changes_made: StoredValue::new(0),
             reload_wanted: StoredValue::new(false),
             reloading: StoredValue::new(false),
@@ -241,13 +244,18 @@ impl TodoStore {
 
     /// Whether a change made here is on its way to the server.
     pub(super) fn is_sending(&self) -> bool {
-        self.pending.get_value() > 0
+        self.pending.get_untracked() > 0
+    }
+
+    /// The same, tracked: for the view.
+    pub fn is_saving(&self) -> bool {
+        self.pending.get() > 0
     }
 
     /// Sends `change` once every earlier change has been answered; undoes everything shown if it fails.
     fn send(self, change: impl AsyncFnOnce() -> Result<(), AppError> + 'static) {
         self.message.set(None);
-        self.pending.update_value(|pending| *pending += 1);
+        self.pending.update(|pending| *pending += 1);
         self.changes_made.update_value(|made| *made += 1);
         let queue = self.queue.get_value();
         leptos::task::spawn_local(async move {
@@ -256,7 +264,7 @@ impl TodoStore {
             if let Err(error) = &outcome {
                 self.message.try_set(Some(error.user_message()));
             }
-            self.pending.update_value(|pending| *pending -= 1);
+            self.pending.try_update(|pending| *pending -= 1);
             // What the server holds is the truth; show it again rather than guess what to undo. Live updates
             // that arrived meanwhile asked for the same.
             if outcome.is_err() || self.reload_wanted.get_value() {

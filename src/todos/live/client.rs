@@ -64,6 +64,8 @@ pub fn follow(store: TodoStore) {
         }),
     });
     Link::open(&link);
+    // Kept for as long as the page's list: dropping it closes the connection.
+    StoredValue::new_local(link);
 }
 
 /// One page's connection, and the callbacks every `EventSource` it opens shares.
@@ -75,6 +77,14 @@ struct Link {
     greeted: RefCell<bool>,
     on_message: Closure<dyn FnMut(MessageEvent)>,
     on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        if let Some(source) = self.source.borrow_mut().take() {
+            source.close();
+        }
+    }
 }
 
 impl Link {
@@ -101,6 +111,7 @@ impl Link {
         if let Some(source) = link.source.borrow_mut().take() {
             source.close();
         }
+        link.store.live.try_set(false);
         if !*link.greeted.borrow() {
             link.store.reload();
         }
@@ -121,6 +132,7 @@ impl Link {
         match event.type_().as_str() {
             HELLO => {
                 *self.greeted.borrow_mut() = true;
+                self.store.live.try_set(true);
                 *self.retry.borrow_mut() = FIRST_RETRY;
                 if let Ok(hello) = serde_json::from_str::<ListVersion>(&data) {
                     self.store.hello(hello.version);
