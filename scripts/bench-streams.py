@@ -4,8 +4,10 @@
 Starts the release server (target/release/leptodo) on a throw-away SQLite database with the stream limits
 raised, registers one user, and opens STREAMS (default 5000) streams of GET /api/events with that user's
 token, STEP at a time; after each step it reads the server's resident memory (VmRSS). Then one todo is added
-and the time until every open stream has received its event is measured (the fan-out). Prints one table;
-asserts nothing. Usage: scripts/bench-streams.py [STREAMS] [STEP]
+and the time until every open stream has received its event is measured (the fan-out). First, with one
+stream open, 200 todos are added one by one and the time from each request being sent to its event arriving
+is measured (the server's part of live-sync latency; end2end/bench/live-latency.spec.ts adds the browser's).
+Prints the figures; asserts nothing. Usage: scripts/bench-streams.py [STREAMS] [STEP]
 """
 
 import asyncio
@@ -65,6 +67,23 @@ async def wait_for_change(reader):
     await reader.readuntil(b"event: todo_created")
 
 
+async def latency(base, port, token, changes=200):
+    """Milliseconds from each add being sent to its event arriving on an open stream, sorted."""
+    reader, writer = await open_stream(port, token)
+    loop = asyncio.get_running_loop()
+    headers = {"Authorization": f"Bearer {token}"}
+    samples = []
+    for number in range(changes):
+        sent = time.perf_counter()
+        await loop.run_in_executor(None, lambda: post(base, "/api/todos", {"title": f"latency {number}"}, headers))
+        await reader.readuntil(b"event: todo_created")
+        await reader.readuntil(b"\n\n")
+        samples.append((time.perf_counter() - sent) * 1000)
+        await asyncio.sleep(0.02)
+    writer.close()
+    return sorted(samples)
+
+
 async def main():
     port = free_port()
     work = tempfile.mkdtemp(prefix="leptodo-streams.")
@@ -92,6 +111,7 @@ async def main():
         user = {"email": "bench@example.com", "username": "bench", "name": "Bench"}
         post(base, "/api/auth/register", {**user, "password": PASSWORD, "password_confirm": PASSWORD}, opener=cookies)
         token = post(base, "/api/auth/tokens", {"name": "bench"}, opener=cookies)["token"]
+        latencies = await latency(base, port, token)
         idle = rss_kib(server.pid)
         rows = [("streams open", "server RSS (MiB)", "KiB per stream")]
         rows.append((0, f"{idle / 1024:.1f}", "-"))
@@ -108,6 +128,10 @@ async def main():
         await asyncio.gather(*waiting)
         fan_out = (time.perf_counter() - started) * 1000
         print(f"live-update streams on one instance (SQLite, release build, {os.cpu_count()} cores)")
+        print(
+            f"  one stream, {len(latencies)} changes, request sent → event received: median "
+            f"{latencies[len(latencies) // 2]:.1f} ms, p99 {latencies[int(len(latencies) * 0.99) - 1]:.1f} ms"
+        )
         for row in rows:
             print(f"  {row[0]!s:>13}  {row[1]!s:>17}  {row[2]!s:>15}")
         print(f"  one change reached all {len(streams)} streams in {fan_out:.0f} ms (request sent → last received)")
