@@ -32,7 +32,10 @@ async fn the_todo_page_is_rendered_on_the_server_with_its_island_and_the_loader(
     let response = app.get("/").await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.expect("body");
-    assert!(html.contains(r#"<section class="todoapp">"#), "{html}");
+    assert!(
+        html.contains(r#"<section data-live="closed" class="todoapp">"#),
+        "{html}"
+    );
     assert!(
         html.contains("/pkg/leptodo.js"),
         "no hydration script: {html}"
