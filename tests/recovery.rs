@@ -414,7 +414,14 @@ async fn without_a_mail_server_mails_go_to_the_outbox_and_their_links_to_the_log
     let mail = std::fs::read_to_string(&file).expect("mail file");
     assert!(mail.contains("To: annlee@example.com"), "{mail}");
     assert!(mail.contains("multipart/alternative"), "{mail}");
-    let logged = log.lock().expect("log").clone();
+    // The log line follows the file, through another process's pipe: wait for it too.
+    let logged = loop {
+        let logged = log.lock().expect("log").clone();
+        if logged.contains("mail written to the outbox") || Instant::now() >= deadline {
+            break logged;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert!(logged.contains("mail written to the outbox"), "{logged}");
     let link = logged
         .split_whitespace()
