@@ -255,8 +255,13 @@ async fn visitors_are_refused_and_streams_are_bounded_per_user_and_per_instance(
 }
 
 #[tokio::test]
-async fn idle_streams_get_keep_alive_comments_and_are_never_compressed() {
-    let app = spawn_app_with(|settings| settings.events_keep_alive_seconds = 1).await;
+async fn idle_streams_get_keep_alive_comments_outlive_the_request_timeout_and_are_never_compressed()
+{
+    let app = spawn_app_with(|settings| {
+        settings.events_keep_alive_seconds = 1;
+        settings.request_timeout_seconds = 1;
+    })
+    .await;
     let ann = app.user("ann").await;
     let response = EventStream::request(&ann, &[("accept-encoding", "br, gzip")]).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -273,6 +278,10 @@ async fn idle_streams_get_keep_alive_comments_and_are_never_compressed() {
         }
     }
     assert!(comments >= 2, "{comments} keep-alive comments in 2.5 s");
+    // The request timeout (1 s here) bounds the time to the answer's start, never a stream's life.
+    ann.post("/api/todos", &json!({"title": "Still listening"}))
+        .await;
+    assert_eq!(stream.event().await.name, "todo_created");
 }
 
 #[tokio::test]

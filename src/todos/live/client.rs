@@ -20,14 +20,6 @@ use crate::todos::state::{new_item, TodoItem, TodoStore};
 
 /// Where the stream is.
 const EVENTS_PATH: &str = "/api/events";
-/// The names of the events that carry a [`TodoEvent`].
-const CHANGES: [&str; 5] = [
-    "todo_created",
-    "todo_updated",
-    "todo_deleted",
-    "todos_toggled",
-    "todos_cleared",
-];
 /// The wait before the first reconnect; it doubles after each failure.
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 /// The longest wait between two reconnects.
@@ -96,7 +88,7 @@ impl Link {
             return Self::retry_later(link);
         };
         *link.greeted.borrow_mut() = false;
-        for name in [HELLO, RESYNC].into_iter().chain(CHANGES) {
+        for name in [HELLO, RESYNC].into_iter().chain(Change::KINDS) {
             let _ = source
                 .add_event_listener_with_callback(name, link.on_message.as_ref().unchecked_ref());
         }
@@ -121,8 +113,15 @@ impl Link {
     fn retry_later(link: &Rc<Self>) {
         let wait = *link.retry.borrow();
         *link.retry.borrow_mut() = (wait * 2).min(LONGEST_RETRY);
-        let link = link.clone();
-        set_timeout(move || Self::open(&link), wait);
+        let link = Rc::downgrade(link);
+        set_timeout(
+            move || {
+                if let Some(link) = link.upgrade() {
+                    Self::open(&link);
+                }
+            },
+            wait,
+        );
     }
 
     fn receive(&self, event: &MessageEvent) {

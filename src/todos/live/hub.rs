@@ -156,13 +156,17 @@ impl Hub {
         if streams.open >= self.inner.total {
             return Err(Full::Instance);
         }
+        let held = streams
+            .by_user
+            .get(&user)
+            .map_or(0, |channel| channel.streams);
+        if held >= self.inner.per_user {
+            return Err(Full::User);
+        }
         let channel = streams.by_user.entry(user).or_insert_with(|| Channel {
             sender: broadcast::Sender::new(BACKLOG),
             streams: 0,
         });
-        if channel.streams >= self.inner.per_user {
-            return Err(Full::User);
-        }
         channel.streams += 1;
         let signals = channel.sender.subscribe();
         streams.open += 1;

@@ -51,6 +51,15 @@ pub enum Change {
 }
 
 impl Change {
+    /// Every kind of change, as [`Change::kind`] names them.
+    pub const KINDS: [&'static str; 5] = [
+        "todo_created",
+        "todo_updated",
+        "todo_deleted",
+        "todos_toggled",
+        "todos_cleared",
+    ];
+
     /// The SSE event name, the same as the data's `kind`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -92,4 +101,26 @@ pub mod event_names {
     pub const HELLO: &str = "hello";
     /// Changes were missed (a slow client, a lost connection between instances): load the whole list again.
     pub const RESYNC: &str = "resync";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Change;
+
+    #[test]
+    fn each_change_is_sent_under_the_name_its_data_gives_and_clients_listen_for() {
+        let changes = [
+            Change::TodoDeleted { id: 1 },
+            Change::TodosToggled { completed: true },
+            Change::TodosCleared { ids: vec![1, 2] },
+        ];
+        for change in changes {
+            let data = serde_json::to_value(&change).expect("serialises");
+            assert_eq!(data["kind"], change.kind());
+            assert!(Change::KINDS.contains(&change.kind()));
+        }
+        let mut kinds = Change::KINDS.to_vec();
+        kinds.dedup();
+        assert_eq!(kinds.len(), 5);
+    }
 }
