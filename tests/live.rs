@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    admins::{admin, id_of, token_client},
+    admins::{admin, id_of, new_token, token_client},
     events::{EventStream, Read},
     spawn_app, spawn_app_with, test_settings, Api, TestDatabase, PASSWORD,
 };
@@ -315,7 +315,7 @@ async fn a_stream_that_does_not_read_is_told_to_reload_instead_of_silently_missi
     let (_, todo) = ann
         .post("/api/todos", &json!({"title": "Often renamed"}))
         .await;
-    let token = created_token(&ann).await;
+    let token = new_token(&ann).await;
 
     // A client that reads nothing: a small receive window, so the server's writes soon block.
     let address = app.address.trim_start_matches("http://");
@@ -472,13 +472,4 @@ async fn on_postgresql_a_change_through_one_instance_reaches_a_stream_on_another
     // A logout on A ends the stream on B.
     on_a.post("/api/auth/logout", &json!({})).await;
     assert!(ann_on_b.ends_within(SECOND).await);
-}
-
-/// The token string of a new API token of `api`'s user.
-async fn created_token(api: &Api) -> String {
-    let (status, created) = api
-        .post("/api/auth/tokens", &json!({"name": "reader"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    created["token"].as_str().expect("token").to_owned()
 }

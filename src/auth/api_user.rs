@@ -22,13 +22,8 @@ impl FromRequestParts<AppState> for ApiUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         // A request that names a token is judged by that token alone: a bad token is not rescued by a cookie.
-        if let Some(value) = parts.headers.get(AUTHORIZATION) {
-            let token = value
-                .to_str()
-                .ok()
-                .and_then(|value| value.strip_prefix("Bearer "))
-                .map(str::trim)
-                .ok_or(AppError::Unauthenticated)?;
+        if parts.headers.contains_key(AUTHORIZATION) {
+            let token = bearer_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
             let record = tokens::authenticate(&state.pool, token)
                 .await?
                 .ok_or(AppError::Unauthenticated)?;
@@ -51,4 +46,14 @@ impl FromRequestParts<AppState> for ApiUser {
             session: Some(session),
         })
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if the request has one.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
 }

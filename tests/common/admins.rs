@@ -32,14 +32,18 @@ pub async fn admin(app: &TestApp, username: &str) -> Api {
     api
 }
 
-/// A cookie-less client using a new API token of `api`'s user.
-pub async fn token_client(app: &TestApp, api: &Api) -> Api {
+/// A new API token of `api`'s user.
+pub async fn new_token(api: &Api) -> String {
     let (status, created) = api
         .post("/api/auth/tokens", &json!({"name": "script"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    app.anonymous()
-        .with_bearer(created["token"].as_str().expect("token"))
+    created["token"].as_str().expect("token").to_owned()
+}
+
+/// A cookie-less client using a new API token of `api`'s user.
+pub async fn token_client(app: &TestApp, api: &Api) -> Api {
+    app.anonymous().with_bearer(&new_token(api).await)
 }
 
 /// What the admin API says about user `id` (searched by username).

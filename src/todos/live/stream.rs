@@ -4,7 +4,7 @@ use std::{collections::VecDeque, convert::Infallible, sync::Arc, time::Duration}
 
 use axum::{
     extract::State,
-    http::{header::AUTHORIZATION, HeaderMap, HeaderValue},
+    http::{HeaderMap, HeaderValue},
     response::{
         sse::{Event, KeepAlive, Sse},
         IntoResponse, Response,
@@ -21,7 +21,11 @@ use super::{
     ListVersion, TodoEvent,
 };
 use crate::{
-    auth::{api_user::ApiUser, session, tokens::store as tokens},
+    auth::{
+        api_user::{bearer_token, ApiUser},
+        session,
+        tokens::store as tokens,
+    },
     error::AppError,
     sessions,
     state::AppState,
@@ -132,11 +136,7 @@ impl Credential {
     fn of(user: &ApiUser, headers: &HeaderMap) -> Option<Self> {
         match &user.session {
             Some(session) => session.id().map(Self::Session),
-            None => headers
-                .get(AUTHORIZATION)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.strip_prefix("Bearer "))
-                .map(|token| Self::Token(token.trim().to_owned())),
+            None => bearer_token(headers).map(|token| Self::Token(token.to_owned())),
         }
     }
 }
