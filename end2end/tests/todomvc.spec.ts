@@ -113,8 +113,10 @@ test.describe("item", () => {
   test("the remove button shows on hover and deletes the todo", async ({ page }) => {
     await openTodosAsNewUser(page);
     await addTodos(page, "keep", "remove me");
-    await expect(item(page, "remove me").locator(".destroy")).toBeHidden();
+    // Transparent rather than absent, so that it stays in the keyboard's tab order (see keyboard.spec.ts).
+    await expect(item(page, "remove me").locator(".destroy")).toHaveCSS("opacity", "0");
     await item(page, "remove me").hover();
+    await expect(item(page, "remove me").locator(".destroy")).toHaveCSS("opacity", "1");
     await item(page, "remove me").locator(".destroy").click();
     await expect(items(page)).toHaveText(["keep"]);
   });

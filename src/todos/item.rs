@@ -14,6 +14,8 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
     let key = item.key;
     let is_editing = move || editing.get() == Some(key);
     let edit_input = NodeRef::<html::Input>::new();
+    let edit_button = NodeRef::<html::Button>::new();
+    let row = NodeRef::<html::Li>::new();
     // Entering edit mode puts the current title in the input and the cursor in it.
     Effect::new(move |_| {
         if is_editing() {
@@ -33,23 +35,36 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
         if let Some(input) = edit_input.get_untracked() {
             store.rename(key, &input.value());
         }
+        focus(edit_button);
     };
     let on_edit_key = move |event: ev::KeyboardEvent| {
         if event.key() == "Escape" {
             editing.set(None);
+            focus(edit_button);
         }
     };
+    // F2 (the usual key for renaming) or Enter on the row's checkbox starts editing, as double-click does.
+    let on_row_key = move |event: ev::KeyboardEvent| {
+        if event.key() == "F2" || event.key() == "Enter" {
+            event.prevent_default();
+            editing.set(Some(key));
+        }
+    };
+    // Names a screen reader says, each naming its todo.
+    let named = move |what: &str| format!("{what} ‘{}’", item.title.get());
 
     view! {
-        <li class:completed=move || item.completed.get() class:editing=is_editing>
+        <li class:completed=move || item.completed.get() class:editing=is_editing node_ref=row>
             <div class="view">
                 <input
                     class="toggle"
                     type="checkbox"
-                    aria-label="Done"
+                    aria-label=move || named("Mark") + " complete"
+                    aria-keyshortcuts="F2"
                     checked=item.completed.get_untracked()
                     prop:checked=move || item.completed.get()
                     on:change=move |event| store.set_completed(key, event_target_checked(&event))
+                    on:keydown=on_row_key
                 />
                 <label on:dblclick=move |_| editing.set(Some(key))>{move || item.title.get()}</label>
                 <form method="post" action=SetTodoCompleted::PATH class="js-off-only toggle-form">
@@ -61,18 +76,27 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
                         aria-label=move || if item.completed.get() { "Mark as active" } else { "Mark as done" }
                     ></button>
                 </form>
-                <a class="js-off-only edit-link" href=format!("?edit={key}") aria-label="Edit"></a>
+                <a class="js-off-only edit-link" href=format!("?edit={key}") aria-label=move || named("Edit")></a>
+                <button
+                    type="button"
+                    class="js-on-only edit-button"
+                    aria-label=move || named("Edit")
+                    node_ref=edit_button
+                    on:click=move |_| editing.set(Some(key))
+                ></button>
                 <form
                     method="post"
                     action=DeleteTodo::PATH
                     class="destroy-form"
                     on:submit=move |event: ev::SubmitEvent| {
                         event.prevent_default();
+                        let after = focus_after_removal(row);
                         store.remove(key);
+                        after();
                     }
                 >
                     <input type="hidden" name="id" value=key />
-                    <button class="destroy" aria-label="Delete"></button>
+                    <button class="destroy" aria-label=move || named("Delete")></button>
                 </form>
             </div>
             <form
@@ -88,7 +112,7 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
                 <input
                     class="edit"
                     name="title"
-                    aria-label="Edit todo"
+                    aria-label=move || named("New title for")
                     value=item.title.get_untracked()
                     autofocus=editing.get_untracked() == Some(key)
                     node_ref=edit_input
@@ -99,4 +123,34 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
         </li>
     }
     .into_any()
+}
+
+/// Puts the keyboard focus on `target` once the page has been redrawn: while the row is in edit mode its
+/// controls are hidden, and a hidden control cannot take the focus.
+fn focus(target: NodeRef<html::Button>) {
+    request_animation_frame(move || {
+        if let Some(button) = target.try_get_untracked().flatten() {
+            let _ = button.focus();
+        }
+    });
+}
+
+/// Where the keyboard focus goes once the row `row` is gone: the next row's checkbox, else the previous row's,
+/// else the new-todo input. Chosen before the row goes (its neighbours are found through it); answers the step
+/// that moves the focus.
+fn focus_after_removal(row: NodeRef<html::Li>) -> impl FnOnce() {
+    use leptos::wasm_bindgen::JsCast;
+    let neighbour = row.get_untracked().and_then(|row| {
+        row.next_element_sibling()
+            .or_else(|| row.previous_element_sibling())
+            .and_then(|other| other.query_selector(".toggle").ok().flatten())
+    });
+    move || {
+        let target = neighbour.or_else(|| document().query_selector(".new-todo").ok().flatten());
+        if let Some(target) =
+            target.and_then(|element| element.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+        {
+            let _ = target.focus();
+        }
+    }
 }

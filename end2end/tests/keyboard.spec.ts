@@ -1,0 +1,54 @@
+import { expect, test } from "@playwright/test";
+import { openTodosAsNewUser, settled } from "./todos";
+
+// Issue 18: every action on the todo list by keyboard alone (no click), with names that say which todo a
+// control acts on, and the focus where a keyboard user expects it after each action.
+
+test("a row is toggled, edited (Edit button or F2), cancelled and deleted with the keyboard alone", async ({ page }) => {
+  await openTodosAsNewUser(page);
+  const newTodo = page.getByRole("textbox", { name: "New todo" });
+  await expect(newTodo).toBeFocused();
+  await page.keyboard.type("Buy milk");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("Walk the dog");
+  await page.keyboard.press("Enter");
+
+  await page.keyboard.press("Tab");
+  await expect(page.locator("#toggle-all")).toBeFocused();
+  await page.keyboard.press("Tab");
+  const milk = page.getByRole("checkbox", { name: "Mark ‘Buy milk’ complete" });
+  await expect(milk).toBeFocused();
+  await page.keyboard.press("Space");
+  await expect(milk).toBeChecked();
+
+  await page.keyboard.press("Tab");
+  const edit = page.getByRole("button", { name: "Edit ‘Buy milk’" });
+  await expect(edit).toBeFocused();
+  await expect(edit).toBeVisible();
+  await page.keyboard.press("Enter");
+  const input = page.getByRole("textbox", { name: "New title for ‘Buy milk’" });
+  await expect(input).toBeFocused();
+  await page.keyboard.press("ControlOrMeta+A");
+  await page.keyboard.type("Buy oat milk");
+  await page.keyboard.press("Enter");
+  const renamedEdit = page.getByRole("button", { name: "Edit ‘Buy oat milk’" });
+  await expect(renamedEdit).toBeFocused();
+
+  await page.keyboard.press("Shift+Tab");
+  await expect(page.getByRole("checkbox", { name: "Mark ‘Buy oat milk’ complete" })).toBeFocused();
+  await page.keyboard.press("F2");
+  await expect(page.getByRole("textbox", { name: "New title for ‘Buy oat milk’" })).toBeFocused();
+  await page.keyboard.type(" and bread");
+  await page.keyboard.press("Escape");
+  await expect(renamedEdit).toBeFocused();
+  await expect(page.locator(".todo-list label").first()).toHaveText("Buy oat milk");
+
+  await page.keyboard.press("Tab");
+  const remove = page.getByRole("button", { name: "Delete ‘Buy oat milk’" });
+  await expect(remove).toBeFocused();
+  await expect(remove).toBeVisible();
+  await page.keyboard.press("Enter");
+  await expect(page.locator(".todo-list label")).toHaveText(["Walk the dog"]);
+  await expect(page.getByRole("checkbox", { name: "Mark ‘Walk the dog’ complete" })).toBeFocused();
+  await settled(page);
+});
