@@ -98,3 +98,33 @@ test("the admin pages have no violation", async ({ browser, request }) => {
     await expectNoViolations(page);
   }
 });
+
+test("at 320 CSS pixels wide (400 % zoom of a 1280 px window) no page scrolls sideways", async ({ page }) => {
+  await openTodosAsNewUser(page);
+  await addTodos(page, "a todo with a rather long title that has to wrap somewhere on a narrow screen", "short");
+  await page.setViewportSize({ width: 320, height: 640 });
+  for (const path of ["/", "/account", "/completed"]) {
+    await page.goto(path);
+    await waitForHydration(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+  }
+  const visitor = await (await page.context().browser()!.newContext({ viewport: { width: 320, height: 640 } })).newPage();
+  for (const path of ["/login", "/register", "/forgot"]) {
+    await visitor.goto(path);
+    const overflow = await visitor.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow, path).toBeLessThanOrEqual(0);
+  }
+});
+
+test("with reduced motion asked for, nothing on the page moves", async ({ page }) => {
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  await openTodosAsNewUser(page);
+  await addTodos(page, "still");
+  const durations = await page.evaluate(() =>
+    [...document.querySelectorAll("*")].map((element) => getComputedStyle(element).transitionDuration),
+  );
+  expect(durations.filter((duration) => duration !== "0s")).toEqual([]);
+});
