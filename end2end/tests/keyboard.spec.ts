@@ -52,3 +52,44 @@ test("a row is toggled, edited (Edit button or F2), cancelled and deleted with t
   await expect(page.getByRole("checkbox", { name: "Mark ‘Walk the dog’ complete" })).toBeFocused();
   await settled(page);
 });
+
+test("toggle all, the filters and clear completed by keyboard; each result is announced politely", async ({ page }) => {
+  await openTodosAsNewUser(page);
+  const status = page.getByRole("status");
+  for (const title of ["one", "two", "three"]) {
+    await page.keyboard.type(title);
+    await page.keyboard.press("Enter");
+  }
+  await expect(status).toHaveText("Added ‘three’. 3 items left.");
+
+  await page.keyboard.press("Tab");
+  await expect(page.locator("#toggle-all")).toBeFocused();
+  await page.keyboard.press("Space");
+  await expect(page.locator(".todo-list li.completed")).toHaveCount(3);
+  await expect(status).toHaveText("Marked every todo complete. 0 items left.");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Space");
+  await expect(status).toHaveText("Marked ‘one’ not complete. 1 item left.");
+
+  // On to the filters: Tab past the rows' controls until "Active" has the focus.
+  const active = page.getByRole("link", { name: "Active" });
+  for (let presses = 0; presses < 20 && !(await active.evaluate((link) => link === document.activeElement)); presses++) {
+    await page.keyboard.press("Tab");
+  }
+  await expect(active).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/active$/);
+  await expect(active).toBeFocused();
+  await expect(page.locator(".todo-list li")).toHaveCount(1);
+
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("link", { name: "Completed" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  const clear = page.getByRole("button", { name: "Clear completed" });
+  await expect(clear).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(status).toHaveText("Cleared 2 completed todos. 1 item left.");
+  await settled(page);
+  const saved = await (await page.request.get("/api/todos")).json();
+  expect(saved.map((todo: { title: string }) => todo.title)).toEqual(["one"]);
+});

@@ -113,6 +113,8 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
             {move || {
                 store.message.get().map(|message| view! { <p class="todo-message" role="alert">{message}</p> })
             }}
+            // Present from the start (a live region added later is not listened to), empty until a change.
+            <p class="visually-hidden" role="status">{move || store.announcement.get()}</p>
             <Show when=has_todos>
                 <section class="main">
                     <input

@@ -64,6 +64,8 @@ pub struct TodoStore {
     pub items: RwSignal<Vec<TodoItem>>,
     /// Why the last change was refused, until the next change.
     pub message: RwSignal<Option<String>>,
+    /// What the last change did, said politely to screen readers ("Deleted ‘milk’. 2 items left.").
+    pub announcement: RwSignal<String>,
     /// The row being edited, by key.
     pub editing: RwSignal<Option<i64>>,
     /// This page, as its changes name it, so that it skips their live updates.
@@ -103,6 +105,7 @@ impl TodoStore {
         Self {
             items: RwSignal::new(todos.into_iter().map(new_item).collect()),
             message: RwSignal::new(message),
+            announcement: RwSignal::new(String::new()),
             editing: RwSignal::new(editing),
             origin,
             version: StoredValue::new(version),
@@ -129,6 +132,29 @@ impl TodoStore {
         self.count(TodoFilter::Completed)
     }
 
+    fn completed_count_untracked(&self) -> usize {
+        self.items
+            .read_untracked()
+            .iter()
+            .filter(|item| item.completed.get_untracked())
+            .count()
+    }
+
+    /// Says what a change did, and how many todos are left to do.
+    fn announce(&self, done: String) {
+        let left = self
+            .items
+            .read_untracked()
+            .iter()
+            .filter(|item| !item.completed.get_untracked())
+            .count();
+        let left = match left {
+            1 => "1 item left.".to_owned(),
+            n => format!("{n} items left."),
+        };
+        self.announcement.set(format!("{done} {left}"));
+    }
+
     fn count(&self, filter: TodoFilter) -> usize {
         self.items
             .read()
@@ -153,6 +179,7 @@ impl TodoStore {
         self.next_key.set_value(key - 1);
         let item = TodoItem::new(key, title.to_string(), false);
         self.items.update(|items| items.push(item));
+        self.announce(format!("Added ‘{title}’."));
         let origin = Some(self.origin);
         self.send(async move || {
             let todo = add_todo(title.into(), origin).await?;
@@ -168,6 +195,12 @@ impl TodoStore {
     pub fn set_completed(self, key: i64, completed: bool) {
         if let Some(item) = self.find(key) {
             item.completed.set(completed);
+            let state = if completed {
+                "complete"
+            } else {
+                "not complete"
+            };
+            self.announce(format!("Marked ‘{}’ {state}.", item.title.get_untracked()));
         }
         let origin = Some(self.origin);
         self.send(async move || match self.server_id(key) {
@@ -199,8 +232,12 @@ impl TodoStore {
 
     /// Deletes one todo.
     pub fn remove(self, key: i64) {
+        let title = self.find(key).map(|item| item.title.get_untracked());
         self.items
             .update(|items| items.retain(|item| item.key != key));
+        if let Some(title) = title {
+            self.announce(format!("Deleted ‘{title}’."));
+        }
         let origin = Some(self.origin);
         self.send(async move || match self.server_id(key) {
             Some(id) => delete_todo(id, origin).await,
@@ -213,14 +250,27 @@ impl TodoStore {
         for item in self.items.get_untracked() {
             item.completed.set(completed);
         }
+        self.announce(
+            if completed {
+                "Marked every todo complete."
+            } else {
+                "Marked every todo not complete."
+            }
+            .to_owned(),
+        );
         let origin = Some(self.origin);
         self.send(async move || toggle_all_todos(completed, origin).await.map(drop));
     }
 
     /// Deletes every done todo.
     pub fn clear_completed(self) {
+        let cleared = self.completed_count_untracked();
         self.items
             .update(|items| items.retain(|item| !item.completed.get_untracked()));
+        self.announce(match cleared {
+            1 => "Cleared 1 completed todo.".to_owned(),
+            n => format!("Cleared {n} completed todos."),
+        });
         let origin = Some(self.origin);
         self.send(async move || clear_completed_todos(origin).await.map(drop));
     }
