@@ -10,6 +10,7 @@ pub mod auth;
 pub mod domain;
 pub mod error;
 pub mod flash;
+pub mod form_errors;
 pub mod secret;
 pub mod timestamp;
 pub mod todos;

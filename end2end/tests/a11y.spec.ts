@@ -1,7 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
-import { execFileSync } from "node:child_process";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { PASSWORD, registerViaApi, submitLogin, waitForHydration } from "./accounts";
+import { grantRole, PASSWORD, registerViaApi, submitLogin, waitForHydration } from "./accounts";
 import { addTodos, openTodosAsNewUser, settled } from "./todos";
 
 // Issue 18: axe-core's WCAG 2.x A and AA rules on every page and its important states, with JavaScript on and
@@ -50,6 +49,12 @@ test("forms that came back with errors have no violation", async ({ page, browse
   await plain.getByRole("button", { name: "Create account" }).click();
   await expect(plain.locator("[aria-invalid=true]").first()).toBeVisible();
   await expectNoViolations(plain);
+
+  await openTodosAsNewUser(page, "/account");
+  await page.getByLabel("Current password").fill("not my password");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.locator(".error-summary")).toBeFocused();
+  await expectNoViolations(page);
 });
 
 test("the todo page has no violation: empty, with completed todos, editing, filtered, without JavaScript", async ({
@@ -84,9 +89,7 @@ test("the todo page has no violation: empty, with completed todos, editing, filt
 
 test("the admin pages have no violation", async ({ browser, request }) => {
   const admin = await registerViaApi(request);
-  execFileSync("../target/release/leptodo", ["--config", "../Leptos.toml", "roles", "grant", "admin", admin.username], {
-    env: { ...process.env, LEPTODO_DATABASE_URL: process.env.E2E_DATABASE_URL ?? "sqlite://../target/e2e/leptodo.db" },
-  });
+  grantRole("admin", admin.username);
   const page = await (await browser.newContext()).newPage();
   await page.goto("/login");
   await waitForHydration(page);

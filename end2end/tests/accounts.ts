@@ -1,4 +1,5 @@
-import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { expect, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 
 export const PASSWORD = "a long and unusual passphrase";
 
@@ -43,4 +44,23 @@ export async function submitLogin(page: Page, login: string, password: string) {
   await page.getByLabel("Email or username").fill(login);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
+}
+
+/** Grants a role with the operator's command, on the database the test server is serving, while it serves. */
+export function grantRole(role: string, username: string) {
+  execFileSync("../target/release/leptodo", ["--config", "../Leptos.toml", "roles", "grant", role, username], {
+    env: { ...process.env, LEPTODO_DATABASE_URL: process.env.E2E_DATABASE_URL ?? "sqlite://../target/e2e/leptodo.db" },
+  });
+}
+
+/**
+ * Presses Tab (or Shift+Tab) until `target` has the keyboard focus, as a keyboard user moves through a page;
+ * fails if it is not reached within `limit` presses, which is how an unreachable control shows.
+ */
+export async function tabTo(page: Page, target: Locator, { backwards = false, limit = 40 } = {}) {
+  for (let presses = 0; presses < limit; presses++) {
+    if (await target.evaluate((element) => element === document.activeElement).catch(() => false)) return;
+    await page.keyboard.press(backwards ? "Shift+Tab" : "Tab");
+  }
+  await expect(target).toBeFocused();
 }

@@ -1,13 +1,5 @@
-import { execFileSync } from "node:child_process";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { PASSWORD, registerViaApi, submitLogin, waitForHydration } from "./accounts";
-
-/** Grants a role with the operator's command, on the database the test server is serving, while it serves. */
-function grantRole(role: string, username: string) {
-  execFileSync("../target/release/leptodo", ["--config", "../Leptos.toml", "roles", "grant", role, username], {
-    env: { ...process.env, LEPTODO_DATABASE_URL: process.env.E2E_DATABASE_URL ?? "sqlite://../target/e2e/leptodo.db" },
-  });
-}
+import { grantRole, PASSWORD, registerViaApi, submitLogin, waitForHydration } from "./accounts";
 
 /** A new page in its own browser context (its own cookies), logged in as `login`. */
 async function loggedInPage(browser: Browser, login: string): Promise<Page> {

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { tabTo } from "./accounts";
 import { openTodosAsNewUser, settled } from "./todos";
 
 // Issue 18: every action on the todo list by keyboard alone (no click), with names that say which todo a
@@ -73,10 +74,7 @@ test("toggle all, the filters and clear completed by keyboard; each result is an
 
   // On to the filters: Tab past the rows' controls until "Active" has the focus.
   const active = page.getByRole("link", { name: "Active" });
-  for (let presses = 0; presses < 20 && !(await active.evaluate((link) => link === document.activeElement)); presses++) {
-    await page.keyboard.press("Tab");
-  }
-  await expect(active).toBeFocused();
+  await tabTo(page, active);
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/active$/);
   await expect(active).toBeFocused();
@@ -89,7 +87,62 @@ test("toggle all, the filters and clear completed by keyboard; each result is an
   await expect(clear).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(status).toHaveText("Cleared 2 completed todos. 1 item left.");
+  // The button went with the completed todos: the focus goes to the new-todo input, not to the page's top.
+  await expect(page.getByRole("textbox", { name: "New todo" })).toBeFocused();
   await settled(page);
   const saved = await (await page.request.get("/api/todos")).json();
   expect(saved.map((todo: { title: string }) => todo.title)).toEqual(["one"]);
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("every action on the list by keyboard: add, toggle all, toggle, edit, delete, filter, clear completed", async ({
+    page,
+  }) => {
+    await openTodosAsNewUser(page, "/", { javaScript: false });
+    const newTodo = page.getByRole("textbox", { name: "New todo" });
+    for (const title of ["Buy milk", "Walk the dog"]) {
+      // Each post comes back as a new page whose new-todo input has the focus again.
+      await expect(newTodo).toBeFocused();
+      await page.keyboard.type(title);
+      await page.keyboard.press("Enter");
+      await expect(page.locator(".todo-list label").last()).toHaveText(title);
+    }
+
+    await tabTo(page, page.getByRole("button", { name: "Mark all as complete" }));
+    await page.keyboard.press("Enter");
+    await expect(page.locator(".todo-list li.completed")).toHaveCount(2);
+    await tabTo(page, page.getByRole("button", { name: "Mark ‘Buy milk’ active" }));
+    await page.keyboard.press("Space");
+    await expect(page.locator(".todo-list li.completed")).toHaveText(["Walk the dog"]);
+
+    const edit = page.getByRole("link", { name: "Edit ‘Buy milk’" });
+    await tabTo(page, edit);
+    await expect(edit).toBeVisible();
+    await page.keyboard.press("Enter");
+    const title = page.getByRole("textbox", { name: "New title for ‘Buy milk’" });
+    await expect(title).toBeFocused();
+    await page.keyboard.press("ControlOrMeta+A");
+    await page.keyboard.type("Buy oat milk");
+    await page.keyboard.press("Enter");
+    await expect(page.locator(".todo-list label")).toHaveText(["Buy oat milk", "Walk the dog"]);
+
+    const remove = page.getByRole("button", { name: "Delete ‘Buy oat milk’" });
+    await tabTo(page, remove);
+    await expect(remove).toBeVisible();
+    await page.keyboard.press("Enter");
+    await expect(page.locator(".todo-list label")).toHaveText(["Walk the dog"]);
+    await expect(newTodo).toBeFocused();
+
+    await tabTo(page, page.getByRole("link", { name: "Completed" }));
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/completed$/);
+    await expect(page.locator(".todo-list label")).toHaveText(["Walk the dog"]);
+    await tabTo(page, page.getByRole("button", { name: "Clear completed" }));
+    await page.keyboard.press("Enter");
+    await expect(page.locator(".todo-list li")).toHaveCount(0);
+    const saved = await (await page.request.get("/api/todos")).json();
+    expect(saved).toEqual([]);
+  });
 });

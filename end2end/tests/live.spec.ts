@@ -94,6 +94,8 @@ test("a todo being edited here and deleted elsewhere ends the edit with a messag
   await expect(other.locator(".todo-list li.editing")).toHaveCount(0, WITHIN_A_SECOND);
   await expect(other.getByRole("alert")).toHaveText("The todo you were editing was deleted in another window.");
   await expect(items(other)).toHaveText(["Kept"]);
+  // The focus was in the row that went: it goes to the new-todo input rather than to the page's top.
+  await expect(other.getByRole("textbox", { name: "New todo" })).toBeFocused();
   // An edit of a todo that is still there is left alone by changes to others.
   await item(other, "Kept").locator("label").dblclick();
   await item(other, "Kept").locator(".edit").fill("Kept, renamed");

@@ -41,6 +41,7 @@ test("a blank token name is refused with a message", async ({ page }) => {
   await page.getByLabel("Token name").fill("   ");
   // `required` only stops an empty field; blanks reach the server's rule.
   await page.getByRole("button", { name: "Create token" }).click();
-  await expect(page.locator(".tokens .error")).toHaveText("Name the token.");
+  await expect(page.getByRole("alert")).toContainText("Name the token.");
+  await expect(page.getByLabel("Token name")).toHaveAccessibleDescription("Name the token.");
   await expect(page.locator(".no-tokens")).toBeVisible();
 });

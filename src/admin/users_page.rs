@@ -10,7 +10,10 @@ use super::{
     ManagedUser, RoleSummary, UserPage,
 };
 use crate::{
-    auth::next_path::percent_encode, error::AppError, flash::take_flash_message,
+    auth::next_path::percent_encode,
+    error::AppError,
+    flash::take_flash_message,
+    form_errors::{ErrorSummary, FormErrors},
     timestamp::Timestamp,
 };
 
@@ -120,13 +123,11 @@ pub fn UsersPage() -> impl IntoView {
                         .map(|message| view! { <p class="flash" role="status">{message}</p> })
                 }}
             </Transition>
-            {move || {
-                manage
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|error| view! { <p class="error" role="alert">{error.user_message()}</p> })
-            }}
+            <ErrorSummary errors=FormErrors::new(
+                "manage",
+                manage.value().get_untracked().and_then(Result::err).as_ref(),
+                &[],
+            ) />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     users

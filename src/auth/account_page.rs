@@ -6,7 +6,12 @@ use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
 use super::{email::EmailChangeForm, next_path::login_then, tokens::TokensPanel};
-use crate::{error::AppError, secret::Secret, timestamp::Timestamp};
+use crate::{
+    error::AppError,
+    form_errors::{ErrorSummary, Field, FormErrors, Input},
+    secret::Secret,
+    timestamp::Timestamp,
+};
 
 /// What the account page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +110,15 @@ const PASSWORD_CHANGED: &str =
 pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let account = Resource::new(|| (), |_| get_account());
+    let errors = FormErrors::new(
+        "password",
+        change
+            .value()
+            .get_untracked()
+            .and_then(Result::err)
+            .as_ref(),
+        &[CURRENT_PASSWORD, NEW_PASSWORD, NEW_PASSWORD_CONFIRM],
+    );
 
     view! {
         <Title text="Your account · Leptodo" />
@@ -124,22 +138,13 @@ pub fn AccountPage() -> impl IntoView {
                 }}
             </Transition>
             <h2>"Change your password"</h2>
+            <ErrorSummary errors=errors.clone() />
             <ActionForm action=change attr:class="auth-form">
-                <label>
-                    "Current password"
-                    <input type="password" name="current_password" autocomplete="current-password" />
-                </label>
-                <label>
-                    "New password"
-                    <input type="password" name="new_password" autocomplete="new-password" />
-                </label>
-                <label>
-                    "Confirm new password"
-                    <input type="password" name="new_password_confirm" autocomplete="new-password" />
-                </label>
+                {errors.input(CURRENT_PASSWORD, Input::password("Current password", "current-password"))}
+                {errors.input(NEW_PASSWORD, Input::password("New password", "new-password"))}
+                {errors.input(NEW_PASSWORD_CONFIRM, Input::password("Confirm new password", "new-password"))}
                 <button type="submit">"Change password"</button>
             </ActionForm>
-            {move || change.value().get().and_then(Result::err).map(|error| password_errors_view(&error))}
             <EmailChangeForm />
             <TokensPanel />
         </section>
@@ -184,19 +189,7 @@ fn details_view(details: AccountDetails) -> impl IntoView {
     }
 }
 
-fn password_errors_view(error: &AppError) -> impl IntoView {
-    let messages: Vec<String> = match error.fields() {
-        Some(fields) => ["current_password", "new_password", "new_password_confirm"]
-            .iter()
-            .filter_map(|field| fields.get(field))
-            .flatten()
-            .cloned()
-            .collect(),
-        None => vec![error.to_string()],
-    };
-    view! {
-        <ul class="error" role="alert">
-            {messages.into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
-        </ul>
-    }
-}
+/// The password-change form's inputs.
+const CURRENT_PASSWORD: Field = Field::new("current_password", "password-current");
+const NEW_PASSWORD: Field = Field::new("new_password", "password-new");
+const NEW_PASSWORD_CONFIRM: Field = Field::new("new_password_confirm", "password-new-confirm");

@@ -6,7 +6,13 @@ use leptos_router::{components::Redirect, hooks::use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::email::link_pages::{ResendConfirmation, ResendForm};
-use crate::{error::AppError, flash::TypedValues, secret::Secret};
+use crate::{
+    domain::{Email, Password},
+    error::AppError,
+    flash::TypedValues,
+    form_errors::{ErrorSummary, Field, FormErrors, Input},
+    secret::Secret,
+};
 
 /// What the login page needs to know before showing the form, read fresh each time the page opens.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +112,7 @@ pub fn LoginPage() -> impl IntoView {
                         .get()
                         .map(|state| {
                             let state = state.unwrap_or_default();
+                            let errors = login_errors(login.value().get_untracked().and_then(Result::err));
                             view! {
                                 {state.logged_in.then(|| view! { <Redirect path="/" /> })}
                                 {state
@@ -116,28 +123,25 @@ pub fn LoginPage() -> impl IntoView {
                                 {state
                                     .unconfirmed
                                     .then(|| view! { <ResendForm resend /> })}
+                                <ErrorSummary errors=errors.clone() />
                                 <ActionForm action=login>
                                     <input type="hidden" name="next" value=next />
-                                    <label>
-                                        "Email or username"
-                                        <input
-                                            name="login"
-                                            autocomplete="username"
-                                            required
-                                            maxlength="254"
-                                            value=state.typed.get("login")
-                                        />
-                                    </label>
-                                    <label>
-                                        "Password"
-                                        <input
-                                            type="password"
-                                            name="password"
-                                            autocomplete="current-password"
-                                            required
-                                            maxlength="128"
-                                        />
-                                    </label>
+                                    {errors
+                                        .input(
+                                            LOGIN,
+                                            Input::text("Email or username")
+                                                .autocomplete("username")
+                                                .required()
+                                                .max_length(Email::MAX_CHARS)
+                                                .value(state.typed.get("login")),
+                                        )}
+                                    {errors
+                                        .input(
+                                            PASSWORD,
+                                            Input::password("Password", "current-password")
+                                                .required()
+                                                .max_length(Password::MAX_CHARS),
+                                        )}
                                     <label class="checkbox">
                                         <input type="checkbox" name="remember" />
                                         "Remember me"
@@ -148,13 +152,6 @@ pub fn LoginPage() -> impl IntoView {
                         })
                 }}
             </Transition>
-            {move || {
-                login
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|error| login_error_view(&error))
-            }}
             <p>
                 <a href="/forgot">"Forgot your password?"</a>
             </p>
@@ -163,16 +160,17 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-fn login_error_view(error: &AppError) -> impl IntoView {
-    let message = match error.fields() {
-        Some(fields) => ["login", "password"]
-            .iter()
-            .filter_map(|field| fields.get(field))
-            .flatten()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" "),
-        None => error.to_string(),
-    };
-    view! { <p class="error" role="alert">{message}</p> }
+/// The email-or-username input.
+const LOGIN: Field = Field::new("login", "login-name");
+/// The password input.
+const PASSWORD: Field = Field::new("password", "login-password");
+
+/// What a refused login says; a wrong password is about both fields, since which one is wrong is not said.
+fn login_errors(error: Option<AppError>) -> FormErrors {
+    let errors = FormErrors::new("login", error.as_ref(), &[LOGIN, PASSWORD]);
+    if error == Some(AppError::InvalidCredentials) {
+        errors.blaming(&[LOGIN, PASSWORD])
+    } else {
+        errors
+    }
 }

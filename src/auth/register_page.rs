@@ -8,7 +8,12 @@ use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
 use super::registration::RegistrationInput;
-use crate::{error::AppError, flash::TypedValues, secret::Secret};
+use crate::{
+    error::AppError,
+    flash::TypedValues,
+    form_errors::{self, ErrorSummary, FormErrors},
+    secret::Secret,
+};
 
 /// What the registration page needs before showing the form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +123,16 @@ impl Field {
     }
 }
 
+/// The inputs as the error summary links to them: the same ids as `input_id` gives.
+const SUMMARISED: [form_errors::Field; 6] = [
+    form_errors::Field::new("email", "register-email"),
+    form_errors::Field::new("username", "register-username"),
+    form_errors::Field::new("name", "register-name"),
+    form_errors::Field::new("website", "register-website"),
+    form_errors::Field::new("password", "register-password"),
+    form_errors::Field::new("password_confirm", "register-password_confirm"),
+];
+
 /// The `id` of a field's input, which its label and error message refer to.
 fn input_id(field: &Field) -> String {
     format!("register-{}", field.name)
@@ -143,12 +158,16 @@ pub fn RegisterPage() -> impl IntoView {
                             Ok(state) if state.logged_in => view! { <Redirect path="/" /> }.into_any(),
                             state => {
                                 let typed = state.map(|state| state.typed).unwrap_or_default();
-                                view! { <RegistrationForm typed refused=refused() /> }.into_any()
+                                let errors = FormErrors::new("register", refused().as_ref(), &SUMMARISED);
+                                view! {
+                                    <ErrorSummary errors />
+                                    <RegistrationForm typed refused=refused() />
+                                }
+                                    .into_any()
                             }
                         })
                 }}
             </Transition>
-            {move || refused().map(|error| view! { <p class="error" role="alert">{error.to_string()}</p> })}
             <p>"Already registered? " <a href="/login">"Log in"</a></p>
         </section>
     }

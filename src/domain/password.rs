@@ -21,6 +21,9 @@ static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 });
 
 impl Password {
+    /// The most characters a password has; password inputs let no more be typed.
+    pub const MAX_CHARS: usize = MAX_LEN;
+
     /// Parses a new password for the account with these identifiers (its email and username).
     ///
     /// Unlike the other fields, the password is not trimmed: every character the user typed counts.

@@ -10,6 +10,9 @@ pub struct TokenName(String);
 const MAX_LEN: usize = 100;
 
 impl TokenName {
+    /// The most characters a name has; the name input lets no more be typed.
+    pub const MAX_CHARS: usize = MAX_LEN;
+
     /// Parses what the user typed, trimmed.
     pub fn parse(input: &str) -> Result<Self, String> {
         one_line_text(input, MAX_LEN, "Name the token.", "A token name").map(Self)

@@ -73,7 +73,9 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
                     // Labelled by attribute, not text: the row's text is the title alone, as in TodoMVC.
                     <button
                         class="toggle-button"
-                        aria-label=move || if item.completed.get() { "Mark as active" } else { "Mark as done" }
+                        aria-label=move || {
+                            named("Mark") + if item.completed.get() { " active" } else { " complete" }
+                        }
                     ></button>
                 </form>
                 <a class="js-off-only edit-link" href=format!("?edit={key}") aria-label=move || named("Edit")></a>

@@ -129,7 +129,12 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
                     <label for="toggle-all">"Mark all as complete"</label>
                     <form method="post" action=ToggleAllTodos::PATH class="js-off-only toggle-all-form">
                         <input type="hidden" name="completed" value=move || (!all_done()).to_string() />
-                        <button class="toggle-all-button" aria-label="Mark all as complete"></button>
+                        <button
+                            class="toggle-all-button"
+                            aria-label=move || {
+                                if all_done() { "Mark all as active" } else { "Mark all as complete" }
+                            }
+                        ></button>
                     </form>
                     <ul class="todo-list">
                         <For
@@ -139,7 +144,7 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
                         />
                     </ul>
                 </section>
-                <TodoFooter store filter active />
+                <TodoFooter store filter active new_todo />
             </Show>
         </section>
         <footer class="info">
@@ -152,11 +157,20 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
 
 /// Items left (`active`), the filter links, and "Clear completed" when something is done.
 #[component]
-fn TodoFooter(store: TodoStore, filter: RwSignal<TodoFilter>, active: Memo<usize>) -> AnyView {
+fn TodoFooter(
+    store: TodoStore,
+    filter: RwSignal<TodoFilter>,
+    active: Memo<usize>,
+    new_todo: NodeRef<html::Input>,
+) -> AnyView {
     let completed = Memo::new(move |_| store.completed_count());
+    // The button goes with the completed todos; the focus would fall to the page's top, so it goes to the input.
     let on_clear = move |event: ev::SubmitEvent| {
         event.prevent_default();
         store.clear_completed();
+        if let Some(input) = new_todo.get_untracked() {
+            let _ = input.focus();
+        }
     };
     view! {
         <footer class="footer">

@@ -378,7 +378,9 @@ impl TodoStore {
         for gone in current.iter().filter(|item| !kept.contains(&item.key)) {
             self.end_edit_of(gone.key);
         }
-        self.items.try_set(merged);
+        keeping_focus(|| {
+            self.items.try_set(merged);
+        });
     }
 
     /// If the row `key` is being edited, ends the edit and says why: the todo is gone.
@@ -388,6 +390,28 @@ impl TodoStore {
             self.message.set(Some(DELETED_WHILE_EDITING.to_owned()));
         }
     }
+}
+
+/// Runs `remove`, which takes rows away for a change made elsewhere. If the keyboard focus was in one of them, it
+/// moves to the new-todo input once the page is redrawn, instead of falling to the top of the page.
+pub(super) fn keeping_focus(remove: impl FnOnce()) {
+    let focused = document().active_element();
+    remove();
+    request_animation_frame(move || {
+        if focused.is_some_and(|element| !element.is_connected()) {
+            if let Some(input) = document()
+                .query_selector(".new-todo")
+                .ok()
+                .flatten()
+                .and_then(|element| {
+                    leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(element)
+                        .ok()
+                })
+            {
+                let _ = input.focus();
+            }
+        }
+    });
 }
 
 /// A row for `todo` as the server has it.

@@ -5,8 +5,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::recovery_pages::outcome_view;
-use crate::{auth::Auth, error::AppError, secret::Secret};
+use super::recovery_pages::{refusal, sent_view};
+use crate::{
+    auth::Auth,
+    domain::{Email, Password},
+    error::AppError,
+    form_errors::{ErrorSummary, Field, FormErrors, Input},
+    secret::Secret,
+};
 
 /// Confirms the address a confirmation link was sent to.
 #[server]
@@ -227,10 +233,11 @@ pub fn ConfirmationBanner() -> impl IntoView {
 #[component]
 pub fn ResendForm(resend: ServerAction<ResendConfirmation>) -> impl IntoView {
     view! {
+        <ErrorSummary errors=FormErrors::new("resend", refusal(resend).as_ref(), &[]) />
         <ActionForm action=resend attr:class="inline-form">
             <button type="submit">"Send the link again"</button>
         </ActionForm>
-        {move || resend.value().get().map(outcome_view)}
+        {sent_view(resend)}
     }
 }
 
@@ -238,26 +245,28 @@ pub fn ResendForm(resend: ServerAction<ResendConfirmation>) -> impl IntoView {
 #[component]
 pub fn EmailChangeForm() -> impl IntoView {
     let change = ServerAction::<RequestEmailChange>::new();
+    let errors = FormErrors::new(
+        "email-change",
+        refusal(change).as_ref(),
+        &[NEW_EMAIL, CURRENT_PASSWORD],
+    );
     view! {
         <h2>"Change your email address"</h2>
         <p>"We send a link to the new address; the address changes when you open it."</p>
+        <ErrorSummary errors=errors.clone() />
         <ActionForm action=change attr:class="auth-form">
-            <label>
-                "New email address"
-                <input type="email" name="new_email" autocomplete="email" required maxlength="254" />
-            </label>
-            <label>
-                "Your password"
-                <input
-                    type="password"
-                    name="current_password"
-                    autocomplete="current-password"
-                    required
-                    maxlength="128"
-                />
-            </label>
+            {errors.input(NEW_EMAIL, Input::email("New email address").required().max_length(Email::MAX_CHARS))}
+            {errors
+                .input(
+                    CURRENT_PASSWORD,
+                    Input::password("Your password", "current-password").required().max_length(Password::MAX_CHARS),
+                )}
             <button type="submit">"Send the link"</button>
         </ActionForm>
-        {move || change.value().get().map(outcome_view)}
+        {sent_view(change)}
     }
 }
+
+/// The change-of-address form's inputs.
+const NEW_EMAIL: Field = Field::new("new_email", "email-change-new");
+const CURRENT_PASSWORD: Field = Field::new("current_password", "email-change-password");

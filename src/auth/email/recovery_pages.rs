@@ -3,7 +3,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{error::AppError, flash::take_flash_message, secret::Secret};
+use crate::{
+    domain::{Email, Password},
+    error::AppError,
+    flash::take_flash_message,
+    form_errors::{ErrorSummary, Field, FormErrors, Input},
+    secret::Secret,
+};
 
 /// Sends a reset link to the address, if an account has it; the answer is the same either way.
 #[server]
@@ -76,6 +82,7 @@ pub async fn reset_password(
 pub fn ForgotPage() -> impl IntoView {
     let send = ServerAction::<SendResetLink>::new();
     let flash = Resource::new(|| (), |_| take_flash_message());
+    let errors = FormErrors::new("forgot", refusal(send).as_ref(), &[FORGOT_EMAIL]);
     view! {
         <Title text="Forgot your password · Leptodo" />
         <section class="auth-form">
@@ -92,14 +99,12 @@ pub fn ForgotPage() -> impl IntoView {
                         .map(|message| view! { <p class="flash" role="status">{message}</p> })
                 }}
             </Transition>
+            <ErrorSummary errors=errors.clone() />
             <ActionForm action=send>
-                <label>
-                    "Email"
-                    <input type="email" name="email" autocomplete="email" required maxlength="254" />
-                </label>
+                {errors.input(FORGOT_EMAIL, Input::email("Email").required().max_length(Email::MAX_CHARS))}
                 <button type="submit">"Send me a link"</button>
             </ActionForm>
-            {move || send.value().get().map(outcome_view)}
+            {sent_view(send)}
             <p>
                 <a href="/login">"Back to log in"</a>
             </p>
@@ -121,50 +126,59 @@ pub fn ResetPage() -> impl IntoView {
 }
 
 fn reset_form(reset: ServerAction<ResetPassword>, token: String) -> impl IntoView {
+    let errors = FormErrors::new(
+        "reset",
+        refusal(reset).as_ref(),
+        &[NEW_PASSWORD, NEW_PASSWORD_CONFIRM],
+    );
     view! {
         <section class="auth-form">
             <h1>"Choose a new password"</h1>
             <p>"Every session of your account will be logged out, and you will log in with the new password."</p>
+            <ErrorSummary errors=errors.clone() />
             <ActionForm action=reset>
                 <input type="hidden" name="token" value=token />
-                <label>
-                    "New password"
-                    <input type="password" name="password" autocomplete="new-password" required maxlength="128" />
-                </label>
-                <label>
-                    "Confirm new password"
-                    <input
-                        type="password"
-                        name="password_confirm"
-                        autocomplete="new-password"
-                        required
-                        maxlength="128"
-                    />
-                </label>
+                {[(NEW_PASSWORD, "New password"), (NEW_PASSWORD_CONFIRM, "Confirm new password")]
+                    .map(|(field, label)| {
+                        errors
+                            .input(
+                                field,
+                                Input::password(label, "new-password").required().max_length(Password::MAX_CHARS),
+                            )
+                    })}
                 <button type="submit">"Set the new password"</button>
             </ActionForm>
-            {move || reset.value().get().and_then(Result::err).map(|error| error_view(&error))}
         </section>
     }
 }
 
-/// What became of a form that sends a mail: its confirmation, or why it was refused.
-pub(super) fn outcome_view(result: Result<String, AppError>) -> AnyView {
-    match result {
-        Ok(message) => view! { <p class="flash" role="status">{message}</p> }.into_any(),
-        Err(error) => error_view(&error).into_any(),
-    }
+/// What a form that came back was refused for, if it was.
+pub(super) fn refusal<A>(action: ServerAction<A>) -> Option<AppError>
+where
+    A: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    A::Output: Clone + Send + Sync + 'static,
+{
+    action.value().get_untracked().and_then(Result::err)
 }
 
-/// A refused form's messages, field by field, or the error's own sentence.
-pub(super) fn error_view(error: &AppError) -> impl IntoView {
-    let messages = match error.fields() {
-        Some(fields) => fields.messages(),
-        None => vec![error.to_string()],
-    };
-    view! {
-        <ul class="error" role="alert">
-            {messages.into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
-        </ul>
-    }
+/// The confirmation of a form that sent a mail; its refusals are in the form's error summary.
+pub(super) fn sent_view<A>(action: ServerAction<A>) -> impl IntoView
+where
+    A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    action
+        .value()
+        .get_untracked()
+        .and_then(Result::ok)
+        .map(|message| view! { <p class="flash" role="status">{message}</p> })
 }
+
+/// The forgotten-password form's input.
+const FORGOT_EMAIL: Field = Field::new("email", "forgot-email");
+/// The reset form's inputs.
+const NEW_PASSWORD: Field = Field::new("password", "reset-password");
+const NEW_PASSWORD_CONFIRM: Field = Field::new("password_confirm", "reset-password-confirm");

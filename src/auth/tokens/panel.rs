@@ -4,7 +4,11 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiToken, NewApiToken};
-use crate::error::AppError;
+use crate::{
+    domain::TokenName,
+    error::AppError,
+    form_errors::{ErrorSummary, Field, FormErrors, Input},
+};
 
 /// What the section shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +86,17 @@ pub fn TokensPanel() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let list = Resource::new(|| (), |_| load_tokens());
+    let refused = create.value().get_untracked().and_then(Result::err);
+    let errors = FormErrors::new("token", refused.as_ref(), &[TOKEN_NAME]);
+    let revoke_errors = FormErrors::new(
+        "revoke",
+        revoke
+            .value()
+            .get_untracked()
+            .and_then(Result::err)
+            .as_ref(),
+        &[],
+    );
 
     view! {
         <section class="tokens">
@@ -91,19 +106,19 @@ pub fn TokensPanel() -> impl IntoView {
                 ") by sending " <code>"Authorization: Bearer <token>"</code>
                 ". Changing your password revokes every token."
             </p>
+            <ErrorSummary errors=errors.clone() />
             <ActionForm action=create attr:class="auth-form token-form">
-                <label>
-                    "Token name" <input name="name" required maxlength="100" placeholder="backup script" />
-                </label>
+                {errors
+                    .input(
+                        TOKEN_NAME,
+                        Input::text("Token name")
+                            .required()
+                            .max_length(TokenName::MAX_CHARS)
+                            .placeholder("backup script"),
+                    )}
                 <button type="submit">"Create token"</button>
             </ActionForm>
-            {move || {
-                create
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|error| view! { <p class="error" role="alert">{error.user_message()}</p> })
-            }}
+            <ErrorSummary errors=revoke_errors />
             <Transition fallback=|| ()>
                 {move || {
                     list.get()
@@ -152,6 +167,7 @@ fn token_table(tokens: Vec<ApiToken>, revoke: ServerAction<RevokeToken>) -> impl
                 {tokens
                     .into_iter()
                     .map(|token| {
+                        let revoke_label = format!("Revoke ‘{}’", token.name);
                         view! {
                             <tr>
                                 <td class="token-name">{token.name}</td>
@@ -160,7 +176,9 @@ fn token_table(tokens: Vec<ApiToken>, revoke: ServerAction<RevokeToken>) -> impl
                                 <td>
                                     <ActionForm action=revoke>
                                         <input type="hidden" name="id" value=token.id />
-                                        <button type="submit">"Revoke"</button>
+                                        <button type="submit" aria-label=revoke_label>
+                                            "Revoke"
+                                        </button>
                                     </ActionForm>
                                 </td>
                             </tr>
@@ -172,3 +190,6 @@ fn token_table(tokens: Vec<ApiToken>, revoke: ServerAction<RevokeToken>) -> impl
     }
     .into_any()
 }
+
+/// The new token's name input.
+const TOKEN_NAME: Field = Field::new("name", "token-name");

@@ -16,7 +16,7 @@ use super::{
     event_names::{HELLO, RESYNC},
     Change, ListVersion, Todo, TodoEvent,
 };
-use crate::todos::state::{new_item, TodoItem, TodoStore};
+use crate::todos::state::{keeping_focus, new_item, TodoItem, TodoStore};
 
 /// Where the stream is.
 const EVENTS_PATH: &str = "/api/events";
@@ -215,8 +215,10 @@ impl TodoStore {
     fn remove_deleted(&self, id: i64) {
         if let Some(item) = self.find_saved(id) {
             self.end_edit_of(item.key);
-            self.items
-                .update(|items| items.retain(|each| each.key != item.key));
+            keeping_focus(|| {
+                self.items
+                    .update(|items| items.retain(|each| each.key != item.key));
+            });
         }
     }
 
