@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what a fresh machine lacks (see scripts/bootstrap.sh).
-.PHONY: run test watch size bench first-load live-bench
+.PHONY: run test watch size bench first-load live-bench axe-survey
 
 run:
 	@bash scripts/run.sh
@@ -29,3 +29,8 @@ first-load:
 # the time from a change's commit to another tab showing it, median and p99 (end2end/bench/live-latency.spec.ts).
 live-bench:
 	@bash -c 'source scripts/bootstrap.sh --e2e && cargo leptos build --release --precompress && python3 scripts/bench-streams.py && cd end2end && npx playwright test --config bench.config.ts bench/live-latency.spec.ts'
+
+# axe-core's WCAG 2.x A/AA violations on every page and state, as a table (end2end/bench/axe-survey.spec.ts);
+# the suite itself fails on any (end2end/tests/a11y.spec.ts).
+axe-survey:
+	@bash -c 'source scripts/bootstrap.sh --e2e && cargo leptos build --release --precompress && cd end2end && npx playwright test --config bench.config.ts bench/axe-survey.spec.ts'

@@ -1,10 +1,10 @@
 import AxeBuilder from "@axe-core/playwright";
-import { execFileSync } from "node:child_process";
 import { expect, test, type Page } from "@playwright/test";
-import { PASSWORD, registerViaApi, submitLogin, waitForHydration } from "../tests/accounts";
+import { grantRole, PASSWORD, registerViaApi, submitLogin, waitForHydration } from "../tests/accounts";
 import { addTodos, openTodosAsNewUser, settled } from "../tests/todos";
 
-// Issue 18's "before" figures: axe-core's WCAG 2.x A/AA violations per page and state, printed, not asserted.
+// axe-core's WCAG 2.x A/AA violations per page and state, printed as a table rather than asserted (the suite's
+// tests/a11y.spec.ts asserts zero): issue 18's before-and-after figures. Run with `make axe-survey`.
 const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
 async function survey(page: Page, name: string, rows: string[][]) {
@@ -14,7 +14,7 @@ async function survey(page: Page, name: string, rows: string[][]) {
   console.log(rows[rows.length - 1].join(" | "));
 }
 
-test("axe survey", async ({ page, browser }) => {
+test("axe survey", async ({ page, browser, request }) => {
   test.setTimeout(180_000);
   const rows: string[][] = [];
   for (const path of ["/login", "/register", "/forgot", "/reset/nonsense", "/confirm/nonsense", "/nowhere"]) {
@@ -22,7 +22,6 @@ test("axe survey", async ({ page, browser }) => {
     await waitForHydration(page);
     await survey(page, path, rows);
   }
-  await page.getByRole("link", { name: "Create an account" }).count();
   await page.goto("/login");
   await waitForHydration(page);
   await submitLogin(page, "nobody", "wrong password");
@@ -52,10 +51,8 @@ test("axe survey", async ({ page, browser }) => {
   await waitForHydration(page);
   await survey(page, "/account", rows);
 
-  const admin = await registerViaApi(page.request);
-  execFileSync("../target/release/leptodo", ["--config", "../Leptos.toml", "roles", "grant", "admin", admin.username], {
-    env: { ...process.env, LEPTODO_DATABASE_URL: process.env.E2E_DATABASE_URL ?? "sqlite://../target/e2e/leptodo.db" },
-  });
+  const admin = await registerViaApi(request);
+  grantRole("admin", admin.username);
   const adminPage = await (await browser.newContext()).newPage();
   await adminPage.goto("/login");
   await waitForHydration(adminPage);
@@ -76,5 +73,11 @@ test("axe survey", async ({ page, browser }) => {
   await todoNoJs.goto("/?edit=" + (await firstRow.locator("input[name=id]").first().getAttribute("value")));
   await survey(todoNoJs, "/?edit= JS off", rows);
 
-
+  const refused = await (await browser.newContext({ storageState: await page.context().storageState() })).newPage();
+  await refused.route("**/pkg/*.{js,wasm}", (route) => route.abort());
+  await refused.goto("/account");
+  await refused.getByLabel("Current password").fill("not my password");
+  await refused.getByRole("button", { name: "Change password" }).click();
+  await expect(refused.getByRole("alert")).toBeVisible();
+  await survey(refused, "/account password refused, JS off", rows);
 });

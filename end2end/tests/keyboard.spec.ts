@@ -22,10 +22,13 @@ test("a row is toggled, edited (Edit button or F2), cancelled and deleted with t
   await page.keyboard.press("Space");
   await expect(milk).toBeChecked();
 
+  // Another row's controls stay out of sight, yet in the tab order.
+  await expect(page.getByRole("button", { name: "Edit ‘Walk the dog’" })).toHaveCSS("opacity", "0");
   await page.keyboard.press("Tab");
   const edit = page.getByRole("button", { name: "Edit ‘Buy milk’" });
   await expect(edit).toBeFocused();
-  await expect(edit).toBeVisible();
+  // Hidden by opacity until the row has the focus (or the pointer): it must show once focused.
+  await expect(edit).toHaveCSS("opacity", "1");
   await page.keyboard.press("Enter");
   const input = page.getByRole("textbox", { name: "New title for ‘Buy milk’" });
   await expect(input).toBeFocused();
@@ -47,7 +50,7 @@ test("a row is toggled, edited (Edit button or F2), cancelled and deleted with t
   await page.keyboard.press("Tab");
   const remove = page.getByRole("button", { name: "Delete ‘Buy oat milk’" });
   await expect(remove).toBeFocused();
-  await expect(remove).toBeVisible();
+  await expect(remove).toHaveCSS("opacity", "1");
   await page.keyboard.press("Enter");
   await expect(page.locator(".todo-list label")).toHaveText(["Walk the dog"]);
   await expect(page.getByRole("checkbox", { name: "Mark ‘Walk the dog’ complete" })).toBeFocused();
@@ -119,7 +122,7 @@ test.describe("without JavaScript", () => {
 
     const edit = page.getByRole("link", { name: "Edit ‘Buy milk’" });
     await tabTo(page, edit);
-    await expect(edit).toBeVisible();
+    await expect(edit).toHaveCSS("opacity", "1");
     await page.keyboard.press("Enter");
     const title = page.getByRole("textbox", { name: "New title for ‘Buy milk’" });
     await expect(title).toBeFocused();
@@ -130,7 +133,7 @@ test.describe("without JavaScript", () => {
 
     const remove = page.getByRole("button", { name: "Delete ‘Buy oat milk’" });
     await tabTo(page, remove);
-    await expect(remove).toBeVisible();
+    await expect(remove).toHaveCSS("opacity", "1");
     await page.keyboard.press("Enter");
     await expect(page.locator(".todo-list label")).toHaveText(["Walk the dog"]);
     await expect(newTodo).toBeFocused();
