@@ -37,6 +37,7 @@ test("a row is toggled, edited (Edit button or F2), cancelled and deleted with t
   await page.keyboard.press("Enter");
   const renamedEdit = page.getByRole("button", { name: "Edit ‘Buy oat milk’" });
   await expect(renamedEdit).toBeFocused();
+  await expect(page.getByRole("status")).toHaveText("Renamed ‘Buy milk’ to ‘Buy oat milk’. 1 item left.");
 
   await page.keyboard.press("Shift+Tab");
   await expect(page.getByRole("checkbox", { name: "Mark ‘Buy oat milk’ complete" })).toBeFocused();
@@ -54,6 +55,7 @@ test("a row is toggled, edited (Edit button or F2), cancelled and deleted with t
   await page.keyboard.press("Enter");
   await expect(page.locator(".todo-list label")).toHaveText(["Walk the dog"]);
   await expect(page.getByRole("checkbox", { name: "Mark ‘Walk the dog’ complete" })).toBeFocused();
+  await expect(page.getByRole("status")).toHaveText("Deleted ‘Buy oat milk’. 1 item left.");
   await settled(page);
 });
 

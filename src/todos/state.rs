@@ -219,10 +219,12 @@ impl TodoStore {
             Err(message) => return self.message.set(Some(message)),
         };
         let Some(item) = self.find(key) else { return };
-        if item.title.get_untracked() == title.as_str() {
+        let before = item.title.get_untracked();
+        if before == title.as_str() {
             return;
         }
         item.title.set(title.to_string());
+        self.announce(format!("Renamed ‘{before}’ to ‘{title}’."));
         let origin = Some(self.origin);
         self.send(async move || match self.server_id(key) {
             Some(id) => rename_todo(id, title.into(), origin).await.map(drop),
