@@ -240,6 +240,15 @@ fn message_id(field: Field) -> String {
     format!("{}-error", field.id)
 }
 
+/// What the form of `action` came back refused for, if it did: read once, as the page is rendered.
+pub fn refusal<A>(action: ServerAction<A>) -> Option<AppError>
+where
+    A: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    A::Output: Clone + Send + Sync + 'static,
+{
+    action.value().get_untracked().and_then(Result::err)
+}
+
 /// The summary above a refused form: "There is a problem", then each message, linked to its field. It takes the
 /// focus when the page loads; nothing is rendered when there is nothing to say.
 #[component]

@@ -1,14 +1,14 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { grantRole, PASSWORD, registerViaApi, submitLogin, waitForHydration } from "../tests/accounts";
+import { grantRole, loggedInPage, registerViaApi, submitLogin, waitForHydration } from "../tests/accounts";
+import { WCAG, withoutScripts } from "../tests/axe";
 import { addTodos, openTodosAsNewUser, settled } from "../tests/todos";
 
 // axe-core's WCAG 2.x A/AA violations per page and state, printed as a table rather than asserted (the suite's
 // tests/a11y.spec.ts asserts zero): issue 18's before-and-after figures. Run with `make axe-survey`.
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
 async function survey(page: Page, name: string, rows: string[][]) {
-  const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+  const results = await new AxeBuilder({ page }).withTags(WCAG).analyze();
   const ids = results.violations.map((v) => `${v.id}(${v.nodes.length})`).join(" ");
   rows.push([name, String(results.violations.length), ids]);
   console.log(rows[rows.length - 1].join(" | "));
@@ -28,9 +28,7 @@ test("axe survey", async ({ page, browser, request }) => {
   await expect(page.getByRole("alert")).toBeVisible();
   await survey(page, "/login with an error", rows);
 
-  // axe needs scripts in the page: "JavaScript off" is played by never loading the app's own.
-  const noJs = await (await browser.newContext()).newPage();
-  await noJs.route("**/pkg/*.{js,wasm}", (route) => route.abort());
+  const noJs = await withoutScripts(browser);
   await noJs.goto("/register");
   await noJs.getByRole("button", { name: /create|register/i }).first().click();
   await survey(noJs, "/register errors, JS off", rows);
@@ -53,11 +51,7 @@ test("axe survey", async ({ page, browser, request }) => {
 
   const admin = await registerViaApi(request);
   grantRole("admin", admin.username);
-  const adminPage = await (await browser.newContext()).newPage();
-  await adminPage.goto("/login");
-  await waitForHydration(adminPage);
-  await submitLogin(adminPage, admin.username, PASSWORD);
-  await expect(adminPage.locator(".site-header .user-name")).toBeVisible();
+  const adminPage = await loggedInPage(browser, admin.username);
   await adminPage.goto("/admin");
   await waitForHydration(adminPage);
   await survey(adminPage, "/admin", rows);
@@ -65,16 +59,14 @@ test("axe survey", async ({ page, browser, request }) => {
   await waitForHydration(adminPage);
   await survey(adminPage, "/admin/audit", rows);
 
-  const todoNoJs = await (await browser.newContext({ storageState: await page.context().storageState() })).newPage();
-  await todoNoJs.route("**/pkg/*.{js,wasm}", (route) => route.abort());
+  const todoNoJs = await withoutScripts(browser, await page.context().storageState());
   await todoNoJs.goto("/");
   await survey(todoNoJs, "/ JS off", rows);
   const firstRow = todoNoJs.locator(".todo-list li").first();
   await todoNoJs.goto("/?edit=" + (await firstRow.locator("input[name=id]").first().getAttribute("value")));
   await survey(todoNoJs, "/?edit= JS off", rows);
 
-  const refused = await (await browser.newContext({ storageState: await page.context().storageState() })).newPage();
-  await refused.route("**/pkg/*.{js,wasm}", (route) => route.abort());
+  const refused = await withoutScripts(browser, await page.context().storageState());
   await refused.goto("/account");
   await refused.getByLabel("Current password").fill("not my password");
   await refused.getByRole("button", { name: "Change password" }).click();

@@ -1,30 +1,10 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { grantRole, PASSWORD, registerViaApi, submitLogin, waitForHydration } from "./accounts";
+import { expect, test } from "@playwright/test";
+import { grantRole, loggedInPage, registerViaApi, submitLogin, waitForHydration } from "./accounts";
+import { expectNoViolations, withoutScripts } from "./axe";
 import { addTodos, openTodosAsNewUser, settled } from "./todos";
 
 // Issue 18: axe-core's WCAG 2.x A and AA rules on every page and its important states, with JavaScript on and
-// off; any violation fails the suite. axe runs inside the page, so "JavaScript off" is played by never loading
-// the app's own scripts (the page stays as the server rendered it, which is what a browser without
-// JavaScript shows).
-const WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
-
-async function expectNoViolations(page: Page) {
-  const { violations } = await new AxeBuilder({ page }).withTags(WCAG).analyze();
-  const found = violations.map((violation) => ({
-    rule: violation.id,
-    help: violation.help,
-    where: violation.nodes.map((node) => node.target.join(" ")),
-  }));
-  expect(found).toEqual([]);
-}
-
-/** A page of a new context whose app scripts never load: the server-rendered page, as without JavaScript. */
-async function withoutScripts(browser: Browser, storageState?: Awaited<ReturnType<Page["context"]>["storageState"]>) {
-  const page = await (await browser.newContext({ storageState })).newPage();
-  await page.route("**/pkg/*.{js,wasm}", (route) => route.abort());
-  return page;
-}
+// off (see axe.ts); any violation fails the suite.
 
 for (const path of ["/login", "/register", "/forgot", "/reset/not-a-token", "/confirm/not-a-token", "/nowhere"]) {
   test(`${path} has no WCAG A/AA violation, with and without JavaScript`, async ({ page, browser }) => {
@@ -90,11 +70,7 @@ test("the todo page has no violation: empty, with completed todos, editing, filt
 test("the admin pages have no violation", async ({ browser, request }) => {
   const admin = await registerViaApi(request);
   grantRole("admin", admin.username);
-  const page = await (await browser.newContext()).newPage();
-  await page.goto("/login");
-  await waitForHydration(page);
-  await submitLogin(page, admin.username, PASSWORD);
-  await expect(page.locator(".site-header .user-name")).toBeVisible();
+  const page = await loggedInPage(browser, admin.username);
   for (const path of ["/admin", "/admin/audit"]) {
     await page.goto(path);
     await waitForHydration(page);

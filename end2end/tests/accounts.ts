@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { expect, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Browser, type Locator, type Page } from "@playwright/test";
 
 export const PASSWORD = "a long and unusual passphrase";
 
@@ -63,4 +63,14 @@ export async function tabTo(page: Page, target: Locator, { backwards = false, li
     await page.keyboard.press(backwards ? "Shift+Tab" : "Tab");
   }
   await expect(target).toBeFocused();
+}
+
+/** A new page in its own browser context (its own cookies), logged in as `login`. */
+export async function loggedInPage(browser: Browser, login: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto("/login");
+  await waitForHydration(page);
+  await submitLogin(page, login, PASSWORD);
+  await expect(page.locator(".site-header .user-name")).toBeVisible();
+  return page;
 }

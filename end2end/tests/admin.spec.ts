@@ -1,15 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { grantRole, PASSWORD, registerViaApi, submitLogin, waitForHydration } from "./accounts";
-
-/** A new page in its own browser context (its own cookies), logged in as `login`. */
-async function loggedInPage(browser: Browser, login: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto("/login");
-  await waitForHydration(page);
-  await submitLogin(page, login, PASSWORD);
-  await expect(page.locator(".site-header .user-name")).toBeVisible();
-  return page;
-}
+import { expect, test } from "@playwright/test";
+import { grantRole, loggedInPage, PASSWORD, registerViaApi, submitLogin, waitForHydration } from "./accounts";
 
 test("an admin deactivates a user, whose open page is told at once and whose next request is refused", async ({
   browser,

@@ -13,7 +13,7 @@ use crate::{
     auth::next_path::percent_encode,
     error::AppError,
     flash::take_flash_message,
-    form_errors::{ErrorSummary, FormErrors},
+    form_errors::{refusal, ErrorSummary, FormErrors},
     timestamp::Timestamp,
 };
 
@@ -125,7 +125,7 @@ pub fn UsersPage() -> impl IntoView {
             </Transition>
             <ErrorSummary errors=FormErrors::new(
                 "manage",
-                manage.value().get_untracked().and_then(Result::err).as_ref(),
+                refusal(manage).as_ref(),
                 &[],
             ) />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{email::EmailChangeForm, next_path::login_then, tokens::TokensPanel};
 use crate::{
     error::AppError,
-    form_errors::{ErrorSummary, Field, FormErrors, Input},
+    form_errors::{refusal, ErrorSummary, Field, FormErrors, Input},
     secret::Secret,
     timestamp::Timestamp,
 };
@@ -112,11 +112,7 @@ pub fn AccountPage() -> impl IntoView {
     let account = Resource::new(|| (), |_| get_account());
     let errors = FormErrors::new(
         "password",
-        change
-            .value()
-            .get_untracked()
-            .and_then(Result::err)
-            .as_ref(),
+        refusal(change).as_ref(),
         &[CURRENT_PASSWORD, NEW_PASSWORD, NEW_PASSWORD_CONFIRM],
     );
 

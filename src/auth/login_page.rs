@@ -10,7 +10,7 @@ use crate::{
     domain::{Email, Password},
     error::AppError,
     flash::TypedValues,
-    form_errors::{ErrorSummary, Field, FormErrors, Input},
+    form_errors::{refusal, ErrorSummary, Field, FormErrors, Input},
     secret::Secret,
 };
 
@@ -112,7 +112,7 @@ pub fn LoginPage() -> impl IntoView {
                         .get()
                         .map(|state| {
                             let state = state.unwrap_or_default();
-                            let errors = login_errors(login.value().get_untracked().and_then(Result::err));
+                            let errors = login_errors(refusal(login));
                             view! {
                                 {state.logged_in.then(|| view! { <Redirect path="/" /> })}
                                 {state

@@ -11,7 +11,7 @@ use super::registration::RegistrationInput;
 use crate::{
     error::AppError,
     flash::TypedValues,
-    form_errors::{self, ErrorSummary, FormErrors},
+    form_errors::{self, refusal, ErrorSummary, FormErrors},
     secret::Secret,
 };
 
@@ -109,22 +109,25 @@ const FORM: &str = "register";
 #[derive(Clone, Copy)]
 struct Field {
     name: &'static str,
+    /// The input's `id`, which its label, its message and the error summary refer to.
+    id: &'static str,
     value: RwSignal<String>,
     touched: RwSignal<bool>,
 }
 
 impl Field {
-    fn new(name: &'static str, typed: &TypedValues) -> Self {
+    fn new(input: form_errors::Field, typed: &TypedValues) -> Self {
         Self {
-            name,
-            value: RwSignal::new(typed.get(name)),
+            name: input.name,
+            id: input.id,
+            value: RwSignal::new(typed.get(input.name)),
             touched: RwSignal::new(false),
         }
     }
 }
 
-/// The inputs as the error summary links to them: the same ids as `input_id` gives.
-const SUMMARISED: [form_errors::Field; 6] = [
+/// The form's inputs in order, as the island renders them and the error summary links to them.
+const INPUTS: [form_errors::Field; 6] = [
     form_errors::Field::new("email", "register-email"),
     form_errors::Field::new("username", "register-username"),
     form_errors::Field::new("name", "register-name"),
@@ -133,18 +136,13 @@ const SUMMARISED: [form_errors::Field; 6] = [
     form_errors::Field::new("password_confirm", "register-password_confirm"),
 ];
 
-/// The `id` of a field's input, which its label and error message refer to.
-fn input_id(field: &Field) -> String {
-    format!("register-{}", field.name)
-}
-
 /// The registration page; a logged-in visitor is sent to the start page.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     // Created here, on the server, it holds the error a submission came back with.
     let action = ServerAction::<Register>::new();
     let page_state = Resource::new(|| (), |_| get_register_page_state());
-    let refused = move || action.value().get_untracked().and_then(Result::err);
+    let refused = move || refusal(action);
 
     view! {
         <Title text="Register · Leptodo" />
@@ -158,7 +156,7 @@ pub fn RegisterPage() -> impl IntoView {
                             Ok(state) if state.logged_in => view! { <Redirect path="/" /> }.into_any(),
                             state => {
                                 let typed = state.map(|state| state.typed).unwrap_or_default();
-                                let errors = FormErrors::new("register", refused().as_ref(), &SUMMARISED);
+                                let errors = FormErrors::new("register", refused().as_ref(), &INPUTS);
                                 view! {
                                     <ErrorSummary errors />
                                     <RegistrationForm typed refused=refused() />
@@ -178,15 +176,7 @@ pub fn RegisterPage() -> impl IntoView {
 #[island]
 fn RegistrationForm(typed: TypedValues, refused: Option<AppError>) -> impl IntoView {
     crate::app::mark_hydrated();
-    let fields = [
-        "email",
-        "username",
-        "name",
-        "website",
-        "password",
-        "password_confirm",
-    ]
-    .map(|field| Field::new(field, &typed));
+    let fields = INPUTS.map(|input| Field::new(input, &typed));
     let [email, username, name, website, password, password_confirm] = fields;
     // The same rules the server applies, run in the browser as the user types.
     let local_errors = Memo::new(move |_| {
@@ -228,7 +218,7 @@ fn RegistrationForm(typed: TypedValues, refused: Option<AppError>) -> impl IntoV
         }
         let first = fields.iter().find(|field| errors.get(field.name).is_some());
         if let Some(input) = first
-            .and_then(|field| document().get_element_by_id(&input_id(field)))
+            .and_then(|field| document().get_element_by_id(field.id))
             .and_then(|element| element.dyn_into::<leptos::web_sys::HtmlElement>().ok())
         {
             let _ = input.focus();
@@ -236,10 +226,10 @@ fn RegistrationForm(typed: TypedValues, refused: Option<AppError>) -> impl IntoV
     };
     let input =
         move |field: Field, label: &'static str, kind: &'static str, autocomplete: &'static str| {
-            let id = input_id(&field);
+            let id = field.id;
             let error_id = format!("{id}-error");
             view! {
-                <label for=id.clone()>{label}</label>
+                <label for=id>{label}</label>
                 <input
                     id=id
                     name=field.name

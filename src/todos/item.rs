@@ -4,7 +4,7 @@ use leptos::{ev, html, prelude::*, server_fn::ServerFn};
 
 use super::{
     server_fns::{DeleteTodo, RenameTodo, SetTodoCompleted},
-    state::{TodoItem, TodoStore},
+    state::{focus_on, TodoItem, TodoStore},
 };
 
 /// A todo as TodoMVC shows it: `li` (`completed`, `editing`) › `div.view` (toggle, label, destroy) and
@@ -141,18 +141,10 @@ fn focus(target: NodeRef<html::Button>) {
 /// else the new-todo input. Chosen before the row goes (its neighbours are found through it); answers the step
 /// that moves the focus.
 fn focus_after_removal(row: NodeRef<html::Li>) -> impl FnOnce() {
-    use leptos::wasm_bindgen::JsCast;
     let neighbour = row.get_untracked().and_then(|row| {
         row.next_element_sibling()
             .or_else(|| row.previous_element_sibling())
             .and_then(|other| other.query_selector(".toggle").ok().flatten())
     });
-    move || {
-        let target = neighbour.or_else(|| document().query_selector(".new-todo").ok().flatten());
-        if let Some(target) =
-            target.and_then(|element| element.dyn_into::<leptos::web_sys::HtmlElement>().ok())
-        {
-            let _ = target.focus();
-        }
-    }
+    move || focus_on(neighbour.or_else(|| document().query_selector(".new-todo").ok().flatten()))
 }

@@ -132,23 +132,9 @@ impl TodoStore {
         self.count(TodoFilter::Completed)
     }
 
-    fn completed_count_untracked(&self) -> usize {
-        self.items
-            .read_untracked()
-            .iter()
-            .filter(|item| item.completed.get_untracked())
-            .count()
-    }
-
     /// Says what a change did, and how many todos are left to do.
     fn announce(&self, done: String) {
-        let left = self
-            .items
-            .read_untracked()
-            .iter()
-            .filter(|item| !item.completed.get_untracked())
-            .count();
-        let left = match left {
+        let left = match untrack(|| self.active_count()) {
             1 => "1 item left.".to_owned(),
             n => format!("{n} items left."),
         };
@@ -266,7 +252,7 @@ impl TodoStore {
 
     /// Deletes every done todo.
     pub fn clear_completed(self) {
-        let cleared = self.completed_count_untracked();
+        let cleared = untrack(|| self.completed_count());
         self.items
             .update(|items| items.retain(|item| !item.completed.get_untracked()));
         self.announce(match cleared {
@@ -401,19 +387,18 @@ pub(super) fn keeping_focus(remove: impl FnOnce()) {
     remove();
     request_animation_frame(move || {
         if focused.is_some_and(|element| !element.is_connected()) {
-            if let Some(input) = document()
-                .query_selector(".new-todo")
-                .ok()
-                .flatten()
-                .and_then(|element| {
-                    leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(element)
-                        .ok()
-                })
-            {
-                let _ = input.focus();
-            }
+            focus_on(document().query_selector(".new-todo").ok().flatten());
         }
     });
+}
+
+/// Puts the keyboard focus on `element`, if there is one that can take it.
+pub(super) fn focus_on(element: Option<leptos::web_sys::Element>) {
+    if let Some(element) = element.and_then(|element| {
+        leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(element).ok()
+    }) {
+        let _ = element.focus();
+    }
 }
 
 /// A row for `todo` as the server has it.

@@ -5,12 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::recovery_pages::{refusal, sent_view};
+use super::recovery_pages::sent_view;
 use crate::{
     auth::Auth,
     domain::{Email, Password},
     error::AppError,
-    form_errors::{ErrorSummary, Field, FormErrors, Input},
+    form_errors::{refusal, ErrorSummary, Field, FormErrors, Input},
     secret::Secret,
 };
 

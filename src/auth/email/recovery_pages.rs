@@ -7,7 +7,7 @@ use crate::{
     domain::{Email, Password},
     error::AppError,
     flash::take_flash_message,
-    form_errors::{ErrorSummary, Field, FormErrors, Input},
+    form_errors::{refusal, ErrorSummary, Field, FormErrors, Input},
     secret::Secret,
 };
 
@@ -150,15 +150,6 @@ fn reset_form(reset: ServerAction<ResetPassword>, token: String) -> impl IntoVie
             </ActionForm>
         </section>
     }
-}
-
-/// What a form that came back was refused for, if it was.
-pub(super) fn refusal<A>(action: ServerAction<A>) -> Option<AppError>
-where
-    A: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    A::Output: Clone + Send + Sync + 'static,
-{
-    action.value().get_untracked().and_then(Result::err)
 }
 
 /// The confirmation of a form that sent a mail; its refusals are in the form's error summary.

@@ -7,7 +7,7 @@ use super::{ApiToken, NewApiToken};
 use crate::{
     domain::TokenName,
     error::AppError,
-    form_errors::{ErrorSummary, Field, FormErrors, Input},
+    form_errors::{refusal, ErrorSummary, Field, FormErrors, Input},
 };
 
 /// What the section shows.
@@ -86,17 +86,8 @@ pub fn TokensPanel() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let list = Resource::new(|| (), |_| load_tokens());
-    let refused = create.value().get_untracked().and_then(Result::err);
-    let errors = FormErrors::new("token", refused.as_ref(), &[TOKEN_NAME]);
-    let revoke_errors = FormErrors::new(
-        "revoke",
-        revoke
-            .value()
-            .get_untracked()
-            .and_then(Result::err)
-            .as_ref(),
-        &[],
-    );
+    let errors = FormErrors::new("token", refusal(create).as_ref(), &[TOKEN_NAME]);
+    let revoke_errors = FormErrors::new("revoke", refusal(revoke).as_ref(), &[]);
 
     view! {
         <section class="tokens">
