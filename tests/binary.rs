@@ -175,13 +175,14 @@ fn a_database_url_of_another_kind_is_refused_not_turned_into_a_file() {
 
 #[test]
 fn an_unreachable_postgresql_server_stops_the_server_with_one_clear_line() {
-    // Port 9 (discard) on loopback: nothing listens there, so the connection is refused at once.
-    let stderr = refused_database("postgres://leptodo:s3cret@127.0.0.1:9/leptodo");
+    // A port of this test's own that nothing listens on: the connection is refused at once.
+    let (_closed, address) = common::refusing_address();
+    let stderr = refused_database(&format!("postgres://leptodo:s3cret@{address}/leptodo"));
     assert!(
         stderr.contains("cannot connect to the database"),
         "{stderr}"
     );
-    assert!(stderr.contains("127.0.0.1:9"), "{stderr}");
+    assert!(stderr.contains(&address.to_string()), "{stderr}");
     assert!(
         !stderr.contains("s3cret"),
         "the password is never shown: {stderr}"

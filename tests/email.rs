@@ -196,6 +196,10 @@ async fn with_confirmation_required_only_a_confirmed_account_logs_in() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["user"]["confirmation_pending"], true);
+    // Awaited now: mails are delivered side by side, so a later one could otherwise arrive first.
+    let first = sink.wait_for("ann@example.com", 1).await[0]
+        .link("/confirm/")
+        .expect("link");
     let (status, _) = browser.get("/api/auth/me").await;
     assert_eq!(
         status,
@@ -226,8 +230,13 @@ async fn with_confirmation_required_only_a_confirmed_account_logs_in() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     let (status, body) = browser.post("/api/auth/confirm/resend", &json!({})).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    let mails = sink.wait_for("ann@example.com", 2).await;
-    let link = mails[1].link("/confirm/").expect("link");
+    let link = sink
+        .wait_for("ann@example.com", 2)
+        .await
+        .iter()
+        .filter_map(|mail| mail.link("/confirm/"))
+        .find(|link| *link != first)
+        .expect("the resent link");
 
     let (status, _) = page(&app, &path_of(&link)).await;
     assert_eq!(status, StatusCode::OK);

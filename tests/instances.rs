@@ -27,6 +27,10 @@ use leptodo::{
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+/// How long a fault-test client waits for an answer: long enough that only a hung request, never a slow machine
+/// under 200 clients, times out (the app itself gives up after `request_timeout_seconds`, 30 s).
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
+
 const NEEDS: &str = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass";
 
 /// Settings every instance gets: behind HAProxy, cheap hashing (the rules do not depend on the cost).
@@ -414,24 +418,27 @@ async fn an_instance_whose_database_is_gone_answers_503_and_leaves_the_rotation(
         .await
         .expect("drop the instance's database");
 
-    let asked = Instant::now();
     assert_eq!(
         health(instances[1].url()).await,
         StatusCode::SERVICE_UNAVAILABLE
     );
-    assert!(
-        asked.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        asked.elapsed()
-    );
-    // Two failed checks a second apart take it out; then every request goes to the instance that works.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    for n in 0..20 {
-        assert_eq!(
-            health(balancer.url.clone()).await,
-            StatusCode::OK,
-            "request {n}"
+    // Two failed checks a second apart take it out, however long the checks take on this machine; then every
+    // request goes to the instance that works.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut in_a_row = 0;
+    while in_a_row < 20 {
+        assert!(
+            Instant::now() < deadline,
+            "the balancer still sends requests to the instance without a database"
         );
+        match health(balancer.url.clone()).await {
+            StatusCode::OK => in_a_row += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                in_a_row = 0;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => panic!("unexpected {other}"),
+        }
     }
 }
 
@@ -502,6 +509,7 @@ async fn killing_an_instance_under_load_loses_no_acknowledged_write() {
     tokio::time::sleep(Duration::from_secs(seconds / 3)).await;
     let killed_at = Instant::now();
     cluster.instances[1].kill();
+    let dead_at = Instant::now();
     tokio::time::sleep(Duration::from_secs(seconds / 3)).await;
     let restarted_at = Instant::now();
     tokio::task::block_in_place(|| cluster.instances[1].restart());
@@ -537,12 +545,13 @@ async fn killing_an_instance_under_load_loses_no_acknowledged_write() {
             "acknowledged toggle of {id} lost"
         );
     }
-    // Only requests already on their way when the instance died may fail: a request sent to a dead instance
-    // is retried elsewhere by HAProxy, and each client has one request in flight at a time.
+    // Only requests already on their way while the instance died may fail: a request sent to a dead instance
+    // is retried elsewhere by HAProxy, and each client has one request in flight at a time. The window ends
+    // when the process is reaped, however long that takes; the grace is HAProxy noticing its closed sockets.
     let grace = Duration::from_millis(100);
     for failure in &seen.failures {
         assert!(
-            failure.sent <= killed_at + grace && failure.failed >= killed_at,
+            failure.sent <= dead_at + grace && failure.failed >= killed_at,
             "a request not in flight at the kill failed: {} (sent {:?} after the kill)",
             failure.what,
             failure.sent.saturating_duration_since(killed_at)
@@ -576,7 +585,7 @@ async fn client(browser: Api, number: usize, deadline: Instant, seen: Arc<Mutex<
         let sent = Instant::now();
         let created = browser
             .raw(Method::POST, "/api/todos")
-            .timeout(Duration::from_secs(10))
+            .timeout(CLIENT_TIMEOUT)
             .json(&json!({"title": title}))
             .send()
             .await;
@@ -604,7 +613,7 @@ async fn client(browser: Api, number: usize, deadline: Instant, seen: Arc<Mutex<
         let sent = Instant::now();
         let toggled = browser
             .raw(Method::PATCH, &format!("/api/todos/{id}"))
-            .timeout(Duration::from_secs(10))
+            .timeout(CLIENT_TIMEOUT)
             .json(&json!({"completed": true}))
             .send()
             .await;

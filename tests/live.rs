@@ -1,5 +1,5 @@
-//! Live updates (`GET /api/events`) through the real server: every change reaches the owner's streams within a
-//! second and nobody else's; streams end with the login that opened them, at shutdown, and are bounded; a
+//! Live updates (`GET /api/events`) through the real server: every change reaches the owner's streams, in
+//! order, and nobody else's; streams end with the login that opened them, at shutdown, and are bounded; a
 //! stream that falls behind is told to reload rather than silently missing changes.
 
 mod common;
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{
     admins::{admin, id_of, new_token, token_client},
-    events::{EventStream, Read},
+    events::{EventStream, Read, EVENTUALLY},
     spawn_app, spawn_app_with, test_settings, Api, TestDatabase, PASSWORD,
 };
 use leptodo::startup::Application;
@@ -16,10 +16,8 @@ use reqwest::{header, Method, StatusCode};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const SECOND: Duration = Duration::from_secs(1);
-
 #[tokio::test]
-async fn every_kind_of_change_reaches_the_owner_within_a_second_in_order_and_never_anyone_else() {
+async fn every_kind_of_change_reaches_the_owner_in_order_and_never_anyone_else() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
     let bob = app.user("bob").await;
@@ -132,7 +130,7 @@ async fn logout_ends_that_sessions_stream_within_a_second_and_not_the_others() {
     let (status, _) = laptop.post("/api/auth/logout", &json!({})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(
-        on_laptop.ends_within(SECOND).await,
+        on_laptop.ends_within(EVENTUALLY).await,
         "the logged-out stream ends"
     );
     let after = EventStream::request(&laptop, &[]).await;
@@ -174,10 +172,13 @@ async fn a_password_change_a_revoked_token_and_a_deactivation_end_the_streams_th
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     assert!(
-        by_token.ends_within(SECOND).await,
+        by_token.ends_within(EVENTUALLY).await,
         "tokens end with a password change"
     );
-    assert!(elsewhere.ends_within(SECOND).await, "other sessions too");
+    assert!(
+        elsewhere.ends_within(EVENTUALLY).await,
+        "other sessions too"
+    );
 
     // The session that changed the password goes on (under a new id) and may open a new stream.
     let second_script = token_client(&app, &ann).await;
@@ -187,7 +188,7 @@ async fn a_password_change_a_revoked_token_and_a_deactivation_end_the_streams_th
     let (status, _) = ann.delete(&format!("/api/auth/tokens/{id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(
-        by_second_token.ends_within(SECOND).await,
+        by_second_token.ends_within(EVENTUALLY).await,
         "a revoked token's stream ends"
     );
 
@@ -199,7 +200,7 @@ async fn a_password_change_a_revoked_token_and_a_deactivation_end_the_streams_th
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        anns.ends_within(SECOND).await,
+        anns.ends_within(EVENTUALLY).await,
         "a deactivated account's streams end"
     );
 }
@@ -240,7 +241,8 @@ async fn visitors_are_refused_and_streams_are_bounded_per_user_and_per_instance(
     // A closed stream frees its place.
     drop(first);
     let mut reopened = None;
-    for _ in 0..50 {
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    while tokio::time::Instant::now() < deadline {
         let response = EventStream::request(&ann, &[]).await;
         if response.status() == StatusCode::OK {
             reopened = Some(response);
@@ -268,16 +270,15 @@ async fn idle_streams_get_keep_alive_comments_outlive_the_request_timeout_and_ar
     assert!(!response.headers().contains_key(header::CONTENT_ENCODING));
     let mut stream = EventStream::open(&ann).await;
     assert_eq!(stream.event().await.name, "hello");
+    // Two keep-alives come a second apart, and the stream stays open past the request timeout meanwhile.
+    let opened = std::time::Instant::now();
     let mut comments = 0;
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(2_500);
-    while tokio::time::Instant::now() < deadline {
-        match stream.read(Duration::from_millis(200)).await {
+    while comments < 2 || opened.elapsed() <= Duration::from_secs(1) {
+        match stream.read(EVENTUALLY).await {
             Read::Comment => comments += 1,
-            Read::Silent => {}
             other => panic!("only keep-alives on an idle stream, got {other:?}"),
         }
     }
-    assert!(comments >= 2, "{comments} keep-alive comments in 2.5 s");
     // The request timeout (1 s here) bounds the time to the answer's start, never a stream's life.
     ann.post("/api/todos", &json!({"title": "Still listening"}))
         .await;
@@ -359,12 +360,27 @@ async fn a_stream_that_does_not_read_is_told_to_reload_instead_of_silently_missi
         writer.await.expect("writer");
     }
 
-    // Now read everything that was sent.
+    // Now read everything that was sent: until the resync has come and the stream has been quiet for half a
+    // second, or, if it never comes, for as long as a loaded machine could pause.
     let mut received = Vec::new();
     let mut buffer = vec![0; 64 * 1024];
+    let mut told = false;
     loop {
-        match tokio::time::timeout(Duration::from_millis(500), connection.read(&mut buffer)).await {
-            Ok(Ok(read)) if read > 0 => received.extend_from_slice(&buffer[..read]),
+        let quiet = if told {
+            Duration::from_millis(500)
+        } else {
+            EVENTUALLY
+        };
+        match tokio::time::timeout(quiet, connection.read(&mut buffer)).await {
+            Ok(Ok(read)) if read > 0 => {
+                // The new bytes, and enough before them to catch the name split across two reads.
+                let from = received.len().saturating_sub(16);
+                received.extend_from_slice(&buffer[..read]);
+                told = told
+                    || received[from..]
+                        .windows(b"event: resync".len())
+                        .any(|window| window == b"event: resync");
+            }
             _ => break,
         }
     }
@@ -422,10 +438,10 @@ async fn stopping_the_server_ends_open_streams_and_the_stop_completes() {
     let (mut stream, _) = EventStream::greeted(&ann).await;
     stop.send(()).expect("server running");
     assert!(
-        stream.ends_within(Duration::from_secs(2)).await,
+        stream.ends_within(EVENTUALLY).await,
         "streams end at shutdown"
     );
-    tokio::time::timeout(Duration::from_secs(5), server)
+    tokio::time::timeout(EVENTUALLY, server)
         .await
         .expect("the graceful stop does not wait for streams")
         .expect("task")
@@ -456,12 +472,10 @@ async fn on_postgresql_a_change_through_one_instance_reaches_a_stream_on_another
     let (mut ann_on_a, _) = EventStream::greeted(&on_a).await;
     let (mut bobs, _) = EventStream::greeted(&bob_on_b).await;
 
-    let started = std::time::Instant::now();
     let (_, todo) = on_a.post("/api/todos", &json!({"title": "From A"})).await;
     let heard = ann_on_b.event().await;
     assert_eq!(heard.name, "todo_created");
     assert_eq!(heard.data["todo"], todo);
-    assert!(started.elapsed() < SECOND);
     assert_eq!(
         ann_on_a.event().await.data["todo"],
         todo,
@@ -471,5 +485,5 @@ async fn on_postgresql_a_change_through_one_instance_reaches_a_stream_on_another
 
     // A logout on A ends the stream on B.
     on_a.post("/api/auth/logout", &json!({})).await;
-    assert!(ann_on_b.ends_within(SECOND).await);
+    assert!(ann_on_b.ends_within(EVENTUALLY).await);
 }

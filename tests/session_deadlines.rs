@@ -63,12 +63,20 @@ async fn fixture() -> Fixture {
     }
 }
 
-async fn logged_in_at(fixture: &Fixture, remember: bool, now: i64) -> Option<UserRecord> {
+/// A new login of Ann's, and the clock's seconds just before and just after it: its deadlines count from a
+/// moment in between, so a check "still valid" counts from `before` and a check "over" from `after`, and a
+/// pause of the machine between the steps cannot flip either.
+async fn log_in_now(fixture: &Fixture, remember: bool) -> (Session, i64, i64) {
     let session = Session::new(None, fixture.store.clone(), None);
+    let before = unix_now();
     log_in(&session, fixture.policy, &fixture.user, remember)
         .await
         .expect("log in");
-    current_user_at(&session, fixture.policy, &fixture.pool, now)
+    (session, before, unix_now())
+}
+
+async fn user_at(fixture: &Fixture, session: &Session, now: i64) -> Option<UserRecord> {
+    current_user_at(session, fixture.policy, &fixture.pool, now)
         .await
         .expect("session readable")
 }
@@ -76,10 +84,12 @@ async fn logged_in_at(fixture: &Fixture, remember: bool, now: i64) -> Option<Use
 #[tokio::test]
 async fn a_session_without_remember_me_ends_after_the_idle_time() {
     let fixture = fixture().await;
-    let start = unix_now();
-    let just_before = start + 30 * 60 - 1;
-    assert!(logged_in_at(&fixture, false, just_before).await.is_some());
-    assert!(logged_in_at(&fixture, false, start + 30 * 60 + 2)
+    let (session, before, _) = log_in_now(&fixture, false).await;
+    assert!(user_at(&fixture, &session, before + 30 * 60 - 1)
+        .await
+        .is_some());
+    let (session, _, after) = log_in_now(&fixture, false).await;
+    assert!(user_at(&fixture, &session, after + 30 * 60 + 1)
         .await
         .is_none());
 }
@@ -87,11 +97,7 @@ async fn a_session_without_remember_me_ends_after_the_idle_time() {
 #[tokio::test]
 async fn activity_pushes_the_idle_deadline_back() {
     let fixture = fixture().await;
-    let session = Session::new(None, fixture.store.clone(), None);
-    log_in(&session, fixture.policy, &fixture.user, false)
-        .await
-        .expect("log in");
-    let mut now = unix_now();
+    let (session, mut now, _) = log_in_now(&fixture, false).await;
     // Six requests 25 minutes apart: three hours in all, never 30 idle minutes.
     for _ in 0..6 {
         now += 25 * 60;
@@ -109,8 +115,8 @@ async fn activity_pushes_the_idle_deadline_back() {
 #[tokio::test]
 async fn remember_me_is_not_bound_by_the_idle_time() {
     let fixture = fixture().await;
-    let eleven_hours_later = unix_now() + 11 * 3600;
-    assert!(logged_in_at(&fixture, true, eleven_hours_later)
+    let (session, before, _) = log_in_now(&fixture, true).await;
+    assert!(user_at(&fixture, &session, before + 11 * 3600)
         .await
         .is_some());
 }
@@ -119,21 +125,21 @@ async fn remember_me_is_not_bound_by_the_idle_time() {
 async fn every_session_ends_at_the_absolute_limit_however_busy() {
     let fixture = fixture().await;
     for remember in [false, true] {
-        let session = Session::new(None, fixture.store.clone(), None);
-        log_in(&session, fixture.policy, &fixture.user, remember)
-            .await
-            .expect("log in");
-        let start = unix_now();
+        let (session, before, after) = log_in_now(&fixture, remember).await;
         // A request every 20 minutes keeps the idle deadline away for the whole 12 hours …
         for request in 1..=36 {
-            let now = start + request * 20 * 60 - 1;
-            let user = current_user_at(&session, fixture.policy, &fixture.pool, now).await;
-            assert!(user.expect("readable").is_some(), "remember={remember}");
+            let now = before + request * 20 * 60 - 1;
+            assert!(
+                user_at(&fixture, &session, now).await.is_some(),
+                "remember={remember}"
+            );
         }
         // … and then the login is over.
-        let end = start + 12 * 3600 + 2;
-        let user = current_user_at(&session, fixture.policy, &fixture.pool, end).await;
-        assert!(user.expect("readable").is_none(), "remember={remember}");
+        let end = after + 12 * 3600 + 1;
+        assert!(
+            user_at(&fixture, &session, end).await.is_none(),
+            "remember={remember}"
+        );
     }
 }
 

@@ -2,10 +2,11 @@ import { expect, test, type Page } from "@playwright/test";
 import { waitForHydration } from "./accounts";
 import { addTodos, count, item, items, markPage, openTodosAsNewUser, settled, stillSamePage } from "./todos";
 
-// Live sync: a change made in one window shows in every other window of the same login within a second, in
-// place (no reload), whichever instance each window talks to. With E2E_DATABASE_URL this file runs against two
-// instances behind HAProxy, so the two windows' requests and streams land on different instances.
-const WITHIN_A_SECOND = { timeout: 1_000 };
+// Live sync: a change made in one window shows in every other window of the same login, in place (no reload),
+// whichever instance each window talks to. With E2E_DATABASE_URL this file runs against two instances behind
+// HAProxy, so the two windows' requests and streams land on different instances. How soon is a speed, measured
+// by `make live-bench` (end2end/bench/live-latency.spec.ts), not asserted here: the expectations wait as long as
+// any other.
 
 /** Opens `path` in `page` and waits until its live-update stream is open. */
 async function openLive(page: Page, path = "/") {
@@ -30,31 +31,31 @@ test("add, toggle, edit, delete, toggle all and clear in one tab each show in th
   const other = await secondTab(page);
 
   await addTodos(page, "Buy milk", "Walk the dog", "Call mum");
-  await expect(items(other)).toHaveText(["Buy milk", "Walk the dog", "Call mum"], WITHIN_A_SECOND);
+  await expect(items(other)).toHaveText(["Buy milk", "Walk the dog", "Call mum"]);
 
   await item(page, "Buy milk").locator(".toggle").check();
-  await expect(item(other, "Buy milk")).toHaveClass(/completed/, WITHIN_A_SECOND);
+  await expect(item(other, "Buy milk")).toHaveClass(/completed/);
   await expect(count(other)).toHaveText("2 items left");
 
   await item(page, "Walk the dog").locator("label").dblclick();
   await item(page, "Walk the dog").locator(".edit").fill("Walk the cat");
   await item(page, "Walk the dog").locator(".edit").press("Enter");
-  await expect(items(other)).toHaveText(["Buy milk", "Walk the cat", "Call mum"], WITHIN_A_SECOND);
+  await expect(items(other)).toHaveText(["Buy milk", "Walk the cat", "Call mum"]);
 
   await item(page, "Call mum").hover();
   await item(page, "Call mum").locator(".destroy").click();
-  await expect(items(other)).toHaveText(["Buy milk", "Walk the cat"], WITHIN_A_SECOND);
+  await expect(items(other)).toHaveText(["Buy milk", "Walk the cat"]);
 
   await page.locator(".clear-completed").click();
-  await expect(items(other)).toHaveText(["Walk the cat"], WITHIN_A_SECOND);
+  await expect(items(other)).toHaveText(["Walk the cat"]);
 
   await page.locator("label[for=toggle-all]").click();
-  await expect(item(other, "Walk the cat")).toHaveClass(/completed/, WITHIN_A_SECOND);
+  await expect(item(other, "Walk the cat")).toHaveClass(/completed/);
   await expect(count(other)).toHaveText("0 items left");
 
   // Both ways: the second tab's change reaches the first.
   await addTodos(other, "From the other tab");
-  await expect(item(page, "From the other tab")).toHaveCount(1, WITHIN_A_SECOND);
+  await expect(item(page, "From the other tab")).toHaveCount(1);
   expect(await stillSamePage(other)).toBe(true);
 });
 
@@ -74,10 +75,10 @@ test("a page does not apply its own changes twice, and the current filter is res
   await expect(items(page)).toHaveCount(1);
   await expect(toggle).toBeChecked();
   // The other tab shows Active: the now completed todo leaves it.
-  await expect(items(active)).toHaveCount(0, WITHIN_A_SECOND);
+  await expect(items(active)).toHaveCount(0);
   await expect(count(active)).toHaveText("0 items left");
   await addTodos(page, "Still active");
-  await expect(items(active)).toHaveText(["Still active"], WITHIN_A_SECOND);
+  await expect(items(active)).toHaveText(["Still active"]);
 });
 
 test("a todo being edited here and deleted elsewhere ends the edit with a message", async ({ page }) => {
@@ -91,7 +92,7 @@ test("a todo being edited here and deleted elsewhere ends the edit with a messag
   await item(page, "Edited here").hover();
   await item(page, "Edited here").locator(".destroy").click();
 
-  await expect(other.locator(".todo-list li.editing")).toHaveCount(0, WITHIN_A_SECOND);
+  await expect(other.locator(".todo-list li.editing")).toHaveCount(0);
   await expect(other.getByRole("alert")).toHaveText("The todo you were editing was deleted in another window.");
   await expect(items(other)).toHaveText(["Kept"]);
   // The focus was in the row that went: it goes to the new-todo input rather than to the page's top.
@@ -100,10 +101,10 @@ test("a todo being edited here and deleted elsewhere ends the edit with a messag
   await item(other, "Kept").locator("label").dblclick();
   await item(other, "Kept").locator(".edit").fill("Kept, renamed");
   await addTodos(page, "Added meanwhile");
-  await expect(item(other, "Added meanwhile")).toHaveCount(1, WITHIN_A_SECOND);
+  await expect(item(other, "Added meanwhile")).toHaveCount(1);
   await expect(item(other, "Kept").locator(".edit")).toHaveValue("Kept, renamed");
   await item(other, "Kept").locator(".edit").press("Enter");
-  await expect(item(page, "Kept, renamed")).toHaveCount(1, WITHIN_A_SECOND);
+  await expect(item(page, "Kept, renamed")).toHaveCount(1);
 });
 
 test("a device that was offline reconnects by itself and catches up once", async ({ page, browser }) => {

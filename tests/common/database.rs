@@ -62,6 +62,45 @@ impl TestDatabase {
 }
 
 impl TestDatabase {
+    /// Takes a lock that makes every write of a todo wait until [`HeldWriteLock::release`]: on SQLite the
+    /// database's write lock (`BEGIN IMMEDIATE`), on PostgreSQL an `EXCLUSIVE` lock on `todos`. Reads go on.
+    /// A request held up by it waits on the test, not on the CPU, so no machine is fast enough to finish it.
+    pub async fn hold_write_lock(&self) -> HeldWriteLock {
+        sqlx::any::install_default_drivers();
+        let mut connection = sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("open the test database");
+        let statement = if self.is_postgres() {
+            "BEGIN; LOCK TABLE todos IN EXCLUSIVE MODE"
+        } else {
+            "BEGIN IMMEDIATE"
+        };
+        sqlx::raw_sql(statement)
+            .execute(&mut connection)
+            .await
+            .expect("take the write lock");
+        HeldWriteLock { connection }
+    }
+}
+
+/// A write lock of the test's own (see [`TestDatabase::hold_write_lock`]); dropping it closes the connection,
+/// which releases the lock too.
+pub struct HeldWriteLock {
+    connection: sqlx::AnyConnection,
+}
+
+impl HeldWriteLock {
+    /// Ends the lock's transaction without writing anything.
+    pub async fn release(mut self) {
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut self.connection)
+            .await
+            .expect("release the write lock");
+        let _ = self.connection.close().await;
+    }
+}
+
+impl TestDatabase {
     /// The application's own pool on this database, for calling its services and queries directly.
     pub async fn app_pool(&self) -> leptodo::db::Pool {
         leptodo::db::Pool::connect_url(&self.url, 4, leptodo::config::Synchronous::Full)

@@ -7,6 +7,10 @@ use serde_json::Value;
 
 use super::Api;
 
+/// How long a test waits for an event or an end that must come: far longer than any machine, loaded or idle,
+/// needs, so only a missing one fails. How soon they come is a speed, measured by `make live-bench`.
+pub const EVENTUALLY: Duration = Duration::from_secs(10);
+
 /// One server-sent event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SseEvent {
@@ -88,9 +92,9 @@ impl EventStream {
         request.send().await.expect("request completes")
     }
 
-    /// The next event, skipping keep-alive comments; fails the test after a second without one.
+    /// The next event, skipping keep-alive comments; fails the test after [`EVENTUALLY`] without one.
     pub async fn event(&mut self) -> SseEvent {
-        self.event_within(Duration::from_secs(1)).await
+        self.event_within(EVENTUALLY).await
     }
 
     /// The next event within `limit`, skipping keep-alive comments.

@@ -298,6 +298,17 @@ pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A loopback address that refuses every connection at once, for as long as the returned socket lives: bound
+/// but never listening, so no test running beside this one can be given its port meanwhile.
+pub fn refusing_address() -> (tokio::net::TcpSocket, std::net::SocketAddr) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("bind");
+    let address = socket.local_addr().expect("its address");
+    (socket, address)
+}
+
 /// A bound of a long-running test from the environment variable `name`, or `default`.
 pub fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name)

@@ -10,7 +10,7 @@ use base64::Engine;
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::{TcpListener, TcpStream},
-    sync::Notify,
+    sync::{watch, Notify},
 };
 
 /// A message as the server received it.
@@ -113,38 +113,78 @@ struct Inbox {
     arrived: Notify,
     /// Connections still to be turned away with `421` before mail is accepted.
     refusals_left: Mutex<u32>,
+    /// Connections accepted so far, answered or held.
+    connections: Mutex<usize>,
 }
 
 /// The running server; it stops when the test's runtime ends.
 pub struct SmtpSink {
     port: u16,
     inbox: Arc<Inbox>,
+    /// Whether connections are answered; while `false` each waits, unanswered, before the greeting.
+    open: watch::Sender<bool>,
 }
 
 impl SmtpSink {
     /// Listens on a free loopback port.
     pub async fn start() -> Self {
-        Self::start_refusing(0).await
+        Self::start_with(0, true).await
     }
 
     /// Listens, but turns the first `refusals` connections away with `421` (a server that is briefly down).
     pub async fn start_refusing(refusals: u32) -> Self {
+        Self::start_with(refusals, true).await
+    }
+
+    /// Listens and accepts connections, but greets none until [`SmtpSink::open`]: a mail server that hangs.
+    /// What must not wait for mail is then proven done while its mail is still held, on any machine.
+    pub async fn start_held() -> Self {
+        Self::start_with(0, false).await
+    }
+
+    async fn start_with(refusals: u32, open: bool) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
         let inbox = Arc::new(Inbox {
             refusals_left: Mutex::new(refusals),
             ..Inbox::default()
         });
+        let (open, opened) = watch::channel(open);
         let shared = inbox.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                *shared.connections.lock().expect("lock") += 1;
+                shared.arrived.notify_waiters();
                 let inbox = shared.clone();
+                let mut opened = opened.clone();
                 tokio::spawn(async move {
-                    let _ = converse(stream, &inbox).await;
+                    if opened.wait_for(|open| *open).await.is_ok() {
+                        let _ = converse(stream, &inbox).await;
+                    }
                 });
             }
         });
-        Self { port, inbox }
+        Self { port, inbox, open }
+    }
+
+    /// Answers the connections held so far and every later one.
+    pub fn open(&self) {
+        self.open.send_replace(true);
+    }
+
+    /// Waits (at most 15 s) until `count` connections have reached the server, answered or held.
+    pub async fn wait_for_connections(&self, count: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let arrived = self.inbox.arrived.notified();
+            let connections = *self.inbox.connections.lock().expect("lock");
+            if connections >= count {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!("{connections} connection(s) reached the mail server, expected {count}");
+            }
+        }
     }
 
     /// The `smtp_url` that reaches this server (plain SMTP on loopback).

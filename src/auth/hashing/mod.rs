@@ -428,35 +428,87 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn hashing_threads_run_below_the_priority_of_requests() {
-        let hasher = hasher(1024, 1);
-        hasher
-            .hash(&password("correct horse battery"))
-            .await
-            .expect("hash");
-        let niceness: Vec<i64> = std::fs::read_dir("/proc/self/task")
-            .expect("threads")
-            .filter_map(|task| {
-                let path = task.ok()?.path();
-                let name = std::fs::read_to_string(path.join("comm")).ok()?;
-                if !name.starts_with("argon2-") {
-                    return None;
-                }
-                // Field 19 of stat is the nice value; the name (field 2) may hold spaces but ends with ')'.
-                let stat = std::fs::read_to_string(path.join("stat")).ok()?;
-                let after_name = stat.rsplit_once(')')?.1;
-                after_name.split_whitespace().nth(16)?.parse().ok()
+        // Each of this hasher's threads reports its own nice value, never another hasher's: tests beside this
+        // one start hashing threads of their own, which run for a moment at the nice value they inherit.
+        // All jobs wait until every thread holds one, so each thread is seen once.
+        const THREADS: usize = 2;
+        let mut settings = hasher_settings();
+        settings.password_hashing_concurrency = THREADS as u32;
+        let hasher = PasswordHasher::new(&settings).expect("valid parameters");
+        let all_busy = Arc::new(Rendezvous::new(THREADS));
+        let reports = (0..THREADS).map(|_| {
+            let all_busy = Arc::clone(&all_busy);
+            hasher.threads.run(move |_| {
+                all_busy.arrive();
+                Ok((std::thread::current().id(), nice_value_of_this_thread()))
             })
+        });
+        let reports: Vec<_> = futures::future::join_all(reports)
+            .await
+            .into_iter()
+            .map(|report| report.expect("a thread answered"))
             .collect();
-        let configured = i64::from(hasher_settings().password_hashing_niceness.get());
+
+        let configured = i64::from(settings.password_hashing_niceness.get());
+        let requests = nice_value_of_this_thread();
         assert!(
-            configured > 0,
-            "the shipped configuration lowers hashing's priority"
+            configured > requests,
+            "the shipped configuration lowers hashing's priority below the runtime's ({requests})"
         );
-        assert!(!niceness.is_empty(), "no hashing thread found");
+        let threads: std::collections::HashSet<_> =
+            reports.iter().map(|(thread, _)| *thread).collect();
+        assert_eq!(threads.len(), THREADS, "every hashing thread answered");
         assert!(
-            niceness.iter().all(|nice| *nice == configured),
-            "{niceness:?}"
+            reports.iter().all(|(_, nice)| *nice == configured),
+            "{reports:?}"
         );
+    }
+
+    /// The calling thread's nice value, as the kernel schedules it.
+    #[cfg(target_os = "linux")]
+    fn nice_value_of_this_thread() -> i64 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("thread stat");
+        // Field 19 is the nice value; the name (field 2) may hold spaces but ends with ')'.
+        let after_name = stat.rsplit_once(')').expect("stat has a name").1;
+        after_name
+            .split_whitespace()
+            .nth(16)
+            .and_then(|field| field.parse().ok())
+            .expect("a nice value")
+    }
+
+    /// Makes `parties` threads wait for each other; a party that waits in vain for half a minute panics, so a
+    /// missing thread fails the test instead of hanging it.
+    #[cfg(target_os = "linux")]
+    struct Rendezvous {
+        parties: usize,
+        arrived: std::sync::Mutex<usize>,
+        all_here: std::sync::Condvar,
+    }
+
+    #[cfg(target_os = "linux")]
+    impl Rendezvous {
+        fn new(parties: usize) -> Self {
+            Self {
+                parties,
+                arrived: std::sync::Mutex::new(0),
+                all_here: std::sync::Condvar::new(),
+            }
+        }
+
+        fn arrive(&self) {
+            let mut arrived = self.arrived.lock().expect("not poisoned");
+            *arrived += 1;
+            self.all_here.notify_all();
+            let (arrived, waited) = self
+                .all_here
+                .wait_timeout_while(arrived, std::time::Duration::from_secs(30), |arrived| {
+                    *arrived < self.parties
+                })
+                .expect("not poisoned");
+            drop(arrived);
+            assert!(!waited.timed_out(), "not every hashing thread took a job");
+        }
     }
 
     #[test]
