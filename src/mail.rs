@@ -194,7 +194,7 @@ impl Inner {
                     "{}-{}-{}.eml",
                     crate::db::unix_now(),
                     mail.purpose,
-                    &crate::auth::accounts::random_secret()[..8]
+                    &crate::security::random::random_secret()[..8]
                 );
                 let path = dir.join(name);
                 tokio::fs::write(&path, message.formatted())

@@ -291,10 +291,6 @@ async fn changing_the_address_needs_the_password_and_the_link_sent_to_the_new_ad
         "{body}"
     );
     let (status, body) = ann
-        .post("/api/auth/email", &change("BOB@example.com", PASSWORD))
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let (status, body) = ann
         .post("/api/auth/email", &change("AnnLee@Example.com", PASSWORD))
         .await;
     assert_eq!(
@@ -365,6 +361,56 @@ async fn changing_the_address_needs_the_password_and_the_link_sent_to_the_new_ad
     .await
     .expect("audit");
     assert_eq!(audited, 1);
+}
+
+#[tokio::test]
+async fn a_move_to_a_taken_address_is_answered_like_any_other_and_only_its_owner_is_told() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let ann = app.user("annlee").await;
+    app.user("bob").await;
+    let change = |to: &str| json!({ "new_email": to, "current_password": PASSWORD });
+    let (status, taken) = ann
+        .post("/api/auth/email", &change("BOB@example.com"))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{taken}");
+    let (status, free) = ann
+        .post("/api/auth/email", &change("ann@new.example"))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{free}");
+    assert_eq!(
+        taken["message"]
+            .as_str()
+            .map(|m| m.replace("BOB@example.com", "…")),
+        free["message"]
+            .as_str()
+            .map(|m| m.replace("ann@new.example", "…")),
+        "the same sentence"
+    );
+    let notice = sink
+        .latest("bob@example.com", "Someone tried to use your email address")
+        .await;
+    assert!(notice.link("/change-email/").is_none(), "no link for it");
+    assert!(!notice.text().contains("annlee"), "{}", notice.text());
+    sink.latest("ann@new.example", "new email address").await;
+    let links: Vec<String> =
+        sqlx::query_scalar("SELECT sent_to FROM email_tokens WHERE purpose = 'change_email'")
+            .fetch_all(&app.database().await)
+            .await
+            .expect("links");
+    assert_eq!(links, ["ann@new.example"], "no link to the taken address");
+
+    // Taken or not, each request counts against the account's mails: five per window by default.
+    for _ in 0..3 {
+        let (status, body) = ann
+            .post("/api/auth/email", &change("bob@example.com"))
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    let (status, body) = ann
+        .post("/api/auth/email", &change("ann@other.example"))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
 
 #[tokio::test]
@@ -526,4 +572,150 @@ async fn without_javascript_an_unconfirmed_login_is_told_why_and_offered_the_lin
         "{login_page}"
     );
     sink.wait_for("ann@example.com", 2).await;
+}
+
+/// Ann's account with two links outstanding: the confirmation of her address (from registration), and a move
+/// to mallory@evil.example asked for by someone who knew her password. Answers both tokens.
+async fn links_outstanding(app: &TestApp, sink: &SmtpSink) -> (Api, String, String) {
+    let ann = app.user("annlee").await;
+    let confirm = sink
+        .latest("annlee@example.com", "Confirm")
+        .await
+        .link("/confirm/")
+        .expect("a confirmation link");
+    let (status, body) = ann
+        .post(
+            "/api/auth/email",
+            &json!({ "new_email": "mallory@evil.example", "current_password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let change = sink
+        .latest("mallory@evil.example", "new email address")
+        .await
+        .link("/change-email/")
+        .expect("a change-of-address link");
+    (ann, token_of(&confirm), token_of(&change))
+}
+
+/// After Ann's credentials ended, neither link works, and the account is where it was.
+async fn assert_links_void(app: &TestApp, confirm: &str, change: &str) {
+    let (status, body) = app
+        .anonymous()
+        .post("/api/auth/email/confirm", &json!({ "token": change }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_link");
+    let (status, body) = app
+        .anonymous()
+        .post("/api/auth/confirm", &json!({ "token": confirm }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (email, confirmed): (String, Option<String>) = sqlx::query_as(
+        "SELECT email, CAST(confirmed_at AS TEXT) FROM users WHERE username = 'annlee'",
+    )
+    .fetch_one(&app.database().await)
+    .await
+    .expect("Ann");
+    assert_eq!(email, "annlee@example.com");
+    assert_eq!(confirmed, None);
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM email_tokens WHERE user_id = (SELECT id FROM users WHERE username = 'annlee')",
+    )
+        .fetch_one(&app.database().await)
+        .await
+        .expect("count");
+    assert_eq!(left, 0, "every link of the account is gone");
+}
+
+#[tokio::test]
+async fn a_password_change_voids_every_outstanding_link_of_the_account() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let (ann, confirm, change) = links_outstanding(&app, &sink).await;
+    let (status, body) = ann
+        .post(
+            "/api/auth/password",
+            &json!({ "current_password": PASSWORD, "new_password": "an entirely new passphrase", "new_password_confirm": "an entirely new passphrase" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_links_void(&app, &confirm, &change).await;
+}
+
+#[tokio::test]
+async fn a_reset_voids_every_outstanding_link_of_the_account() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let (_, confirm, change) = links_outstanding(&app, &sink).await;
+    let (status, _) = app
+        .anonymous()
+        .post(
+            "/api/auth/forgot",
+            &json!({ "email": "annlee@example.com" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let reset = sink
+        .latest("annlee@example.com", "Reset your Leptodo password")
+        .await
+        .link("/reset/")
+        .expect("a reset link");
+    let (status, body) = app
+        .anonymous()
+        .post(
+            "/api/auth/reset",
+            &json!({ "token": token_of(&reset), "password": "an entirely new passphrase", "password_confirm": "an entirely new passphrase" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // The reset proved the mailbox, so the address is confirmed now; the other links are void all the same.
+    let (status, body) = app
+        .anonymous()
+        .post("/api/auth/email/confirm", &json!({ "token": change }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = app
+        .anonymous()
+        .post("/api/auth/confirm", &json!({ "token": confirm }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE username = 'annlee'")
+        .fetch_one(&app.database().await)
+        .await
+        .expect("Ann");
+    assert_eq!(email, "annlee@example.com");
+}
+
+#[tokio::test]
+async fn an_operators_new_password_voids_every_outstanding_link_of_the_account() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let (_, confirm, change) = links_outstanding(&app, &sink).await;
+    let output = common::process::command(
+        &app.db.url,
+        &["users", "set-password", "annlee"],
+        "an entirely new passphrase\n",
+    );
+    assert!(output.status.success(), "{output:?}");
+    assert_links_void(&app, &confirm, &change).await;
+}
+
+#[tokio::test]
+async fn a_deactivation_voids_every_outstanding_link_of_the_account() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let (ann, confirm, change) = links_outstanding(&app, &sink).await;
+    let ann_id = common::admins::id_of(&ann).await;
+    let admin = common::admins::admin(&app, "boss").await;
+    let (status, body) = admin
+        .post(&format!("/api/admin/users/{ann_id}/deactivate"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Activated again, the account still has no link from before.
+    let (status, body) = admin
+        .post(&format!("/api/admin/users/{ann_id}/activate"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_links_void(&app, &confirm, &change).await;
 }

@@ -442,6 +442,37 @@ async fn an_instance_whose_database_is_gone_answers_503_and_leaves_the_rotation(
     }
 }
 
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass"]
+async fn behind_the_balancer_a_client_cannot_choose_the_address_that_counts() {
+    let cluster = cluster(2).await;
+    let client = Api::new(&cluster.balancer.url);
+    // 60 failed logins from one machine, each claiming another address: the shipped limit is 50 per address.
+    let mut refused = 0;
+    for attempt in 0..60 {
+        let (status, body) = client
+            .with_header("x-forwarded-for", &format!("198.51.100.{attempt}"))
+            .post(
+                "/api/auth/login",
+                &json!({ "login": format!("nobody{attempt}"), "password": "a wrong guess" }),
+            )
+            .await;
+        match status {
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            StatusCode::UNAUTHORIZED => {}
+            other => panic!("attempt {attempt}: {other} {body}"),
+        }
+    }
+    assert_eq!(refused, 10);
+    let counted: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT subject FROM auth_failures WHERE action = 'login' AND subject LIKE 'ip:%'",
+    )
+    .fetch_all(&cluster.database.pool().await)
+    .await
+    .expect("failures");
+    assert_eq!(counted, ["ip:127.0.0.1"], "the address HAProxy saw");
+}
+
 /// What the clients of the fault test saw.
 #[derive(Default)]
 struct Seen {

@@ -168,6 +168,38 @@ async fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_count() {
 }
 
 #[tokio::test]
+async fn a_line_the_client_wrote_before_the_proxys_does_not_choose_its_address() {
+    // HAProxy's `option forwardfor` adds its line after whatever the client sent.
+    let app = spawn_app_with(|settings| {
+        settings.throttle_failures_per_account = 1_000;
+        settings.throttle_failures_per_ip = 5;
+        settings.client_ip_header = "X-Forwarded-For".into();
+    })
+    .await;
+    app.user("annlee").await;
+    let mut statuses = Vec::new();
+    for attempt in 0..60 {
+        let client = app
+            .anonymous()
+            .with_header("x-forwarded-for", &format!("198.51.100.{attempt}"))
+            .with_header("x-forwarded-for", "203.0.113.7");
+        statuses.push(log_in(&client, "annlee", "guess").await.0);
+    }
+    let refused = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(refused, 55, "{statuses:?}");
+    let counted: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT subject FROM auth_failures WHERE action = 'login' AND subject LIKE 'ip:%'",
+    )
+    .fetch_all(&app.database().await)
+    .await
+    .expect("failures");
+    assert_eq!(counted, ["ip:203.0.113.7"], "one address counted");
+}
+
+#[tokio::test]
 async fn wrong_current_passwords_are_throttled_too() {
     let app = app().await;
     let ann = app.user("annlee").await;

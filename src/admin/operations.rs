@@ -10,12 +10,11 @@ use super::{
 };
 use crate::{
     auth::{
-        accounts::{self, random_secret},
-        email::tokens as email_tokens,
+        accounts,
+        credentials::{self, PasswordOwner},
         hashing::PasswordHasher,
         registration::RegistrationInput,
-        repository::{self, PasswordOwner, UserRecord},
-        tokens,
+        repository::UserRecord,
     },
     db::{Lock, Pool, Transaction},
     domain::{Password, RoleName},
@@ -143,22 +142,15 @@ pub async fn set_active(
         ));
     }
     let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
-    let changed = store::set_active(
-        &mut transaction,
-        user_id,
-        active,
-        &random_secret(),
-        &Timestamp::now(),
-    )
-    .await?;
+    let now = Timestamp::now();
+    let changed = store::set_active(&mut transaction, user_id, active, &now).await?;
     let user = store::find_user(&mut transaction, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if changed {
         if !active {
-            tokens::store::revoke_all(&mut transaction, user_id).await?;
-            // A reset link would let a deactivated account choose a password it cannot use; void it anyway.
-            email_tokens::void(&mut transaction, user_id, email_tokens::Purpose::Reset).await?;
+            // Its sessions, tokens and links end, and stay ended if the account is activated again.
+            credentials::end_all(&mut transaction, user_id, None, &now).await?;
             if user.has_role(RoleName::ADMIN) {
                 keep_an_admin(&mut transaction, &user).await?;
             }
@@ -319,11 +311,10 @@ pub async fn set_password(
         .map_err(|message| AppError::invalid("password", message))?;
     let password_hash = hasher.hash(&password).await?;
     let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
-    repository::set_password(
+    credentials::set_password(
         &mut transaction,
         PasswordOwner::Any(user.id),
         &password_hash,
-        &random_secret(),
         &Timestamp::now(),
     )
     .await?

@@ -169,22 +169,18 @@ pub async fn insert_role(
     Ok(inserted == 1)
 }
 
-/// Sets `active`; `false` when the user does not exist or already was so. Deactivating also replaces the
-/// session secret, so every session of the user ends (and stays ended if the account is activated again).
+/// Sets `active`; `false` when the user does not exist or already was so. Deactivating must also end the
+/// account's credentials ([`crate::auth::credentials::end_all`]), which the caller does in the same transaction.
 pub async fn set_active(
     transaction: &mut Transaction,
     user_id: i64,
     active: bool,
-    new_session_secret: &str,
     now: &Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let changed = run!(transaction, |connection| sqlx::query(
-        "UPDATE users SET active = $1,
-             session_secret = CASE WHEN $1 THEN session_secret ELSE $2 END, updated_at = $3
-         WHERE id = $4 AND active <> $1",
+        "UPDATE users SET active = $1, updated_at = $2 WHERE id = $3 AND active <> $1",
     )
     .bind(active)
-    .bind(new_session_secret)
     .bind(now)
     .bind(user_id)
     .execute(connection)

@@ -1,13 +1,12 @@
 //! The account rules that need the database: registering, checking a login, changing the password. The
 //! pages' server functions and the JSON API both call these, so both follow exactly the same rules.
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
-
 use super::{
+    credentials::{self, PasswordOwner},
     hashing::{HashingError, PasswordHasher, Turn, Verification},
     password_change::PasswordChangeInput,
     registration::{NewAccount, RegistrationInput},
-    repository::{self, InsertUserError, PasswordOwner, UserRecord},
+    repository::{self, InsertUserError, UserRecord},
     throttle::{Action, Reservation, Subjects, Throttle},
     User,
 };
@@ -15,6 +14,7 @@ use crate::{
     config::EmailConfirmation,
     db::{Pool, Transaction},
     error::{AppError, FieldErrors},
+    security::random::random_secret,
     timestamp::Timestamp,
 };
 
@@ -210,11 +210,10 @@ pub async fn change_password(
     let password_hash = turn.hash(&new_password).await?;
     drop(turn);
     let mut transaction = pool.begin().await?;
-    let updated = repository::set_password(
+    let updated = credentials::set_password(
         &mut transaction,
         PasswordOwner::AsSeen(user),
         &password_hash,
-        &random_secret(),
         &Timestamp::now(),
     )
     .await?;
@@ -286,16 +285,4 @@ fn conflict(field: &str, message: &str) -> AppError {
     let mut fields = FieldErrors::default();
     fields.add(field, message);
     AppError::Conflict(fields)
-}
-
-/// 256 random bits, hex-encoded: the per-user value that sessions must match, and the secret of API tokens.
-pub fn random_secret() -> String {
-    let mut bytes = [0_u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    hex(&bytes)
-}
-
-/// Lower-case hexadecimal of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

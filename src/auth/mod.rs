@@ -8,6 +8,8 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod api_user;
 pub mod context;
+#[cfg(feature = "ssr")]
+pub mod credentials;
 pub mod email;
 #[cfg(feature = "ssr")]
 pub mod hashing;

@@ -4,7 +4,7 @@ use sqlx::FromRow;
 
 use super::{identity::email_key, registration::NewAccount, user::User};
 use crate::{
-    db::{run, Executor, Transaction},
+    db::{run, Executor},
     timestamp::Timestamp,
 };
 
@@ -53,7 +53,7 @@ pub enum InsertUserError {
     Database(#[from] sqlx::Error),
 }
 
-const USER_COLUMNS: &str =
+pub(super) const USER_COLUMNS: &str =
     "id, email, username, name, website, password_hash, active, session_secret, \
      created_at, confirmed_at, last_login_at, current_login_at, last_login_ip, current_login_ip, login_count";
 
@@ -218,53 +218,6 @@ pub async fn upgrade_password_hash(
     .execute(connection)
     .await
     .map(|_| ()))
-}
-
-/// Whose password [`set_password`] replaces.
-#[derive(Debug, Clone, Copy)]
-pub enum PasswordOwner<'a> {
-    /// The user changing their own password, as their session found them: the change only applies if no other
-    /// change, reset or deactivation has replaced the session secret since.
-    AsSeen(&'a UserRecord),
-    /// An operator's reset, which wins whatever happened before.
-    Any(i64),
-}
-
-/// Sets a new password hash and session secret and revokes the user's API tokens: every session holding the
-/// old secret and every token issued under it ends. `None` when the user does not exist or (for
-/// [`PasswordOwner::AsSeen`]) changed meanwhile. Call it inside a transaction.
-pub async fn set_password(
-    transaction: &mut Transaction,
-    owner: PasswordOwner<'_>,
-    password_hash: &str,
-    session_secret: &str,
-    now: &Timestamp,
-) -> Result<Option<UserRecord>, sqlx::Error> {
-    let (user_id, expected_secret) = match owner {
-        PasswordOwner::AsSeen(user) => (user.id, Some(user.session_secret.as_str())),
-        PasswordOwner::Any(user_id) => (user_id, None),
-    };
-    // The user row is written first: on PostgreSQL its lock makes a token insert racing this change wait, and
-    // the token then carries the old secret, which no longer matches (see tokens::store).
-    let user = run!(&mut *transaction, |connection| sqlx::query_as(&format!(
-        "UPDATE users SET password_hash = $1, session_secret = $2, updated_at = $3
-         WHERE id = $4 AND ($5 IS NULL OR session_secret = $5)
-         RETURNING {USER_COLUMNS}"
-    ))
-    .bind(password_hash)
-    .bind(session_secret)
-    .bind(now)
-    .bind(user_id)
-    .bind(expected_secret)
-    .fetch_optional(connection)
-    .await)?;
-    if user.is_some() {
-        super::tokens::store::revoke_all(&mut *transaction, user_id).await?;
-        // A reset link must not outlive the password it was sent to replace.
-        super::email::tokens::void(transaction, user_id, super::email::tokens::Purpose::Reset)
-            .await?;
-    }
-    Ok(user)
 }
 
 impl UserRecord {

@@ -27,15 +27,32 @@ impl ClientIpSource {
     /// The client's address for a request from `peer` with these `headers`.
     pub fn resolve(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<String> {
         let from_header = self.header.as_ref().and_then(|name| {
-            let value = headers.get(name)?.to_str().ok()?;
-            // The proxy appends the address it saw; anything before it was written by the client.
-            let last = value.rsplit(',').next()?.trim();
-            last.parse::<IpAddr>().ok()
+            // The trusted proxy writes the address it saw last: at the end of the header's last line (HAProxy's
+            // `option forwardfor` adds a line of its own, others append to the line). Every line and entry before
+            // it may have come from the client, whatever it claims.
+            let value = headers.get_all(name).iter().next_back()?.to_str().ok()?;
+            address(value.rsplit(',').next()?.trim())
         });
         from_header
             .or_else(|| peer.map(|peer| peer.ip()))
             .map(|ip| ip.to_string())
     }
+}
+
+/// An entry of a forwarding header: a bare address (`203.0.113.9`, `2001:db8::1`), or one with a port or in
+/// brackets as some proxies write it (`203.0.113.9:4711`, `[2001:db8::1]`, `[2001:db8::1]:4711`).
+fn address(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|socket| socket.ip()))
+        .or_else(|| {
+            entry
+                .strip_prefix('[')?
+                .strip_suffix(']')?
+                .parse::<IpAddr>()
+                .ok()
+        })
 }
 
 #[cfg(test)]
@@ -78,5 +95,51 @@ mod tests {
             Some("10.0.0.7")
         );
         assert!(ClientIpSource::new("bad header\n").is_err());
+    }
+
+    #[test]
+    fn of_several_lines_only_the_last_entry_of_the_last_counts() {
+        let source = ClientIpSource::new("X-Forwarded-For").expect("valid");
+        let peer = "10.0.0.7:5555".parse().ok();
+        let mut headers = HeaderMap::new();
+        headers.append("x-forwarded-for", HeaderValue::from_static("6.6.6.6"));
+        headers.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("7.7.7.7, 198.51.100.4"),
+        );
+        headers.append("x-forwarded-for", HeaderValue::from_static("203.0.113.9"));
+        assert_eq!(
+            source.resolve(&headers, peer).as_deref(),
+            Some("203.0.113.9")
+        );
+        // A last line that is no address counts as none: the peer, never an earlier, client-written line.
+        headers.append("x-forwarded-for", HeaderValue::from_static("garbage"));
+        assert_eq!(source.resolve(&headers, peer).as_deref(), Some("10.0.0.7"));
+        let mut binary = HeaderMap::new();
+        binary.append("x-forwarded-for", HeaderValue::from_static("6.6.6.6"));
+        binary.append(
+            "x-forwarded-for",
+            HeaderValue::from_bytes(b"\xff\xfe").expect("bytes"),
+        );
+        assert_eq!(source.resolve(&binary, peer).as_deref(), Some("10.0.0.7"));
+    }
+
+    #[test]
+    fn ipv6_and_ports_are_read_as_proxies_write_them() {
+        let source = ClientIpSource::new("X-Forwarded-For").expect("valid");
+        let peer = "10.0.0.7:5555".parse().ok();
+        for (written, address) in [
+            ("2001:db8::1", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("[2001:db8::1]:4711", "2001:db8::1"),
+            ("203.0.113.9:4711", "203.0.113.9"),
+            ("6.6.6.6,2001:DB8:0:0::2", "2001:db8::2"),
+        ] {
+            assert_eq!(
+                source.resolve(&forwarded(written), peer).as_deref(),
+                Some(address),
+                "{written}"
+            );
+        }
     }
 }

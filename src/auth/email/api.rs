@@ -139,7 +139,6 @@ pub async fn reset(
     request_body = EmailChangeInput,
     responses(
         (status = 202, description = "A link is on its way to the new address", body = Accepted),
-        (status = 409, description = "Another account has the new address", body = ErrorBody),
         (status = 429, description = "Too many wrong passwords or mails lately; see `Retry-After`", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))

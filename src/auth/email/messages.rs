@@ -133,6 +133,23 @@ pub fn address_change_requested(to: &str, user_id: i64, name: &str, new_address:
     )
 }
 
+/// To the owner of an address another account asked to move to: nothing changed, and nothing to follow but
+/// the way back in if they have lost it. It names neither the other account nor its address.
+pub fn address_already_registered(to: &str, user_id: i64, forgot_url: &str) -> Mail {
+    compose(
+        to,
+        user_id,
+        "change_email_taken",
+        "Someone tried to use your email address on Leptodo",
+        "there",
+        &[
+            "Someone signed in to another Leptodo account asked to move that account to this address. Your account already uses it, so nothing changed, and the other account was sent no link.".into(),
+            format!("If you cannot sign in to your own account any more, you can choose a new password at {forgot_url}."),
+        ],
+        None,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::confirm_address;

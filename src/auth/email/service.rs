@@ -11,9 +11,10 @@ use super::{
 use crate::{
     admin::store::{self as audit, NewAuditEntry},
     auth::{
-        accounts::{self, random_secret},
+        accounts,
+        credentials::{self, PasswordOwner},
         identity::email_key,
-        repository::{self, PasswordOwner, UserRecord},
+        repository::{self, UserRecord},
         throttle::{Action, Subjects},
     },
     config::{EmailConfirmation, Settings},
@@ -255,11 +256,10 @@ pub async fn reset_password(
         .await?
         .filter(|redeemed| redeemed.user_id == user.id)
         .ok_or(AppError::InvalidLink)?;
-    repository::set_password(
+    credentials::set_password(
         &mut transaction,
         PasswordOwner::Any(user.id),
         &password_hash,
-        &random_secret(),
         &now,
     )
     .await?
@@ -305,7 +305,9 @@ pub fn notify_password_changed(state: &AppState, user: &UserRecord) {
 
 /// Asks to move the account to `input.new_email`: after the current password is checked, a link goes to the
 /// new address and a notice (no link) to the old one. Nothing changes until the link is used. Answers what to
-/// tell the user.
+/// tell the user — the same whether or not another account has the address, so that the form cannot be used to
+/// learn which addresses are registered: every request is counted first, and a taken address gets a notice
+/// for its owner instead of a link (as django-allauth does).
 pub async fn request_email_change(
     state: &AppState,
     user: &UserRecord,
@@ -327,41 +329,50 @@ pub async fn request_email_change(
         ip,
     )
     .await?;
-    if repository::find_by_login(state.pool.reads(), new_email.as_str())
-        .await?
-        .is_some()
-    {
-        return Err(email_taken());
-    }
     state
         .throttle
         .reserve(Action::Mail, &Subjects::user(user.id, ip))
         .await?
         .keep();
     let policy = &state.email;
-    let link = policy
-        .issue_link(
-            &state.pool,
-            user.id,
-            Purpose::ChangeEmail,
-            new_email.as_str(),
-        )
-        .await?;
-    policy.mailer.send(messages::confirm_new_address(
-        new_email.as_str(),
-        user.id,
-        &user.name,
-        &user.email,
-        &link,
-        policy.change_hours,
-    ));
+    match repository::find_by_login(state.pool.reads(), new_email.as_str()).await? {
+        Some(owner) => {
+            policy.mailer.send(messages::address_already_registered(
+                &owner.email,
+                owner.id,
+                &format!("{}/forgot", policy.site_url),
+            ));
+            tracing::info!(
+                user_id = user.id,
+                "change of email address asked for an address another account has; its owner is told"
+            );
+        }
+        None => {
+            let link = policy
+                .issue_link(
+                    &state.pool,
+                    user.id,
+                    Purpose::ChangeEmail,
+                    new_email.as_str(),
+                )
+                .await?;
+            policy.mailer.send(messages::confirm_new_address(
+                new_email.as_str(),
+                user.id,
+                &user.name,
+                &user.email,
+                &link,
+                policy.change_hours,
+            ));
+            tracing::info!(user_id = user.id, "change of email address requested");
+        }
+    }
     policy.mailer.send(messages::address_change_requested(
         &user.email,
         user.id,
         &user.name,
         new_email.as_str(),
     ));
-    tracing::info!(user_id = user.id, "change of email address requested");
     Ok(format!(
         "We sent a link to {}. Your address changes when you open it.",
         new_email.as_str()

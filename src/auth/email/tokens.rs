@@ -4,8 +4,8 @@
 use sha2::{Digest, Sha256};
 
 use crate::{
-    auth::accounts::{hex, random_secret},
     db::{run, Executor, Transaction},
+    security::random::{hex, random_secret},
     timestamp::Timestamp,
 };
 
@@ -163,6 +163,17 @@ pub async fn void(
     )
     .bind(user_id)
     .bind(purpose.name())
+    .execute(connection)
+    .await
+    .map(|_| ()))
+}
+
+/// Voids every outstanding token of the account, whatever its purpose (see [`crate::auth::credentials`]).
+pub async fn void_all(executor: impl Into<Executor<'_>>, user_id: i64) -> Result<(), sqlx::Error> {
+    run!(executor, |connection| sqlx::query(
+        "DELETE FROM email_tokens WHERE user_id = $1"
+    )
+    .bind(user_id)
     .execute(connection)
     .await
     .map(|_| ()))

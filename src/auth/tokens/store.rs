@@ -7,13 +7,13 @@ use sha2::{Digest, Sha256};
 use super::{ApiToken, NewApiToken};
 use crate::{
     auth::{
-        accounts::{hex, random_secret},
         repository::{self, UserRecord},
         throttle::{Action, Subjects, Throttle},
     },
     db::{run, Executor, Lock, Pool},
     domain::TokenName,
     error::AppError,
+    security::random::{hex, random_secret},
     timestamp::Timestamp,
 };
 
