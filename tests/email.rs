@@ -579,10 +579,8 @@ async fn without_javascript_an_unconfirmed_login_is_told_why_and_offered_the_lin
 async fn links_outstanding(app: &TestApp, sink: &SmtpSink) -> (Api, String, String) {
     let ann = app.user("annlee").await;
     let confirm = sink
-        .latest("annlee@example.com", "Confirm")
-        .await
-        .link("/confirm/")
-        .expect("a confirmation link");
+        .latest_link("annlee@example.com", "Confirm", "/confirm/")
+        .await;
     let (status, body) = ann
         .post(
             "/api/auth/email",
@@ -591,10 +589,12 @@ async fn links_outstanding(app: &TestApp, sink: &SmtpSink) -> (Api, String, Stri
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let change = sink
-        .latest("mallory@evil.example", "new email address")
-        .await
-        .link("/change-email/")
-        .expect("a change-of-address link");
+        .latest_link(
+            "mallory@evil.example",
+            "new email address",
+            "/change-email/",
+        )
+        .await;
     (ann, token_of(&confirm), token_of(&change))
 }
 
@@ -657,10 +657,12 @@ async fn a_reset_voids_every_outstanding_link_of_the_account() {
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let reset = sink
-        .latest("annlee@example.com", "Reset your Leptodo password")
-        .await
-        .link("/reset/")
-        .expect("a reset link");
+        .latest_link(
+            "annlee@example.com",
+            "Reset your Leptodo password",
+            "/reset/",
+        )
+        .await;
     let (status, body) = app
         .anonymous()
         .post(

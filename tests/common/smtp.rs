@@ -240,6 +240,14 @@ impl SmtpSink {
             }
         }
     }
+
+    /// The first link containing `path` in the newest mail to `address` about `subject`, waiting for the mail.
+    pub async fn latest_link(&self, address: &str, subject: &str, path: &str) -> String {
+        self.latest(address, subject)
+            .await
+            .link(path)
+            .unwrap_or_else(|| panic!("a {path} link in the mail \"{subject}\" to {address}"))
+    }
 }
 
 async fn converse(stream: TcpStream, inbox: &Inbox) -> std::io::Result<()> {
