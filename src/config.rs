@@ -47,7 +47,8 @@ pub struct Settings {
     pub password_hashing_concurrency: u32,
     /// Most password hashes waiting for their turn; past it, logins get 503 with `Retry-After` at once.
     pub password_hashing_queue: u32,
-    /// The nice value of the hashing threads: how far below request handling hashing runs.
+    /// How far below request handling hashing runs: the hashing threads' nice value is the server's plus this
+    /// (at most 19).
     pub password_hashing_niceness: Niceness,
     /// Seconds a request may take before it is abandoned with 503.
     pub request_timeout_seconds: u32,
@@ -260,13 +261,14 @@ impl Settings {
     }
 }
 
-/// A Unix nice value a thread may give itself without privilege: 0 (normal priority) to 19 (the lowest).
+/// Steps of Unix nice value, 0 to 19: how much lower than its own a thread may make its priority without
+/// privilege.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "i64")]
 pub struct Niceness(u8);
 
 impl Niceness {
-    /// The value, for `setpriority`.
+    /// The number of steps.
     pub fn get(self) -> i32 {
         i32::from(self.0)
     }

@@ -8,6 +8,8 @@ use leptodo::config::EmailConfirmation;
 use reqwest::StatusCode;
 use serde_json::json;
 
+const NEW_PASSWORD: &str = "an entirely new passphrase";
+
 /// The app, sending its mail to `sink`, with email confirmation as `confirmation` says.
 async fn app_mailing(sink: &SmtpSink, confirmation: EmailConfirmation) -> TestApp {
     let url = sink.url();
@@ -620,11 +622,12 @@ async fn assert_links_void(app: &TestApp, confirm: &str, change: &str) {
     assert_eq!(email, "annlee@example.com");
     assert_eq!(confirmed, None);
     let left: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM email_tokens WHERE user_id = (SELECT id FROM users WHERE username = 'annlee')",
+        "SELECT COUNT(*) FROM email_tokens
+         WHERE user_id = (SELECT id FROM users WHERE username = 'annlee')",
     )
-        .fetch_one(&app.database().await)
-        .await
-        .expect("count");
+    .fetch_one(&app.database().await)
+    .await
+    .expect("count");
     assert_eq!(left, 0, "every link of the account is gone");
 }
 
@@ -636,7 +639,11 @@ async fn a_password_change_voids_every_outstanding_link_of_the_account() {
     let (status, body) = ann
         .post(
             "/api/auth/password",
-            &json!({ "current_password": PASSWORD, "new_password": "an entirely new passphrase", "new_password_confirm": "an entirely new passphrase" }),
+            &json!({
+                "current_password": PASSWORD,
+                "new_password": NEW_PASSWORD,
+                "new_password_confirm": NEW_PASSWORD,
+            }),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
@@ -667,7 +674,11 @@ async fn a_reset_voids_every_outstanding_link_of_the_account() {
         .anonymous()
         .post(
             "/api/auth/reset",
-            &json!({ "token": token_of(&reset), "password": "an entirely new passphrase", "password_confirm": "an entirely new passphrase" }),
+            &json!({
+                "token": token_of(&reset),
+                "password": NEW_PASSWORD,
+                "password_confirm": NEW_PASSWORD,
+            }),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
@@ -697,7 +708,7 @@ async fn an_operators_new_password_voids_every_outstanding_link_of_the_account()
     let output = common::process::command(
         &app.db.url,
         &["users", "set-password", "annlee"],
-        "an entirely new passphrase\n",
+        &format!("{NEW_PASSWORD}\n"),
     );
     assert!(output.status.success(), "{output:?}");
     assert_links_void(&app, &confirm, &change).await;
@@ -720,4 +731,44 @@ async fn a_deactivation_voids_every_outstanding_link_of_the_account() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_links_void(&app, &confirm, &change).await;
+}
+
+#[tokio::test]
+async fn a_link_is_made_only_while_the_credentials_it_was_asked_under_stand() {
+    // A request that checked the session before a password change commits must not make its link after it:
+    // the link's transaction holds the account's row only if the session secret it read still stands.
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let ann = app.user("annlee").await;
+    let pool = app.app_pool().await;
+    let as_seen = leptodo::auth::repository::find_by_login(pool.reads(), "annlee")
+        .await
+        .expect("lookup")
+        .expect("Ann");
+    let mut transaction = pool.begin().await.expect("begin");
+    assert!(
+        leptodo::auth::credentials::still_current(&mut transaction, &as_seen)
+            .await
+            .expect("checked")
+    );
+    drop(transaction);
+
+    let (status, body) = ann
+        .post(
+            "/api/auth/password",
+            &json!({
+                "current_password": PASSWORD,
+                "new_password": NEW_PASSWORD,
+                "new_password_confirm": NEW_PASSWORD,
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let mut transaction = pool.begin().await.expect("begin");
+    assert!(
+        !leptodo::auth::credentials::still_current(&mut transaction, &as_seen)
+            .await
+            .expect("checked"),
+        "the secret the request read has been replaced"
+    );
 }

@@ -23,7 +23,7 @@ async function secondTab(page: Page, path = "/") {
   return other;
 }
 
-test("add, toggle, edit, delete, toggle all and clear in one tab each show in the other within a second", async ({
+test("add, toggle, edit, delete, toggle all and clear in one tab each show in the other, in place", async ({
   page,
 }) => {
   await openTodosAsNewUser(page);

@@ -45,6 +45,26 @@ pub async fn end_all(
     Ok(true)
 }
 
+/// Holds the account's row for the rest of `transaction` if its credentials are still the ones `user` was read
+/// with, and answers whether they are. What the transaction then makes for the account (a mail link) cannot
+/// outlive a concurrent [`end_all`]: either that one committed first and this answers `false`, or it waits for
+/// this transaction and then voids what it made.
+pub async fn still_current(
+    transaction: &mut Transaction,
+    user: &UserRecord,
+) -> Result<bool, sqlx::Error> {
+    let held = run!(&mut *transaction, |connection| sqlx::query(
+        "UPDATE users SET session_secret = session_secret
+         WHERE id = $1 AND session_secret = $2 AND active"
+    )
+    .bind(user.id)
+    .bind(&user.session_secret)
+    .execute(connection)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(held == 1)
+}
+
 /// Whose password [`set_password`] replaces.
 #[derive(Debug, Clone, Copy)]
 pub enum PasswordOwner<'a> {
@@ -56,8 +76,8 @@ pub enum PasswordOwner<'a> {
 }
 
 /// Sets a new password hash and ends the account's old credentials with it ([`end_all`]: sessions, API tokens
-/// and mail links). `None` when the user does not exist or (for [`PasswordOwner::AsSeen`])
-/// changed meanwhile. Call it inside a transaction.
+/// and mail links). `None` when the user does not exist or (for [`PasswordOwner::AsSeen`]) changed meanwhile.
+/// Call it inside a transaction.
 pub async fn set_password(
     transaction: &mut Transaction,
     owner: PasswordOwner<'_>,
@@ -71,14 +91,13 @@ pub async fn set_password(
     if !end_all(transaction, user_id, expected_secret, now).await? {
         return Ok(None);
     }
-    run!(&mut *transaction, |connection| {
-        sqlx::query_as(&format!(
-        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING {USER_COLUMNS}"
+    run!(&mut *transaction, |connection| sqlx::query_as(&format!(
+        "UPDATE users SET password_hash = $1, updated_at = $2
+         WHERE id = $3 RETURNING {USER_COLUMNS}"
     ))
     .bind(password_hash)
     .bind(now)
     .bind(user_id)
     .fetch_optional(connection)
-    .await
-    })
+    .await)
 }

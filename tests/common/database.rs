@@ -62,20 +62,21 @@ impl TestDatabase {
 }
 
 impl TestDatabase {
-    /// Takes a lock that makes every write of a todo wait until [`HeldWriteLock::release`]: on SQLite the
-    /// database's write lock (`BEGIN IMMEDIATE`), on PostgreSQL an `EXCLUSIVE` lock on `todos`. Reads go on.
-    /// A request held up by it waits on the test, not on the CPU, so no machine is fast enough to finish it.
-    pub async fn hold_write_lock(&self) -> HeldWriteLock {
+    /// Takes a lock that makes every write of `table` wait until [`HeldWriteLock::release`]: on SQLite the
+    /// database's write lock (`BEGIN IMMEDIATE`: every table), on PostgreSQL an `EXCLUSIVE` lock on `table`.
+    /// Reads go on. A request held up by it waits on the test, not on the CPU, so no machine is fast enough to
+    /// finish it.
+    pub async fn hold_write_lock(&self, table: &str) -> HeldWriteLock {
         sqlx::any::install_default_drivers();
         let mut connection = sqlx::AnyConnection::connect(&self.url)
             .await
             .expect("open the test database");
         let statement = if self.is_postgres() {
-            "BEGIN; LOCK TABLE todos IN EXCLUSIVE MODE"
+            format!("BEGIN; LOCK TABLE {table} IN EXCLUSIVE MODE")
         } else {
-            "BEGIN IMMEDIATE"
+            "BEGIN IMMEDIATE".to_owned()
         };
-        sqlx::raw_sql(statement)
+        sqlx::raw_sql(&statement)
             .execute(&mut connection)
             .await
             .expect("take the write lock");

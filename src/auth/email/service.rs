@@ -60,18 +60,22 @@ impl EmailPolicy {
 
     /// Makes a token for `purpose`, sent to `sent_to`, in a transaction of its own, and answers the link that
     /// carries it. The transaction has committed when the link is answered: a mail never names a token that
-    /// was rolled back.
+    /// was rolled back. `user` as the request found it: if its credentials ended meanwhile (a password change,
+    /// a reset, a deactivation), no link is made, so none outlives them.
     async fn issue_link(
         &self,
         pool: &Pool,
-        user_id: i64,
+        user: &UserRecord,
         purpose: Purpose,
         sent_to: &str,
     ) -> Result<String, AppError> {
         let mut transaction = pool.begin().await?;
+        if !credentials::still_current(&mut transaction, user).await? {
+            return Err(AppError::Unauthenticated);
+        }
         let token = tokens::issue(
             &mut transaction,
-            user_id,
+            user.id,
             purpose,
             sent_to,
             self.lifetime(purpose),
@@ -106,7 +110,7 @@ pub async fn after_registration(state: &AppState, user: &UserRecord) -> Result<(
 async fn send_confirmation(state: &AppState, user: &UserRecord) -> Result<(), AppError> {
     let policy = &state.email;
     let link = policy
-        .issue_link(&state.pool, user.id, Purpose::Confirm, &user.email)
+        .issue_link(&state.pool, user, Purpose::Confirm, &user.email)
         .await?;
     policy.mailer.send(messages::confirm_address(
         &user.email,
@@ -213,7 +217,7 @@ async fn send_reset_link(state: &AppState, email: &Email) -> Result<(), AppError
     };
     let policy = &state.email;
     let link = policy
-        .issue_link(&state.pool, user.id, Purpose::Reset, &user.email)
+        .issue_link(&state.pool, &user, Purpose::Reset, &user.email)
         .await?;
     policy.mailer.send(messages::reset_password(
         &user.email,
@@ -305,9 +309,11 @@ pub fn notify_password_changed(state: &AppState, user: &UserRecord) {
 
 /// Asks to move the account to `input.new_email`: after the current password is checked, a link goes to the
 /// new address and a notice (no link) to the old one. Nothing changes until the link is used. Answers what to
-/// tell the user — the same whether or not another account has the address, so that the form cannot be used to
-/// learn which addresses are registered: every request is counted first, and a taken address gets a notice
-/// for its owner instead of a link (as django-allauth does).
+/// tell the user, the same whether or not another account has the address, after the same work: the request
+/// is counted first (against the account and against the address asked for), and the lookup, the link and
+/// the mails happen after the answer. A taken address gets a notice for its owner instead of a link (as
+/// django-allauth does), and the account's earlier change-of-address link is voided either way. (Registration
+/// still says that an address is taken: this keeps a signed-in account from testing addresses without limit.)
 pub async fn request_email_change(
     state: &AppState,
     user: &UserRecord,
@@ -329,19 +335,57 @@ pub async fn request_email_change(
         ip,
     )
     .await?;
-    state
-        .throttle
-        .reserve(Action::Mail, &Subjects::user(user.id, ip))
-        .await?
-        .keep();
+    for subjects in [
+        Subjects::user(user.id, ip),
+        // The address asked for is counted too, so that many accounts cannot flood its owner with notices;
+        // without the client's address, which the first subject counts already.
+        Subjects::mailbox(&email_key(new_email.as_str()), None),
+    ] {
+        state
+            .throttle
+            .reserve(Action::Mail, &subjects)
+            .await?
+            .keep();
+    }
+    let message = format!(
+        "We sent a link to {}. Your address changes when you open it.",
+        new_email.as_str()
+    );
+    let (state, user) = (state.clone(), user.clone());
+    tokio::spawn(async move {
+        if let Err(error) = send_email_change(&state, &user, &new_email).await {
+            tracing::error!(
+                ?error,
+                user_id = user.id,
+                "change of email address not sent"
+            );
+        }
+    });
+    Ok(message)
+}
+
+async fn send_email_change(
+    state: &AppState,
+    user: &UserRecord,
+    new_email: &Email,
+) -> Result<(), AppError> {
     let policy = &state.email;
     match repository::find_by_login(state.pool.reads(), new_email.as_str()).await? {
         Some(owner) => {
-            policy.mailer.send(messages::address_already_registered(
-                &owner.email,
-                owner.id,
-                &format!("{}/forgot", policy.site_url),
-            ));
+            // As a new link would, the request ends the account's earlier one.
+            let mut transaction = state.pool.begin().await?;
+            if !credentials::still_current(&mut transaction, user).await? {
+                return Err(AppError::Unauthenticated);
+            }
+            tokens::void(&mut transaction, user.id, Purpose::ChangeEmail).await?;
+            transaction.commit().await?;
+            if owner.active {
+                policy.mailer.send(messages::address_already_registered(
+                    &owner.email,
+                    owner.id,
+                    &format!("{}/forgot", policy.site_url),
+                ));
+            }
             tracing::info!(
                 user_id = user.id,
                 "change of email address asked for an address another account has; its owner is told"
@@ -349,12 +393,7 @@ pub async fn request_email_change(
         }
         None => {
             let link = policy
-                .issue_link(
-                    &state.pool,
-                    user.id,
-                    Purpose::ChangeEmail,
-                    new_email.as_str(),
-                )
+                .issue_link(&state.pool, user, Purpose::ChangeEmail, new_email.as_str())
                 .await?;
             policy.mailer.send(messages::confirm_new_address(
                 new_email.as_str(),
@@ -373,10 +412,7 @@ pub async fn request_email_change(
         &user.name,
         new_email.as_str(),
     ));
-    Ok(format!(
-        "We sent a link to {}. Your address changes when you open it.",
-        new_email.as_str()
-    ))
+    Ok(())
 }
 
 /// Uses a change-of-address link: the account takes the address the link was sent to, now confirmed, unless

@@ -450,17 +450,19 @@ mod tests {
             .collect();
 
         let configured = i64::from(settings.password_hashing_niceness.get());
-        let requests = nice_value_of_this_thread();
         assert!(
-            configured > requests,
-            "the shipped configuration lowers hashing's priority below the runtime's ({requests})"
+            configured > 0,
+            "the shipped configuration lowers hashing's priority"
         );
+        // The hasher's threads start from this thread's nice value, whatever the test runs under.
+        let requests = nice_value_of_this_thread();
+        let expected = (requests + configured).min(19);
         let threads: std::collections::HashSet<_> =
             reports.iter().map(|(thread, _)| *thread).collect();
         assert_eq!(threads.len(), THREADS, "every hashing thread answered");
         assert!(
-            reports.iter().all(|(_, nice)| *nice == configured),
-            "{reports:?}"
+            reports.iter().all(|(_, nice)| *nice == expected),
+            "requests at {requests}, expected {expected}: {reports:?}"
         );
     }
 

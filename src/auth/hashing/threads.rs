@@ -10,7 +10,7 @@ use super::HashingError;
 /// The threads that compute hashes, each keeping one hash's memory between hashes and giving it back after
 /// [`IDLE_RELEASE`] without work.
 ///
-/// They run at a lower priority (a higher nice value, `password_hashing_niceness`) than the runtime's threads:
+/// They run at a lower priority (`password_hashing_niceness` nice steps higher) than the runtime's threads:
 /// a request that needs no hash is served first, and hashing takes the CPU that requests leave idle. A login
 /// flood then slows logins, not the todo list.
 #[derive(Clone)]
@@ -24,7 +24,7 @@ type Job = Box<dyn FnOnce(&mut HashMemory) + Send>;
 const IDLE_RELEASE: Duration = Duration::from_secs(2);
 
 impl HashingThreads {
-    /// Starts `count` threads at nice value `niceness`.
+    /// Starts `count` threads, `niceness` nice steps below the priority of the thread that starts them.
     pub(super) fn start(count: usize, niceness: i32) -> Self {
         let (jobs, waiting) = flume::unbounded::<Job>();
         for number in 0..count {
@@ -74,15 +74,23 @@ impl HashingThreads {
     }
 }
 
-/// Gives the calling thread the nice value `niceness` (Linux: per thread). Raising one's own nice value needs
-/// no privilege; if it fails anyway, hashing runs at normal priority and the failure is logged.
+/// Lowers the calling thread's priority by `niceness` steps (Linux: per thread), from the nice value it
+/// inherited, to 19 at most. Lowering one's own priority needs no privilege, and a relative step keeps hashing
+/// below requests however the server itself was started (`nice -n 10 leptodo`); if it fails anyway, hashing
+/// runs at the server's priority and the failure is logged.
 fn lower_priority(niceness: i32) {
     #[cfg(target_os = "linux")]
     {
-        // SAFETY: `gettid` has no preconditions; `setpriority` only reads its arguments.
+        // SAFETY: `gettid` has no preconditions; `getpriority` and `setpriority` only read their arguments.
+        // `getpriority` of the calling thread cannot fail, so its -1 is the nice value -1, not an error.
         let result = unsafe {
-            let thread = libc::gettid();
-            libc::setpriority(libc::PRIO_PROCESS, thread as libc::id_t, niceness)
+            let thread = libc::gettid() as libc::id_t;
+            let inherited = libc::getpriority(libc::PRIO_PROCESS, thread);
+            libc::setpriority(
+                libc::PRIO_PROCESS,
+                thread,
+                inherited.saturating_add(niceness).min(19),
+            )
         };
         if result != 0 {
             tracing::warn!(
