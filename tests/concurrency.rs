@@ -130,17 +130,7 @@ async fn a_burst_cannot_take_a_user_past_fifty_tokens() {
 
 /// Ann changes her password from [`PASSWORD`] to [`NEW_PASSWORD`] through `api`.
 async fn change_password(api: &Api) {
-    let (status, body) = api
-        .post(
-            "/api/auth/password",
-            &json!({
-                "current_password": PASSWORD,
-                "new_password": NEW_PASSWORD,
-                "new_password_confirm": NEW_PASSWORD,
-            }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    common::change_password(api, NEW_PASSWORD).await;
 }
 
 const NEW_PASSWORD: &str = "another long passphrase";

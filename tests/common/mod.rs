@@ -278,6 +278,21 @@ impl Api {
     }
 }
 
+/// Changes the password of `api`'s user from [`PASSWORD`] to `new` through the JSON API; asserts it was done.
+pub async fn change_password(api: &Api, new: &str) {
+    let (status, body) = api
+        .post(
+            "/api/auth/password",
+            &json!({
+                "current_password": PASSWORD,
+                "new_password": new,
+                "new_password_confirm": new,
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+}
+
 /// Where a redirect points (`Location`), or "" for none.
 pub fn location(response: &reqwest::Response) -> &str {
     response
