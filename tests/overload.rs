@@ -110,5 +110,9 @@ async fn a_request_that_takes_too_long_is_abandoned_with_503() {
         .iter()
         .filter_map(|todo| todo["title"].as_str())
         .collect();
-    assert_eq!(titles, ["written"]);
+    // A retry abandoned while its commit was on its way may have been written as well: never the first one.
+    assert!(
+        !titles.is_empty() && titles.iter().all(|title| *title == "written"),
+        "{titles:?}"
+    );
 }

@@ -45,6 +45,20 @@ pub async fn end_all(
     Ok(true)
 }
 
+/// Holds the account's row for the rest of `transaction`. Every change of an account takes its row first and
+/// its links after ([`end_all`], [`still_current`], a link being used), so two changes of one account meet at
+/// the row and one waits for the other, instead of each holding what the other needs (on PostgreSQL, a
+/// deadlock). SQLite has one writer, which orders them anyway.
+pub async fn hold(transaction: &mut Transaction, user_id: i64) -> Result<(), sqlx::Error> {
+    run!(&mut *transaction, |connection| sqlx::query(
+        "UPDATE users SET session_secret = session_secret WHERE id = $1"
+    )
+    .bind(user_id)
+    .execute(connection)
+    .await
+    .map(|_| ()))
+}
+
 /// Holds the account's row for the rest of `transaction` if its credentials are still the ones `user` was read
 /// with, and answers whether they are. What the transaction then makes for the account (a mail link) cannot
 /// outlive a concurrent [`end_all`]: either that one committed first and this answers `false`, or it waits for

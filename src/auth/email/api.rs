@@ -138,7 +138,8 @@ pub async fn reset(
     post, path = "/api/auth/email", tag = "auth",
     request_body = EmailChangeInput,
     responses(
-        (status = 202, description = "A link is on its way to the new address", body = Accepted),
+        (status = 202, description = "A link is on its way to the new address (or, if another account has it, a notice to its owner: the answer is the same)", body = Accepted),
+        (status = 422, description = "Wrong current password, the account's own address, or not an address", body = ErrorBody),
         (status = 429, description = "Too many wrong passwords or mails lately; see `Retry-After`", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))

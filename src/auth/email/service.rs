@@ -61,17 +61,17 @@ impl EmailPolicy {
     /// Makes a token for `purpose`, sent to `sent_to`, in a transaction of its own, and answers the link that
     /// carries it. The transaction has committed when the link is answered: a mail never names a token that
     /// was rolled back. `user` as the request found it: if its credentials ended meanwhile (a password change,
-    /// a reset, a deactivation), no link is made, so none outlives them.
+    /// a reset, a deactivation), no link is made (`None`), so none outlives them.
     async fn issue_link(
         &self,
         pool: &Pool,
         user: &UserRecord,
         purpose: Purpose,
         sent_to: &str,
-    ) -> Result<String, AppError> {
+    ) -> Result<Option<String>, AppError> {
         let mut transaction = pool.begin().await?;
         if !credentials::still_current(&mut transaction, user).await? {
-            return Err(AppError::Unauthenticated);
+            return Ok(None);
         }
         let token = tokens::issue(
             &mut transaction,
@@ -82,7 +82,7 @@ impl EmailPolicy {
         )
         .await?;
         transaction.commit().await?;
-        Ok(format!("{}{}{token}", self.site_url, purpose.path()))
+        Ok(Some(format!("{}{}{token}", self.site_url, purpose.path())))
     }
 
     fn lifetime(&self, purpose: Purpose) -> time::Duration {
@@ -111,7 +111,8 @@ async fn send_confirmation(state: &AppState, user: &UserRecord) -> Result<(), Ap
     let policy = &state.email;
     let link = policy
         .issue_link(&state.pool, user, Purpose::Confirm, &user.email)
-        .await?;
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     policy.mailer.send(messages::confirm_address(
         &user.email,
         user.id,
@@ -154,10 +155,7 @@ pub async fn resend_confirmation(
 
 /// Uses a confirmation link: the address it was sent to is confirmed, if it is still the account's.
 pub async fn confirm(state: &AppState, token: &str) -> Result<(), AppError> {
-    let mut transaction = state.pool.begin().await?;
-    let redeemed = tokens::consume(&mut transaction, Purpose::Confirm, token)
-        .await?
-        .ok_or(AppError::InvalidLink)?;
+    let (mut transaction, redeemed) = redeem(state, Purpose::Confirm, token).await?;
     let now = Timestamp::now();
     let username: Option<String> = run!(&mut transaction, |connection| sqlx::query_scalar(
         "UPDATE users SET confirmed_at = COALESCE(confirmed_at, $1), updated_at = $1
@@ -216,9 +214,16 @@ async fn send_reset_link(state: &AppState, email: &Email) -> Result<(), AppError
         return Ok(());
     };
     let policy = &state.email;
-    let link = policy
+    let Some(link) = policy
         .issue_link(&state.pool, &user, Purpose::Reset, &user.email)
-        .await?;
+        .await?
+    else {
+        tracing::info!(
+            user_id = user.id,
+            "the account's credentials ended meanwhile; no reset link sent"
+        );
+        return Ok(());
+    };
     policy.mailer.send(messages::reset_password(
         &user.email,
         user.id,
@@ -254,12 +259,11 @@ pub async fn reset_password(
         .map_err(AppError::Validation)?;
     let password_hash = state.hasher.turn()?.hash(&password).await?;
     let now = Timestamp::now();
-    let mut transaction = state.pool.begin().await?;
     // Used up here, in the transaction that sets the password: of two submissions at once, one wins.
-    tokens::consume(&mut transaction, Purpose::Reset, &input.token)
-        .await?
-        .filter(|redeemed| redeemed.user_id == user.id)
-        .ok_or(AppError::InvalidLink)?;
+    let (mut transaction, redeemed) = redeem(state, Purpose::Reset, &input.token).await?;
+    if redeemed.user_id != user.id {
+        return Err(AppError::InvalidLink);
+    }
     credentials::set_password(
         &mut transaction,
         PasswordOwner::Any(user.id),
@@ -375,7 +379,7 @@ async fn send_email_change(
             // As a new link would, the request ends the account's earlier one.
             let mut transaction = state.pool.begin().await?;
             if !credentials::still_current(&mut transaction, user).await? {
-                return Err(AppError::Unauthenticated);
+                return credentials_ended(user);
             }
             tokens::void(&mut transaction, user.id, Purpose::ChangeEmail).await?;
             transaction.commit().await?;
@@ -392,9 +396,12 @@ async fn send_email_change(
             );
         }
         None => {
-            let link = policy
+            let Some(link) = policy
                 .issue_link(&state.pool, user, Purpose::ChangeEmail, new_email.as_str())
-                .await?;
+                .await?
+            else {
+                return credentials_ended(user);
+            };
             policy.mailer.send(messages::confirm_new_address(
                 new_email.as_str(),
                 user.id,
@@ -415,13 +422,40 @@ async fn send_email_change(
     Ok(())
 }
 
+/// A change of address asked for under credentials that have ended since (a password change, a reset, a
+/// deactivation): an expected race, not a failure; nothing is sent.
+fn credentials_ended(user: &UserRecord) -> Result<(), AppError> {
+    tracing::info!(
+        user_id = user.id,
+        "the account's credentials ended meanwhile; no change of address sent"
+    );
+    Ok(())
+}
+
+/// Opens the transaction that uses a link: the account's row first ([`credentials::hold`]), then the link,
+/// the order every change of an account takes, so that using a link and making or voiding one for the same
+/// account wait for each other instead of deadlocking. Answers the transaction and what the link says.
+async fn redeem(
+    state: &AppState,
+    purpose: Purpose,
+    token: &str,
+) -> Result<(Transaction, tokens::Redeemed), AppError> {
+    let found = tokens::find(state.pool.reads(), purpose, token)
+        .await?
+        .ok_or(AppError::InvalidLink)?;
+    let mut transaction = state.pool.begin().await?;
+    credentials::hold(&mut transaction, found.user_id).await?;
+    let redeemed = tokens::consume(&mut transaction, purpose, token)
+        .await?
+        .filter(|redeemed| redeemed.user_id == found.user_id)
+        .ok_or(AppError::InvalidLink)?;
+    Ok((transaction, redeemed))
+}
+
 /// Uses a change-of-address link: the account takes the address the link was sent to, now confirmed, unless
 /// another account took it meanwhile (then the link is spent and the answer says why).
 pub async fn apply_email_change(state: &AppState, token: &str) -> Result<(), AppError> {
-    let mut transaction = state.pool.begin().await?;
-    let redeemed = tokens::consume(&mut transaction, Purpose::ChangeEmail, token)
-        .await?
-        .ok_or(AppError::InvalidLink)?;
+    let (mut transaction, redeemed) = redeem(state, Purpose::ChangeEmail, token).await?;
     let now = Timestamp::now();
     let changed: Result<Option<String>, sqlx::Error> =
         run!(&mut transaction, |connection| sqlx::query_scalar(
