@@ -174,15 +174,35 @@ impl SmtpSink {
 
     /// Waits (at most 15 s) until `count` connections have reached the server, answered or held.
     pub async fn wait_for_connections(&self, count: usize) {
+        let connections = || *self.inbox.connections.lock().expect("lock");
+        self.wait_until(
+            || (connections() >= count).then_some(()),
+            || {
+                format!(
+                    "{} connection(s) reached the mail server, expected {count}",
+                    connections()
+                )
+            },
+        )
+        .await;
+    }
+
+    /// Waits (at most 15 s) until `found` answers something, looking again at each arrival; fails the test with
+    /// `failure` otherwise.
+    async fn wait_until<T>(
+        &self,
+        found: impl Fn() -> Option<T>,
+        failure: impl FnOnce() -> String,
+    ) -> T {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
+            // Made before looking, so an arrival between the look and the wait is not missed.
             let arrived = self.inbox.arrived.notified();
-            let connections = *self.inbox.connections.lock().expect("lock");
-            if connections >= count {
-                return;
+            if let Some(value) = found() {
+                return value;
             }
             if tokio::time::timeout_at(deadline, arrived).await.is_err() {
-                panic!("{connections} connection(s) reached the mail server, expected {count}");
+                panic!("{}", failure());
             }
         }
     }
@@ -206,39 +226,30 @@ impl SmtpSink {
 
     /// Waits (at most 15 s) until `address` has received `count` mails; answers them, oldest first.
     pub async fn wait_for(&self, address: &str, count: usize) -> Vec<ReceivedMail> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-        loop {
-            let arrived = self.inbox.arrived.notified();
-            let mails = self.mails_to(address);
-            if mails.len() >= count {
-                return mails;
-            }
-            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
-                panic!(
+        self.wait_until(
+            || Some(self.mails_to(address)).filter(|mails| mails.len() >= count),
+            || {
+                format!(
                     "{address} received {} mail(s), expected {count}",
                     self.mails_to(address).len()
-                );
-            }
-        }
+                )
+            },
+        )
+        .await
     }
 
     /// The newest mail to `address` whose subject contains `subject`, waiting for it if need be.
     pub async fn latest(&self, address: &str, subject: &str) -> ReceivedMail {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-        loop {
-            let arrived = self.inbox.arrived.notified();
-            if let Some(mail) = self
-                .mails_to(address)
-                .into_iter()
-                .rev()
-                .find(|mail| mail.subject().contains(subject))
-            {
-                return mail;
-            }
-            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
-                panic!("no mail \"{subject}\" reached {address}");
-            }
-        }
+        self.wait_until(
+            || {
+                self.mails_to(address)
+                    .into_iter()
+                    .rev()
+                    .find(|mail| mail.subject().contains(subject))
+            },
+            || format!("no mail \"{subject}\" reached {address}"),
+        )
+        .await
     }
 
     /// The first link containing `path` in the newest mail to `address` about `subject`, waiting for the mail.
