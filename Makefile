@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what a fresh machine lacks (see scripts/bootstrap.sh).
-.PHONY: run test watch size bench first-load live-bench axe-survey
+.PHONY: run test watch size bench first-load live-bench axe-survey slow-clients
 
 run:
 	@bash scripts/run.sh
@@ -34,3 +34,8 @@ live-bench:
 # the suite itself fails on any (end2end/tests/a11y.spec.ts).
 axe-survey:
 	@bash -c 'source scripts/bootstrap.sh --e2e && cargo leptos build --release --precompress && cd end2end && npx playwright test --config bench.config.ts bench/axe-survey.spec.ts'
+
+# Slow clients: the time to answer a page load with no slow connection, and while one script holds 1,000
+# connections that never finish their headers (scripts/bench-slow-clients.py); and how many of those are left.
+slow-clients:
+	@bash -c 'source scripts/bootstrap.sh && cargo leptos build --release --precompress && python3 scripts/bench-slow-clients.py'

@@ -5,7 +5,17 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/bootstrap.sh --e2e
 source scripts/postgres.sh
-trap postgres_stop EXIT
+# A failed run ends with the disk's state: a full disk fails whichever step comes next.
+on_exit() {
+  local status=$?
+  postgres_stop
+  if [ "$status" -ne 0 ]; then
+    printf '\n==> failed (exit %s); disk: %s free, target/ %s\n' "$status" \
+      "$(df -h --output=avail . | tail -1 | tr -d ' ')" "$(du -sh target 2>/dev/null | cut -f1)" >&2
+  fi
+  return "$status"
+}
+trap on_exit EXIT
 
 started=$SECONDS
 section() { printf '\n==> %s (%ss in)\n' "$*" "$((SECONDS - started))" >&2; }

@@ -52,7 +52,13 @@ pub struct Settings {
     pub password_hashing_niceness: Niceness,
     /// Seconds a request may take before it is abandoned with 503.
     pub request_timeout_seconds: u32,
-    /// Whether the session cookie carries `Secure` (on whenever the site is served over HTTPS).
+    /// Seconds a connection may take to send a request's headers, from when it waits for one.
+    pub header_read_timeout_seconds: std::num::NonZeroU32,
+    /// Connections waiting for their next request (new ones, idle keep-alive ones) that are kept; a newer
+    /// one closes the oldest.
+    pub max_pending_connections: std::num::NonZeroU32,
+    /// Whether cookies carry `Secure` and the `__Host-` prefix, and HSTS is sent; when not given, whether
+    /// `site_url` is `https://`.
     pub cookie_secure: bool,
     /// The site's public URL, e.g. `https://todo.example.com`; unsafe requests from another origin are
     /// refused. Empty: the origin must match the request's `Host` header.
@@ -218,7 +224,8 @@ impl Settings {
             .and_then(|b| b.set_default("password_hashing_queue", 32))
             .and_then(|b| b.set_default("password_hashing_niceness", 3))
             .and_then(|b| b.set_default("request_timeout_seconds", 30))
-            .and_then(|b| b.set_default("cookie_secure", false))
+            .and_then(|b| b.set_default("header_read_timeout_seconds", 10))
+            .and_then(|b| b.set_default("max_pending_connections", 256))
             .and_then(|b| b.set_default("site_url", ""))
             .and_then(|b| b.set_default("max_body_bytes", 64 * 1024))
             .and_then(|b| b.set_default("throttle_failures_per_account", 10))
@@ -253,11 +260,37 @@ impl Settings {
             )
             .build()
             .map_err(|error| fail(None, error.to_string()))?;
+        let cookie_secure = cookie_secure_for(&config)
+            .map_err(|message| fail(Some("cookie_secure".into()), message))?;
+        let config = Config::builder()
+            .add_source(config)
+            .set_override("cookie_secure", cookie_secure)
+            .and_then(|builder| builder.build())
+            .map_err(|error| fail(None, error.to_string()))?;
 
         serde_path_to_error::deserialize(config).map_err(|error| {
             let key = error.path().to_string();
             fail((key != ".").then_some(key), error.into_inner().to_string())
         })
+    }
+}
+
+/// `cookie_secure` as given, or, when it is not given, whether `site_url` is `https://`: a site served over
+/// HTTPS gets `Secure` `__Host-` cookies and HSTS without being asked. Given as `false` for an `https://`
+/// `site_url` it is refused, as a contradiction that would send the session cookie in clear.
+fn cookie_secure_for(config: &Config) -> Result<bool, String> {
+    let site_is_https = config
+        .get_string("site_url")
+        .is_ok_and(|url| url.trim().to_ascii_lowercase().starts_with("https://"));
+    match config.get_bool("cookie_secure") {
+        Ok(false) if site_is_https => Err(format!(
+            "is false, but `site_url` (or {ENV_PREFIX}_SITE_URL) is an https:// address: the session \
+             cookie would travel without `Secure`. Set cookie_secure = true, or leave it out to follow \
+             site_url"
+        )),
+        Ok(chosen) => Ok(chosen),
+        Err(config::ConfigError::NotFound(_)) => Ok(site_is_https),
+        Err(error) => Err(error.to_string()),
     }
 }
 
@@ -312,6 +345,31 @@ mod tests {
         assert!(settings.database_url.starts_with("sqlite:"));
         assert_eq!(settings.site_addr.to_string(), "127.0.0.1:3000");
         assert!(!settings.cookie_secure);
+    }
+
+    #[test]
+    fn cookies_are_secure_exactly_when_the_site_is_https_unless_told_and_a_contradiction_is_refused(
+    ) {
+        let file = file_with("");
+        let secure = |pairs: &[(&str, &str)]| {
+            Settings::load_with_env(file.path(), env(pairs)).map(|settings| settings.cookie_secure)
+        };
+        assert!(!secure(&[]).expect("defaults"));
+        assert!(!secure(&[("LEPTODO_SITE_URL", "http://todo.example.com")]).expect("http"));
+        assert!(secure(&[("LEPTODO_SITE_URL", " HTTPS://todo.example.com ")]).expect("https"));
+        assert!(secure(&[("LEPTODO_COOKIE_SECURE", "true")]).expect("chosen"));
+        let refused = secure(&[
+            ("LEPTODO_SITE_URL", "https://todo.example.com"),
+            ("LEPTODO_COOKIE_SECURE", "false"),
+        ])
+        .expect_err("a contradiction")
+        .to_string();
+        assert!(
+            refused.contains("`cookie_secure`") && refused.contains("`site_url`"),
+            "{refused}"
+        );
+        let refused = secure(&[("LEPTODO_COOKIE_SECURE", "maybe")]).expect_err("not a bool");
+        assert!(refused.to_string().contains("cookie_secure"), "{refused}");
     }
 
     #[test]

@@ -171,22 +171,41 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
         use server_fn::error::ServerFnErrorErr as E;
         match value {
-            E::Request(_) | E::Response(_) | E::Deserialization(_) => Self::Unreachable,
-            E::Args(detail) => {
-                // The arguments did not parse, so the function never ran and `with_status` cannot give the
-                // answer its status: it is the client's mistake, 400, not the server's 500.
-                #[cfg(feature = "ssr")]
-                if let Some(response) =
-                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-                {
-                    response.set_status(axum::http::StatusCode::BAD_REQUEST);
+            E::Args(detail) => Self::malformed_request(&detail),
+            // On the server, what could not be decoded is the request: a body that is not UTF-8, or one the
+            // body limit cut short; in the browser it is the server's answer.
+            E::Deserialization(detail) if cfg!(feature = "ssr") => {
+                match detail.contains("length limit exceeded") {
+                    true => Self::PayloadTooLarge.answered_at_once(),
+                    false => Self::malformed_request(&detail),
                 }
-                Self::BadRequest(format!(
-                    "The request's fields are missing or malformed: {detail}"
-                ))
             }
+            E::Request(_) | E::Response(_) | E::Deserialization(_) => Self::Unreachable,
             _ => Self::Internal,
         }
+    }
+}
+
+impl AppError {
+    /// A server function's request that did not decode: the client's mistake, 400, not the server's 500.
+    fn malformed_request(detail: &str) -> Self {
+        Self::BadRequest(format!(
+            "The request's fields are missing or malformed: {detail}"
+        ))
+        .answered_at_once()
+    }
+
+    /// The error of a server function that never ran, so `with_status` cannot give the answer its status:
+    /// it is given here.
+    fn answered_at_once(self) -> Self {
+        #[cfg(feature = "ssr")]
+        if let (Some(response), Ok(status)) = (
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+            axum::http::StatusCode::from_u16(self.status()),
+        ) {
+            response.set_status(status);
+        }
+        self
     }
 }
 

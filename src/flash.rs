@@ -34,7 +34,7 @@ impl TypedValues {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{keep_after_failure, set_message, take, Flash};
+pub use server::{discard, keep_after_failure, set_message, set_secret, take, take_secret, Flash};
 
 /// The one-time message left for this page load, if any; reading it uses it up.
 #[leptos::server]
@@ -86,23 +86,29 @@ mod server {
     }
 
     async fn cookies() -> Result<(Cookies, &'static str), AppError> {
+        let (cookies, secure) = jar().await?;
+        Ok((cookies, cookie_name(secure)))
+    }
+
+    fn cookie_name(secure: bool) -> &'static str {
+        match secure {
+            true => SECURE_COOKIE_NAME,
+            false => COOKIE_NAME,
+        }
+    }
+
+    /// The request's cookies, and whether they are `Secure` ones.
+    async fn jar() -> Result<(Cookies, bool), AppError> {
         let secure = leptos::prelude::use_context::<AppState>()
             .is_some_and(|state| state.sessions.secure_cookies);
         let cookies = leptos_axum::extract::<Cookies>().await.map_err(|error| {
             tracing::error!(%error, "cookie layer missing");
             AppError::Internal
         })?;
-        Ok((
-            cookies,
-            if secure {
-                SECURE_COOKIE_NAME
-            } else {
-                COOKIE_NAME
-            },
-        ))
+        Ok((cookies, secure))
     }
 
-    fn read(cookies: &Cookies, name: &str) -> Flash {
+    fn read<T: serde::de::DeserializeOwned + Default>(cookies: &Cookies, name: &str) -> T {
         cookies
             .get(name)
             .and_then(|cookie| URL_SAFE_NO_PAD.decode(cookie.value()).ok())
@@ -110,18 +116,13 @@ mod server {
             .unwrap_or_default()
     }
 
-    fn write(cookies: &Cookies, name: &'static str, mut flash: Flash) {
-        let encode = |flash: &Flash| {
-            serde_json::to_vec(flash)
-                .map(|json| URL_SAFE_NO_PAD.encode(json))
-                .unwrap_or_default()
-        };
-        let mut value = encode(&flash);
-        if value.len() > MAX_COOKIE_BYTES {
-            flash.typed = None;
-            value = encode(&flash);
-        }
-        let secure = name == SECURE_COOKIE_NAME;
+    fn encode<T: Serialize>(value: &T) -> String {
+        serde_json::to_vec(value)
+            .map(|json| URL_SAFE_NO_PAD.encode(json))
+            .unwrap_or_default()
+    }
+
+    fn add(cookies: &Cookies, name: &'static str, value: String, secure: bool) {
         cookies.add(
             Cookie::build((name, value))
                 .path("/")
@@ -133,10 +134,23 @@ mod server {
         );
     }
 
+    fn remove(cookies: &Cookies, name: &'static str, secure: bool) {
+        cookies.remove(Cookie::build((name, "")).path("/").secure(secure).build());
+    }
+
+    fn write(cookies: &Cookies, name: &'static str, mut flash: Flash) {
+        let mut value = encode(&flash);
+        if value.len() > MAX_COOKIE_BYTES {
+            flash.typed = None;
+            value = encode(&flash);
+        }
+        add(cookies, name, value, name == SECURE_COOKIE_NAME);
+    }
+
     /// Leaves `message` for the next page this browser loads.
     pub async fn set_message(message: &str) -> Result<(), AppError> {
         let (cookies, name) = cookies().await?;
-        let mut flash = read(&cookies, name);
+        let mut flash: Flash = read(&cookies, name);
         flash.message = Some(message.to_owned());
         write(&cookies, name, flash);
         Ok(())
@@ -150,7 +164,7 @@ mod server {
     ) -> Result<(), AppError> {
         if result.is_err() && is_plain_form_post() {
             let (cookies, name) = cookies().await?;
-            let mut flash = read(&cookies, name);
+            let mut flash: Flash = read(&cookies, name);
             flash.typed = Some((form.to_owned(), values));
             write(&cookies, name, flash);
         }
@@ -163,10 +177,48 @@ mod server {
         if cookies.get(name).is_none() {
             return Ok(Flash::default());
         }
-        let flash = read(&cookies, name);
-        let secure = name == SECURE_COOKIE_NAME;
-        cookies.remove(Cookie::build((name, "")).path("/").secure(secure).build());
+        let flash: Flash = read(&cookies, name);
+        remove(&cookies, name, name == SECURE_COOKIE_NAME);
         Ok(flash)
+    }
+
+    /// Leaves a secret for the next page load to show once (an API token made without JavaScript): in a
+    /// cookie of its own, HttpOnly and gone after a minute or its first reading, so that it is never stored
+    /// in the session's row, where a copy of the database would keep it.
+    pub async fn set_secret<T: Serialize>(secret: &T) -> Result<(), AppError> {
+        let (cookies, secure) = jar().await?;
+        add(&cookies, secret_cookie(secure), encode(secret), secure);
+        Ok(())
+    }
+
+    /// Takes the secret [`set_secret`] left, if any.
+    pub async fn take_secret<T: serde::de::DeserializeOwned>() -> Result<Option<T>, AppError> {
+        let (cookies, secure) = jar().await?;
+        let name = secret_cookie(secure);
+        if cookies.get(name).is_none() {
+            return Ok(None);
+        }
+        let secret: Option<T> = read(&cookies, name);
+        remove(&cookies, name, secure);
+        Ok(secret)
+    }
+
+    /// Drops whatever was left for the next page load, when that page is another account's (a login).
+    pub async fn discard() -> Result<(), AppError> {
+        let (cookies, secure) = jar().await?;
+        for name in [cookie_name(secure), secret_cookie(secure)] {
+            if cookies.get(name).is_some() {
+                remove(&cookies, name, secure);
+            }
+        }
+        Ok(())
+    }
+
+    fn secret_cookie(secure: bool) -> &'static str {
+        match secure {
+            true => "__Host-leptodo_secret",
+            false => "leptodo_secret",
+        }
     }
 }
 

@@ -36,7 +36,7 @@ pub struct Mail {
     pub purpose: &'static str,
     /// The account it concerns, for logs (never the address).
     pub user_id: i64,
-    /// The link it carries, logged only when mail goes to the outbox (a developer's machine).
+    /// The link it carries, logged (at `debug`) only when mail goes to the outbox (a developer's machine).
     pub link: Option<String>,
 }
 
@@ -200,14 +200,21 @@ impl Inner {
                 tokio::fs::write(&path, message.formatted())
                     .await
                     .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
-                // No mail server: the developer follows the link from the log.
                 tracing::info!(
                     purpose = mail.purpose,
                     user_id = mail.user_id,
                     file = %path.display(),
-                    link = mail.link.as_deref().unwrap_or("none"),
                     "mail written to the outbox (no smtp_url)"
                 );
+                // A link is a credential: only a developer who asks for `debug` follows it from the log.
+                if let Some(link) = &mail.link {
+                    tracing::debug!(
+                        purpose = mail.purpose,
+                        user_id = mail.user_id,
+                        link,
+                        "link of the mail written to the outbox"
+                    );
+                }
             }
         }
         Ok(())

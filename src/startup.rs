@@ -2,9 +2,7 @@
 
 use std::{future::Future, io, net::SocketAddr};
 
-use axum::{
-    extract::State, http::StatusCode, middleware, routing::get, serve::ListenerExt, Router,
-};
+use axum::{extract::State, http::StatusCode, middleware, routing::get, Router};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -28,6 +26,7 @@ use crate::{
         throttle::Throttle,
     },
     config::Settings,
+    connections,
     db::{self, DatabaseError, Pool},
     security::{
         client_ip::ClientIpSource,
@@ -70,6 +69,7 @@ pub enum StartupError {
 /// A server that is bound and ready to run.
 pub struct Application {
     listener: TcpListener,
+    limits: connections::Limits,
     local_addr: SocketAddr,
     router: Router,
     pool: Pool,
@@ -172,6 +172,13 @@ impl Application {
             .with_state(state);
         Ok(Self {
             listener,
+            limits: connections::Limits {
+                header_read_timeout: std::time::Duration::from_secs(u64::from(
+                    settings.header_read_timeout_seconds.get(),
+                )),
+                max_pending: usize::try_from(settings.max_pending_connections.get())
+                    .unwrap_or(usize::MAX),
+            },
             local_addr,
             router,
             pool,
@@ -188,29 +195,11 @@ impl Application {
 
     /// Serves until `shutdown` resolves, lets in-flight requests finish (live-update streams end at once),
     /// then closes the pool.
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> io::Result<()> {
-        // Connection info gives handlers the peer address, recorded at login.
-        // Without TCP_NODELAY a response written in two parts (headers, then body) waits for the client's
-        // delayed acknowledgement, up to 40 ms, before its second part leaves.
-        let listener = self.listener.tap_io(|stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::warn!(%error, "cannot turn off Nagle's algorithm for a connection");
-            }
-        });
-        let served = axum::serve(
-            listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown({
-            let live = self.live.clone();
-            async move {
-                shutdown.await;
-                live.stop();
-            }
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) {
+        let live = self.live.clone();
+        connections::serve(self.listener, self.router, self.limits, async move {
+            shutdown.await;
+            live.stop();
         })
         .await;
         self.session_cleanup.abort();
@@ -219,7 +208,6 @@ impl Application {
         }
         self.pool.close().await;
         tracing::info!("stopped");
-        served
     }
 }
 
@@ -355,7 +343,7 @@ async fn limit_time(
     next: middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let path = request.uri().path().to_owned();
+    let path = auth::email::tokens::redacted_path(request.uri().path()).into_owned();
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
@@ -395,7 +383,59 @@ mod tests {
     use tower::ServiceExt;
     use tower_http::catch_panic::CatchPanicLayer;
 
-    use super::answer_panic;
+    use super::{answer_panic, limit_time};
+
+    /// Everything logged while a test runs, for asserting on what a log line would show.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_timed_out_link_is_logged_without_its_token() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let _logging = tracing::subscriber::set_default(
+            tracing_subscriber::fmt()
+                .with_writer(move || writer.clone())
+                .finish(),
+        );
+        let router = Router::new()
+            .route(
+                "/change-email/{token}",
+                get(std::future::pending::<&'static str>),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                std::time::Duration::from_millis(50),
+                limit_time,
+            ));
+        let token = "ab".repeat(32);
+        let response = router
+            .oneshot(
+                Request::get(format!("/change-email/{token}"))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), 503);
+        let logged = String::from_utf8_lossy(&captured.0.lock().expect("log")).into_owned();
+        assert!(logged.contains("request timed out"), "{logged}");
+        assert!(logged.contains("/change-email/[token]"), "{logged}");
+        assert!(!logged.contains(&token), "{logged}");
+    }
 
     #[tokio::test]
     async fn a_panicking_handler_gets_the_generic_500_without_internals() {

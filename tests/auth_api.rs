@@ -484,3 +484,62 @@ async fn unknown_api_paths_answer_json_404() {
     let error = error_body(app.get("/api/no/such/thing").await, StatusCode::NOT_FOUND).await;
     assert_eq!(error["code"], "not_found");
 }
+
+#[tokio::test]
+async fn a_password_logs_in_whichever_unicode_form_the_keyboard_sends() {
+    let app = spawn_app().await;
+    // "ë" as one character and "ﬁ" as a ligature; then "e" with a combining diaeresis and "fi".
+    let (composed, decomposed) = ("Zoë’s ﬁne passphrase", "Zoe\u{308}’s fine passphrase");
+    let mut body = registration("zoe@example.com", "zoe");
+    body["password"] = json!(composed);
+    body["password_confirm"] = json!(composed);
+    let (status, answer) = app.anonymous().post("/api/auth/register", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let log_in = |password: &str| {
+        let api = app.anonymous();
+        let body = json!({ "login": "zoe", "password": password });
+        async move { api.post("/api/auth/login", &body).await.0 }
+    };
+    assert_eq!(log_in(decomposed).await, StatusCode::OK);
+    assert_eq!(
+        log_in("Zoë’s fine passphrasE").await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // An account whose hash was made before passwords were normalised, from the characters as typed.
+    use argon2::{password_hash::SaltString, PasswordHasher};
+    let before = argon2::Argon2::default()
+        .hash_password(
+            decomposed.as_bytes(),
+            &SaltString::generate(&mut argon2::password_hash::rand_core::OsRng),
+        )
+        .expect("hash")
+        .to_string();
+    let db = app.database().await;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE username = 'zoe'")
+        .bind(&before)
+        .execute(&db)
+        .await
+        .expect("an old hash");
+    assert_eq!(
+        log_in(composed).await,
+        StatusCode::UNAUTHORIZED,
+        "the old hash knows only the characters as typed"
+    );
+    assert_eq!(
+        log_in(decomposed).await,
+        StatusCode::OK,
+        "as typed: it still works"
+    );
+    let upgraded: String =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'zoe'")
+            .fetch_one(&db)
+            .await
+            .expect("hash");
+    assert_ne!(upgraded, before, "and is replaced");
+    assert_eq!(
+        log_in(composed).await,
+        StatusCode::OK,
+        "by one for every form"
+    );
+}

@@ -177,16 +177,23 @@ fn a_database_url_of_another_kind_is_refused_not_turned_into_a_file() {
 fn an_unreachable_postgresql_server_stops_the_server_with_one_clear_line() {
     // A port of this test's own that nothing listens on: the connection is refused at once.
     let (_closed, address) = common::refusing_address();
-    let stderr = refused_database(&format!("postgres://leptodo:s3cret@{address}/leptodo"));
-    assert!(
-        stderr.contains("cannot connect to the database"),
-        "{stderr}"
-    );
-    assert!(stderr.contains(&address.to_string()), "{stderr}");
-    assert!(
-        !stderr.contains("s3cret"),
-        "the password is never shown: {stderr}"
-    );
+    // The password in the URL's user part, or as a parameter (as libpq and sqlx also read it).
+    for url in [
+        format!("postgres://leptodo:s3cret@{address}/leptodo"),
+        format!("postgres://leptodo@{address}/leptodo?sslmode=prefer&password=s3cret"),
+        format!("postgres://{address}/leptodo?user=leptodo&password=s3cret"),
+    ] {
+        let stderr = refused_database(&url);
+        assert!(
+            stderr.contains("cannot connect to the database"),
+            "{stderr}"
+        );
+        assert!(stderr.contains(&address.to_string()), "{stderr}");
+        assert!(
+            !stderr.contains("s3cret"),
+            "the password is never shown: {stderr}"
+        );
+    }
 }
 
 #[test]
@@ -238,4 +245,59 @@ async fn health_checks_are_answered_but_not_logged() {
     server.wait().expect("reaped");
     let log = log.lock().expect("lock");
     assert!(!log.contains("healthz"), "{log}");
+}
+
+#[tokio::test]
+async fn an_https_site_url_makes_cookies_secure_and_sends_hsts_without_being_asked() {
+    let database = common::TestDatabase::new();
+    let (mut server, base, _log) = common::process::start_with(
+        &database.url,
+        &[("LEPTODO_SITE_URL", "https://todo.example.com")],
+    );
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/api/auth/register"))
+        .json(&common::registration("ann@example.com", "annlee"))
+        .send()
+        .await
+        .expect("answers");
+    server.kill().expect("stop the server");
+    server.wait().expect("reaped");
+    assert_eq!(answer.status(), reqwest::StatusCode::CREATED);
+    let cookie = answer
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|cookie| cookie.contains("leptodo_session="))
+        .unwrap_or_default();
+    assert!(cookie.starts_with("__Host-leptodo_session="), "{cookie}");
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(
+        answer
+            .headers()
+            .contains_key(reqwest::header::STRICT_TRANSPORT_SECURITY),
+        "{:?}",
+        answer.headers()
+    );
+}
+
+#[test]
+fn an_https_site_url_with_cookie_secure_off_is_refused_naming_both_keys() {
+    let database = common::TestDatabase::new();
+    let output = leptodo()
+        .arg("--config")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+        .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
+        .env("LEPTODO_DATABASE_URL", &database.url)
+        .env("LEPTODO_SITE_URL", "https://todo.example.com")
+        .env("LEPTODO_COOKIE_SECURE", "false")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cookie_secure") && stderr.contains("site_url"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -40,6 +40,31 @@ async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
     (status, response.text().await.expect("page"))
 }
 
+/// Uses a mail's link as a browser without JavaScript does: opens its page, which shows one button and
+/// changes nothing, then presses the button, which posts the token. Answers the page the browser ends on (or
+/// the link's page, when it showed no button).
+async fn use_link(app: &TestApp, link: &str) -> (StatusCode, String) {
+    use leptodo::auth::email::link_pages::{ApplyEmailChange, ConfirmEmail};
+    use leptos::server_fn::ServerFn;
+    let path = path_of(link);
+    let (status, html) = page(app, &path).await;
+    if status != StatusCode::OK {
+        return (status, html);
+    }
+    let action = match path.starts_with("/confirm/") {
+        true => ConfirmEmail::PATH,
+        false => ApplyEmailChange::PATH,
+    };
+    assert!(
+        html.contains(&format!(r#"action="{action}""#)),
+        "the page posts the link: {html}"
+    );
+    let back = app
+        .post_form(action, &path, &[("token", &token_of(link))])
+        .await;
+    page(app, &back).await
+}
+
 async fn me(api: &Api) -> serde_json::Value {
     let (status, body) = api.get("/api/auth/me").await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -67,9 +92,12 @@ async fn registration_mails_a_link_that_confirms_the_address_once() {
         "the mail says how long the link works"
     );
 
-    let (status, html) = page(&app, &path_of(&link)).await;
+    let (status, html) = use_link(&app, &link).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Your email address is confirmed"), "{html}");
+    assert!(
+        html.contains("annlee@example.com is confirmed as your address"),
+        "{html}"
+    );
     let user = me(&ann).await;
     assert!(user["confirmed_at"].is_string(), "{user}");
     assert_eq!(user["confirmation_pending"], false);
@@ -82,6 +110,85 @@ async fn registration_mails_a_link_that_confirms_the_address_once() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "invalid_link");
+}
+
+#[tokio::test]
+async fn opening_a_link_changes_nothing_until_its_button_is_pressed() {
+    // A mail scanner, or a preview, opens every link it sees; only the owner's press of the button may
+    // confirm an address or move an account.
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let ann = app.user("annlee").await;
+    let confirm = sink
+        .latest("annlee@example.com", "Confirm")
+        .await
+        .link("/confirm/")
+        .expect("link");
+    let (status, body) = ann
+        .post(
+            "/api/auth/email",
+            &json!({ "new_email": "ann@new.example", "current_password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let change = sink
+        .latest("ann@new.example", "new email address")
+        .await
+        .link("/change-email/")
+        .expect("link");
+    for (link, names, button) in [
+        (&confirm, "annlee@example.com", "Confirm my address"),
+        (&change, "ann@new.example", "Use this address"),
+    ] {
+        for _ in 0..2 {
+            let (status, html) = page(&app, &path_of(link)).await;
+            assert_eq!(status, StatusCode::OK, "{html}");
+            assert!(html.contains(names) && html.contains(button), "{html}");
+            assert!(!html.contains("is confirmed") && !html.contains("is changed"));
+        }
+    }
+    let user = me(&ann).await;
+    assert_eq!(user["confirmed_at"], serde_json::Value::Null, "{user}");
+    assert_eq!(user["email"], "annlee@example.com");
+
+    // The links still work: pressing each button does what it says.
+    let (status, html) = use_link(&app, &confirm).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("annlee@example.com is confirmed as your address"),
+        "{html}"
+    );
+    let (status, html) = use_link(&app, &change).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Your email address is changed to ann@new.example"),
+        "{html}"
+    );
+    assert_eq!(me(&ann).await["email"], "ann@new.example");
+}
+
+#[tokio::test]
+async fn no_mail_carries_words_the_registering_visitor_chose() {
+    // Registering with someone else's address, a visitor picks the name too: it must not reach that inbox
+    // as if the site had written it.
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let bait = "Ann. Your account is locked: call +1 555 0100 at once";
+    let mut registration = common::registration("ann@example.com", "annlee");
+    registration["name"] = json!(bait);
+    let browser = app.anonymous();
+    let (status, body) = browser.post("/api/auth/register", &registration).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = app
+        .anonymous()
+        .post("/api/auth/forgot", &json!({ "email": "ann@example.com" }))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    for mail in sink.wait_for("ann@example.com", 2).await {
+        for part in [mail.text(), mail.part("text/html").unwrap_or_default()] {
+            assert!(!part.contains("555 0100"), "{part}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -168,7 +275,7 @@ async fn a_new_confirmation_link_replaces_the_old_one_and_resending_is_throttled
     let mails = sink.wait_for("annlee@example.com", 6).await;
     let mut confirmed = 0;
     for mail in &mails {
-        let (status, _) = page(&app, &path_of(&mail.link("/confirm/").expect("link"))).await;
+        let (status, _) = use_link(&app, &mail.link("/confirm/").expect("link")).await;
         if status == StatusCode::OK {
             confirmed += 1;
         } else {
@@ -240,7 +347,7 @@ async fn with_confirmation_required_only_a_confirmed_account_logs_in() {
         .find(|link| *link != first)
         .expect("the resent link");
 
-    let (status, _) = page(&app, &path_of(&link)).await;
+    let (status, _) = use_link(&app, &link).await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = browser.post("/api/auth/login", &login(PASSWORD)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -334,9 +441,12 @@ async fn changing_the_address_needs_the_password_and_the_link_sent_to_the_new_ad
         "nothing changes before the link"
     );
 
-    let (status, html) = page(&app, &path_of(&link)).await;
+    let (status, html) = use_link(&app, &link).await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    assert!(html.contains("Your email address is changed"));
+    assert!(
+        html.contains("Your email address is changed to ann@new.example"),
+        "{html}"
+    );
     let user = me(&ann).await;
     assert_eq!(user["email"], "ann@new.example");
     assert!(user["confirmed_at"].is_string());
@@ -500,7 +610,7 @@ async fn the_admin_table_shows_who_confirmed() {
     };
     let (_, body) = admin.get("/api/admin/users").await;
     assert_eq!(confirmed_of(&body, "annlee"), Some(json!(false)), "{body}");
-    page(&app, &path_of(&link)).await;
+    use_link(&app, &link).await;
     let (_, body) = admin.get("/api/admin/users").await;
     assert_eq!(confirmed_of(&body, "annlee"), Some(json!(true)), "{body}");
 }

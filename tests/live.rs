@@ -444,8 +444,7 @@ async fn stopping_the_server_ends_open_streams_and_the_stop_completes() {
     tokio::time::timeout(EVENTUALLY, server)
         .await
         .expect("the graceful stop does not wait for streams")
-        .expect("task")
-        .expect("served");
+        .expect("task");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -116,3 +116,82 @@ async fn a_request_that_takes_too_long_is_abandoned_with_503() {
         "{titles:?}"
     );
 }
+
+/// Reads `stream` until the server closes it (end of file, or a reset), and answers whether it did so within
+/// [`common::events::EVENTUALLY`].
+async fn closed_by_the_server(mut stream: tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0_u8; 1024];
+    tokio::time::timeout(common::events::EVENTUALLY, async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test]
+async fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app_with(|settings| {
+        settings.header_read_timeout_seconds = 1.try_into().expect("not zero");
+    })
+    .await;
+    let host = app.address.trim_start_matches("http://").to_owned();
+    // One sends half a request and then nothing (a "slowloris"), one nothing at all, one a whole request and
+    // then stays idle on its keep-alive connection.
+    let mut half = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connect");
+    half.write_all(b"GET /login HTTP/1.1\r\nHost: leptodo\r\nX-Slow: 1")
+        .await
+        .expect("write");
+    let silent = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connect");
+    let mut idle = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connect");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: leptodo\r\n\r\n")
+        .await
+        .expect("write");
+    for (name, stream) in [("half", half), ("silent", silent), ("idle", idle)] {
+        assert!(closed_by_the_server(stream).await, "{name} is still open");
+    }
+    let (status, _) = app.anonymous().get("/api/auth/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the server still answers");
+}
+
+#[tokio::test]
+async fn connections_that_send_nothing_cannot_keep_others_out() {
+    let app = spawn_app_with(|settings| {
+        settings.max_pending_connections = 50.try_into().expect("not zero");
+        settings.header_read_timeout_seconds = 3_600.try_into().expect("not zero");
+    })
+    .await;
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let mut silent = Vec::new();
+    for _ in 0..200 {
+        silent.push(
+            tokio::net::TcpStream::connect(&host)
+                .await
+                .expect("connect"),
+        );
+    }
+    // Accepted after the 200, so answered only once each of them has taken its place: 201 pending
+    // connections for 50 places, so the oldest 151 made room.
+    let (status, _) = app.anonymous().get("/api/auth/me").await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "another client is answered"
+    );
+    let newest = silent.split_off(150);
+    let closed = join_all(silent.into_iter().map(closed_by_the_server)).await;
+    assert!(closed.iter().all(|closed| *closed), "{closed:?}");
+    drop(newest);
+}

@@ -406,7 +406,7 @@ async fn a_mail_that_cannot_be_delivered_is_logged_as_lost_without_its_link() {
 }
 
 #[tokio::test]
-async fn without_a_mail_server_mails_go_to_the_outbox_and_their_links_to_the_log() {
+async fn without_a_mail_server_mails_go_to_the_outbox_and_their_links_to_the_debug_log() {
     let database = common::TestDatabase::new();
     let outbox = tempfile::tempdir().expect("outbox");
     let outbox_dir = outbox.path().display().to_string();
@@ -414,7 +414,7 @@ async fn without_a_mail_server_mails_go_to_the_outbox_and_their_links_to_the_log
         &database.url,
         &[
             ("LEPTODO_OUTBOX_DIR", &outbox_dir),
-            ("LEPTODO_LOG_LEVEL", "info"),
+            ("LEPTODO_LOG_LEVEL", "info,leptodo::mail=debug"),
         ],
     );
     Api::new(&address).registered("annlee").await;
@@ -437,12 +437,16 @@ async fn without_a_mail_server_mails_go_to_the_outbox_and_their_links_to_the_log
     // The log line follows the file, through another process's pipe: wait for it too.
     let logged = loop {
         let logged = log.lock().expect("log").clone();
-        if logged.contains("mail written to the outbox") || Instant::now() >= deadline {
+        if logged.contains("link of the mail written to the outbox") || Instant::now() >= deadline {
             break logged;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(logged.contains("mail written to the outbox"), "{logged}");
+    // A link is a credential: an operator's `info` log never has it, only a developer's `debug` one.
+    for line in logged.lines().filter(|line| line.contains("link=")) {
+        assert!(line.contains("DEBUG"), "{line}");
+    }
     let link = logged
         .split_whitespace()
         .find_map(|word| word.strip_prefix("link="))

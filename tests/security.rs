@@ -267,6 +267,26 @@ async fn bodies_over_the_limit_get_413() {
         .await
         .expect("answer");
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Sent in chunks, without a length the limit could refuse at once: cut short while it is read.
+    {
+        use leptos::server_fn::ServerFn;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
+            .await
+            .expect("connect");
+        let chunk = format!("title={}", "x".repeat(2042));
+        let request = format!(
+            "POST {} HTTP/1.1\r\nHost: leptodo\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
+            leptodo::todos::server_fns::AddTodo::PATH,
+            chunk.len()
+        );
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    }
     let (status, _) = ann.post("/api/todos", &json!({ "title": "small" })).await;
     assert_eq!(
         status,
@@ -400,5 +420,74 @@ fn debug_output_of_everything_that_carries_a_password_hides_it() {
     for debug in printed {
         assert!(!debug.contains(secret), "{debug}");
         assert!(debug.contains("<hidden>"), "{debug}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_cross_site_request_is_logged_without_a_mail_links_token() {
+    let database = common::TestDatabase::new();
+    let (mut child, address, log) = common::process::start(&database.url);
+    let token = "5eed".repeat(16);
+    let client = reqwest::Client::new();
+    for path in ["/confirm/", "/reset/", "/change-email/"] {
+        let response = client
+            .post(format!("{address}{path}{token}"))
+            .header(header::ORIGIN, "https://evil.example")
+            .header("sec-fetch-site", "cross-site")
+            .form(&[("token", token.as_str())])
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    // The log lines come through the child's pipe: wait for the three.
+    let deadline = std::time::Instant::now() + common::events::EVENTUALLY;
+    while log
+        .lock()
+        .expect("log")
+        .matches("cross-site request refused")
+        .count()
+        < 3
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let logged = log.lock().expect("log").clone();
+    assert_eq!(
+        logged.matches("cross-site request refused").count(),
+        3,
+        "{logged}"
+    );
+    assert!(logged.contains("/change-email/[token]"), "{logged}");
+    assert!(!logged.contains(&token), "{logged}");
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_decode_is_the_callers_error_at_every_server_function() {
+    let app = spawn_app().await;
+    let ann = app.user("annlee").await;
+    let paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .filter(|(_, method)| *method == axum::http::Method::POST)
+        .map(|(path, _)| path)
+        .collect();
+    assert!(paths.len() >= 25, "{paths:?}");
+    // Not UTF-8, whatever the fields: what serde_qs would otherwise mend or pass through never gets that far.
+    for body in [&b"\xff\xfe%%%=&&="[..], b"name=\xff\xfe&title=\xc3"] {
+        for path in &paths {
+            let response = ann
+                .raw(reqwest::Method::POST, path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "*/*")
+                .body(body.to_vec())
+                .send()
+                .await
+                .expect("answer");
+            let status = response.status();
+            let text = response.text().await.expect("body");
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {text}");
+            assert!(text.contains("malformed"), "{path} gives a reason: {text}");
+        }
     }
 }

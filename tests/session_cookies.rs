@@ -221,3 +221,95 @@ async fn logout_wins_against_requests_in_flight() {
         .expect("count");
     assert_eq!(rows, 0, "nothing wrote the logged-out session back");
 }
+
+/// The app with its mail going to `sink` and email confirmation as `confirmation` says.
+async fn app_mailing(
+    sink: &common::smtp::SmtpSink,
+    confirmation: leptodo::config::EmailConfirmation,
+) -> TestApp {
+    let url = sink.url();
+    common::spawn_app_with(move |settings| {
+        settings.smtp_url = url.into();
+        settings.email_confirmation = confirmation;
+    })
+    .await
+}
+
+/// Whether a session row holds `key` (rows are MessagePack, which keeps a map's keys as plain bytes).
+async fn a_session_row_holds(app: &TestApp, key: &str) -> bool {
+    let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM tower_sessions")
+        .fetch_all(&app.database().await)
+        .await
+        .expect("sessions");
+    rows.iter().any(|data| {
+        data.windows(key.len())
+            .any(|window| window == key.as_bytes())
+    })
+}
+
+#[tokio::test]
+async fn a_login_by_another_user_starts_from_an_empty_session() {
+    let sink = common::smtp::SmtpSink::start().await;
+    let app = app_mailing(&sink, leptodo::config::EmailConfirmation::Required).await;
+    for (email, username) in [("ann@example.com", "annlee"), ("bob@example.com", "bob")] {
+        let (status, body) = app
+            .anonymous()
+            .post("/api/auth/register", &common::registration(email, username))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    // Ann's account waits for its confirmation; Bob's is confirmed.
+    sqlx::query("UPDATE users SET confirmed_at = created_at WHERE username = 'bob'")
+        .execute(&app.database().await)
+        .await
+        .expect("confirm Bob");
+    let browser = app.anonymous();
+    let login = |login: &str| json!({ "login": login, "password": PASSWORD });
+    let (status, _) = browser.post("/api/auth/login", &login("annlee")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    const ANNS: &str = "auth.unconfirmed_user_id";
+    assert!(
+        a_session_row_holds(&app, ANNS).await,
+        "the session remembers Ann's refused login (it may ask for her link again)"
+    );
+
+    let (status, body) = browser.post("/api/auth/login", &login("bob")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        !a_session_row_holds(&app, ANNS).await,
+        "nothing of Ann's is left in Bob's session"
+    );
+    let (_, me) = browser.get("/api/auth/me").await;
+    assert_eq!(me["user"]["username"], "bob");
+}
+
+#[tokio::test]
+async fn a_login_by_another_user_shows_nothing_left_for_the_one_before() {
+    use leptodo::auth::{email::link_pages::ResendConfirmation, login_page::LogIn};
+    let sink = common::smtp::SmtpSink::start().await;
+    let app = app_mailing(&sink, leptodo::config::EmailConfirmation::Optional).await;
+    app.user("bob").await;
+    common::register(&app, "ann@example.com", "annlee").await;
+    // Without JavaScript Ann asks for her link again, and leaves before the page it sends her to.
+    let back = app
+        .post_form(ResendConfirmation::PATH, "/account", &[])
+        .await;
+    assert_eq!(back, "/account");
+
+    let back = app
+        .post_form(
+            LogIn::PATH,
+            "/login",
+            &[("login", "bob"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(back, "/");
+    let page = app.get("/").await.text().await.expect("page");
+    assert!(page.contains("todo"), "{page}");
+    assert!(
+        !page.contains("ann@example.com"),
+        "Ann's message is not shown to Bob: {page}"
+    );
+    let me: serde_json::Value = app.get("/api/auth/me").await.json().await.expect("JSON");
+    assert_eq!(me["user"]["username"], "bob");
+}

@@ -392,3 +392,28 @@ async fn an_unknown_login_is_counted_under_at_most_the_login_fields_limit() {
         .expect("length");
     assert_eq!(longest, ("login:".len() + 254) as i64);
 }
+
+#[tokio::test]
+async fn an_unknown_login_is_counted_under_the_key_an_account_would_have() {
+    // Counted as typed, `straße@…` and `STRASSE@…` would share a count only when an account has that address
+    // (the account's own count), so the difference would tell which addresses are registered.
+    let app = spawn_app_with(|settings| {
+        settings.throttle_failures_per_account = 3;
+        settings.throttle_failures_per_ip = 100;
+    })
+    .await;
+    common::register(&app, "strasse@example.com", "strasse").await;
+    for domain in ["example.com", "nobody.example"] {
+        let attacker = app.anonymous();
+        for _ in 0..3 {
+            let (status, _) = log_in(&attacker, &format!("straße@{domain}"), "guess").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{domain}");
+        }
+        let (status, body) = log_in(&attacker, &format!("STRASSE@{domain}"), "guess").await;
+        assert_eq!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{domain}: one address, one count, account or not: {body}"
+        );
+    }
+}

@@ -256,3 +256,50 @@ async fn a_bearer_request_does_not_need_or_set_a_cookie() {
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().get(header::SET_COOKIE).is_none());
 }
+
+#[tokio::test]
+async fn a_token_made_without_javascript_is_shown_once_and_never_stored_in_the_session() {
+    use leptodo::auth::tokens::panel::CreateToken;
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app().await;
+    common::register(&app, "ann@example.com", "annlee").await;
+    let back = app
+        .post_form(CreateToken::PATH, "/account", &[("name", "laptop")])
+        .await;
+    assert!(back.starts_with("/account"), "{back}");
+    let page = app.get(&back).await.text().await.expect("page");
+    let shown: String = page
+        .split_once("ltd_")
+        .map(|(_, rest)| {
+            rest.chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect()
+        })
+        .unwrap_or_else(|| panic!("the token is shown: {page}"));
+    let secret = format!("ltd_{shown}");
+    let sessions: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM tower_sessions")
+        .fetch_all(&app.database().await)
+        .await
+        .expect("sessions");
+    assert!(!sessions.is_empty());
+    for data in &sessions {
+        assert!(
+            !data
+                .windows(shown.len())
+                .any(|window| window == shown.as_bytes()),
+            "a session row holds the token"
+        );
+    }
+    let (status, me) = app
+        .anonymous()
+        .with_bearer(&secret)
+        .get("/api/auth/me")
+        .await;
+    assert_eq!(
+        (status, me["user"]["username"].as_str()),
+        (StatusCode::OK, Some("annlee")),
+        "the token shown is the one made"
+    );
+    let again = app.get("/account").await.text().await.expect("page");
+    assert!(!again.contains(&secret), "shown once");
+}

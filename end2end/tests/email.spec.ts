@@ -37,9 +37,12 @@ test("a new account confirms its address from the mail; the banner offers the li
   await expect.poll(async () => (await mailsTo(user.email)).length).toBe(2);
   const resent = (await mailsTo(user.email)).find((mail) => mail.text !== first.text) as Mail;
   await page.goto(linkPath(resent, "/confirm/"));
-  await expect(page.getByRole("heading", { name: "Your email address is confirmed" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Confirm your email address" })).toBeVisible();
+  await expect(page.getByRole("main").getByText(user.email)).toBeVisible();
   await expectAccessible(page);
-  await page.goto("/account");
+  await page.getByRole("button", { name: "Confirm my address" }).click();
+  await expect(page).toHaveURL("/account");
+  await expect(page.getByText(`${user.email} is confirmed as your address.`)).toBeVisible();
   await expect(page.locator(".email-status")).toHaveText("(confirmed)");
   await expect(banner).toHaveCount(0);
 });
@@ -114,10 +117,46 @@ test("the address is changed from the account page by keyboard alone", async ({ 
   expect(notice.text).not.toContain("/change-email/");
   const mail = await waitForMail(newEmail, "Confirm your new email address");
   await page.goto(linkPath(mail, "/change-email/"));
-  await expect(page.getByRole("heading", { name: "Your email address is changed" })).toBeVisible();
-  await page.getByRole("link", { name: "See your account" }).click();
+  await expect(page.getByRole("heading", { name: "Change your email address" })).toBeVisible();
+  const use = page.getByRole("button", { name: "Use this address" });
+  await use.focus();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL("/account");
+  await expect(page.getByText(`Your email address is changed to ${newEmail}`)).toBeVisible();
   await expect(page.locator(".account-details .email")).toContainText(newEmail);
   await expect(page.locator(".email-status")).toHaveText("(confirmed)");
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("opening a change-of-address link changes nothing; its button does", async ({ page, request }) => {
+    const user = await registerViaApi(request);
+    await page.goto("/login");
+    await submitLogin(page, user.username, PASSWORD);
+    await expect(page).toHaveURL("/");
+    await page.goto("/account");
+    const newEmail = `new.${user.email}`;
+    await page.getByLabel("New email address").fill(newEmail);
+    await page.getByLabel("Your password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Send the link", exact: true }).click();
+    await expect(page.getByRole("status")).toContainText(`We sent a link to ${newEmail}`);
+    const mail = await waitForMail(newEmail, "Confirm your new email address");
+
+    // As a mail scanner would: the page opens, names the address, and nothing changes.
+    await page.goto(linkPath(mail, "/change-email/"));
+    await expect(page.getByRole("heading", { name: "Change your email address" })).toBeVisible();
+    await expect(page.getByText(newEmail)).toBeVisible();
+    await page.goto("/account");
+    await expect(page.locator(".account-details .email")).not.toContainText(newEmail);
+
+    await page.goto(linkPath(mail, "/change-email/"));
+    await page.getByRole("button", { name: "Use this address" }).click();
+    await expect(page).toHaveURL("/account");
+    await expect(page.getByText(`Your email address is changed to ${newEmail}`)).toBeVisible();
+    await expect(page.locator(".account-details .email")).toContainText(newEmail);
+    await expect(page.locator(".email-status")).toHaveText("(confirmed)");
+  });
 });
 
 test("the forgotten-password page is accessible and usable by keyboard alone", async ({ page, request }) => {

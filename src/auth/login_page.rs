@@ -79,6 +79,7 @@ pub async fn log_in(
         .await;
         let user = session::unless_unconfirmed(&session, &state.pool, &login, user).await?;
         session::log_in(&session, state.sessions, &user, remember.is_some()).await?;
+        flash::discard().await?;
         leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
         Ok(())
     }

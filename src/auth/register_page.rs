@@ -93,6 +93,7 @@ pub async fn register(
             return Ok(());
         }
         session::log_in(&session, state.sessions, &user, false).await?;
+        flash::discard().await?;
         leptos_axum::redirect("/");
         Ok(())
     }

@@ -27,7 +27,9 @@ const UNCONFIRMED_USER: &str = "auth.unconfirmed_user_id";
 /// The deadline is pushed back at most once a minute, so reading pages does not write the session each time.
 const DEADLINE_REFRESH_SECONDS: i64 = 60;
 
-/// Makes `session` belong to `user`, under a new session id so that an id planted before login is worthless.
+/// Makes `session` belong to `user`, under a new session id so that an id planted before login is worthless,
+/// and from empty (as Django's `flush`): nothing another account left in it (a pending state, a refused
+/// login's account) passes to this one.
 ///
 /// With `remember` the cookie persists for `remember_me_days`; without, it is a browser-session cookie and the
 /// session also ends after `session_idle_minutes` without a request.
@@ -37,6 +39,7 @@ pub async fn log_in(
     user: &UserRecord,
     remember: bool,
 ) -> Result<(), AppError> {
+    session.clear().await;
     session.cycle_id().await?;
     session.insert(USER_ID, user.id).await?;
     session.insert(SECRET, &user.session_secret).await?;
@@ -192,17 +195,4 @@ pub async fn logged_in() -> Result<(AppState, Session, UserRecord), AppError> {
         .await?
         .ok_or(AppError::Unauthenticated)?;
     Ok((state, session, user))
-}
-
-/// Takes a value left in the session for one page load. A session without it stays unchanged (tower-sessions'
-/// own `remove` marks it changed either way, which would write the row and re-issue the cookie).
-pub async fn take_once<T: serde::de::DeserializeOwned>(
-    session: &Session,
-    key: &str,
-) -> Result<Option<T>, AppError> {
-    let value = session.get::<T>(key).await?;
-    if value.is_some() {
-        session.remove_value(key).await?;
-    }
-    Ok(value)
 }

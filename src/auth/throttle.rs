@@ -71,11 +71,17 @@ impl Subjects {
     }
 
     /// A login for no account: counted under what was typed (cut to the login field's limit), so guessing at
-    /// unknown names is throttled too.
+    /// unknown names is throttled too; under the caseless key an account's address is found by, so that two
+    /// spellings of one address (`straße`, `STRASSE`) share a count whether or not an account has it.
     pub fn unknown_login(login: &str, ip: Option<&str>) -> Self {
         let typed: String = login.chars().take(MAX_LOGIN_CHARS).collect();
+        // Case folding may lengthen what was typed (`ß` to `ss`): the key is cut to the limit too.
+        let key: String = super::identity::email_key(&typed)
+            .chars()
+            .take(MAX_LOGIN_CHARS)
+            .collect();
         Self {
-            account: Some(format!("login:{}", typed.trim().to_lowercase())),
+            account: Some(format!("login:{key}")),
             ip: ip.map(address_group),
         }
     }
@@ -320,10 +326,17 @@ mod tests {
 
     #[test]
     fn an_unknown_login_is_counted_under_at_most_the_fields_limit() {
-        let subjects = Subjects::unknown_login(&"x".repeat(100_000), None);
+        for typed in ["x", "ß"] {
+            let subjects = Subjects::unknown_login(&typed.repeat(100_000), None);
+            assert_eq!(
+                subjects.account.map(|account| account.chars().count()),
+                Some("login:".len() + 254),
+                "{typed}"
+            );
+        }
         assert_eq!(
-            subjects.account.map(|account| account.len()),
-            Some("login:".len() + 254)
+            Subjects::unknown_login("Straße@Example.com", None).account,
+            Subjects::unknown_login(" STRASSE@example.com", None).account
         );
     }
 }

@@ -327,15 +327,39 @@ async fn connect_postgres(url: &str, max_connections: u32) -> Result<Pool, Datab
     Ok(Pool::Postgres(pool))
 }
 
-/// `url` with its password replaced, fit for messages and logs.
+/// `url` with its password replaced, fit for messages and logs: the user part's, and any parameter whose name
+/// says password (`password`, `sslpassword`: libpq and sqlx read both from the query).
 pub fn redacted(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
+    const HIDDEN: &str = "***";
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        // Not a URL we can take apart: it is shown only if it cannot hold a password.
+        let may_hold_one = url.contains('@') || url.to_ascii_lowercase().contains("password");
+        return match may_hold_one {
+            true => match url.split_once("://") {
+                Some((scheme, _)) => format!("{scheme}://{HIDDEN}"),
+                None => HIDDEN.to_owned(),
+            },
+            false => url.to_owned(),
+        };
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some(HIDDEN));
     }
+    let is_secret = |name: &str| name.to_ascii_lowercase().contains("password");
+    if parsed.query_pairs().any(|(name, _)| is_secret(&name)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let value = match is_secret(&name) {
+                    true => HIDDEN.to_owned(),
+                    false => value.into_owned(),
+                };
+                (name.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 /// Seconds since the Unix epoch, for deadlines kept as numbers (sessions, throttling).
@@ -379,5 +403,16 @@ mod tests {
             redacted("sqlite://data/leptodo.db"),
             "sqlite://data/leptodo.db"
         );
+        for url in [
+            "postgres://ann@db.example.com/leptodo?sslmode=require&password=s3cret",
+            "postgres://db.example.com/leptodo?sslpassword=s3cret&PASSWORD=s3cret",
+            // Not a URL (a bad IPv6 host), but a password all the same.
+            "postgres://ann:s3cret@[db/leptodo",
+        ] {
+            let shown = redacted(url);
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(shown.starts_with("postgres"), "{shown}");
+        }
+        assert!(redacted("postgres://db/x?sslmode=require&password=p").contains("sslmode=require"));
     }
 }

@@ -110,7 +110,7 @@ pub async fn protect(
     }
     tracing::warn!(
         method = %request.method(),
-        path = request.uri().path(),
+        path = %crate::auth::email::tokens::redacted_path(request.uri().path()),
         origin = ?request.headers().get(header::ORIGIN),
         sec_fetch_site = ?request.headers().get("sec-fetch-site"),
         "cross-site request refused"

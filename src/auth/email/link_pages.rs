@@ -14,13 +14,43 @@ use crate::{
     secret::Secret,
 };
 
+/// Whether a confirmation link still works, before its button is shown; answers the address it confirms.
+#[server]
+pub async fn check_confirm_link(token: String) -> Result<String, AppError> {
+    use crate::{error::with_status, state::request_context};
+    let result = async {
+        let (state, _) = request_context().await?;
+        let (_, address) =
+            super::service::link_owner(&state, super::tokens::Purpose::Confirm, &token).await?;
+        Ok(address)
+    }
+    .await;
+    with_status(result)
+}
+
 /// Confirms the address a confirmation link was sent to.
 #[server]
 pub async fn confirm_email(token: String) -> Result<(), AppError> {
     use crate::{error::with_status, state::request_context};
     let result = async {
         let (state, _) = request_context().await?;
-        super::service::confirm(&state, &token).await
+        let used = super::service::confirm(&state, &token).await?;
+        let message = format!("{} is confirmed as your address.", used.sent_to);
+        after_link_used(&state, used.user_id, &message).await
+    }
+    .await;
+    with_status(result)
+}
+
+/// Whether a change-of-address link still works, before its button is shown; answers the new address.
+#[server]
+pub async fn check_email_change_link(token: String) -> Result<String, AppError> {
+    use crate::{error::with_status, state::request_context};
+    let result = async {
+        let (state, _) = request_context().await?;
+        let (_, address) =
+            super::service::link_owner(&state, super::tokens::Purpose::ChangeEmail, &token).await?;
+        Ok(address)
     }
     .await;
     with_status(result)
@@ -32,10 +62,40 @@ pub async fn apply_email_change(token: String) -> Result<(), AppError> {
     use crate::{error::with_status, state::request_context};
     let result = async {
         let (state, _) = request_context().await?;
-        super::service::apply_email_change(&state, &token).await
+        let used = super::service::apply_email_change(&state, &token).await?;
+        let message = format!(
+            "Your email address is changed to {}: from now on, log in and receive mail with it.",
+            used.sent_to
+        );
+        after_link_used(&state, used.user_id, &message).await
     }
     .await;
     with_status(result)
+}
+
+/// After a link's form was posted: leaves `message` for the page it goes on to (the link's own page has
+/// nothing left to show: the link is spent), which is the account page of the link's owner, the start page of
+/// another account logged in here, or the login page.
+#[cfg(feature = "ssr")]
+async fn after_link_used(
+    state: &crate::state::AppState,
+    owner: i64,
+    message: &str,
+) -> Result<(), AppError> {
+    use crate::{auth::session, error::is_plain_form_post};
+    if is_plain_form_post() {
+        let (_, browser_session) = crate::state::request_context().await?;
+        let logged_in = session::current_user(&browser_session, state.sessions, &state.pool)
+            .await?
+            .map(|user| user.id);
+        crate::flash::set_message(message).await?;
+        leptos_axum::redirect(match logged_in {
+            Some(id) if id == owner => "/account",
+            Some(_) => "/",
+            None => "/login",
+        });
+    }
+    Ok(())
 }
 
 /// Sends the confirmation link again, to the logged-in user or to the visitor whose login was just refused
@@ -104,69 +164,111 @@ pub async fn request_email_change(
     with_status(result)
 }
 
-/// `/confirm/<token>`: confirms the address as the page opens.
+/// `/confirm/<token>`: names the address and confirms it when its button is pressed. Opening the link
+/// changes nothing, so a mail scanner that follows every link confirms nothing.
 #[component]
 pub fn ConfirmPage() -> impl IntoView {
+    let confirm = ServerAction::<ConfirmEmail>::new();
     view! {
         <Title text="Confirm your address · Leptodo" />
-        {link_page(
-            confirm_email,
-            |_| {
-                view! {
-                    <section class="auth-form">
-                        <h1>"Your email address is confirmed"</h1>
-                        <p>"Thank you. "<a href="/">"Go to your todos"</a></p>
-                    </section>
-                }
-                    .into_any()
+        {used_or(
+            refusal(confirm),
+            move |refused| {
+                link_page(
+                    check_confirm_link,
+                    move |token, address| {
+                        view! {
+                            <section class="auth-form">
+                                <h1>"Confirm your email address"</h1>
+                                <ErrorSummary errors=FormErrors::new("confirm", refused.as_ref(), &[]) />
+                                <p>"Is " <strong>{address}</strong> " your address?"</p>
+                                <ActionForm action=confirm>
+                                    <input type="hidden" name="token" value=token />
+                                    <button type="submit">"Confirm my address"</button>
+                                </ActionForm>
+                            </section>
+                        }
+                            .into_any()
+                    },
+                )
             },
         )}
     }
 }
 
-/// `/change-email/<token>`: moves the account to its new address as the page opens.
+/// `/change-email/<token>`: names the new address and moves the account to it when its button is pressed;
+/// opening the link changes nothing.
 #[component]
 pub fn EmailChangePage() -> impl IntoView {
+    let change = ServerAction::<ApplyEmailChange>::new();
     view! {
         <Title text="Change your address · Leptodo" />
-        {link_page(
-            apply_email_change,
-            |_| {
-                view! {
-                    <section class="auth-form">
-                        <h1>"Your email address is changed"</h1>
-                        <p>
-                            "From now on, log in and receive mail with the new address. "
-                            <a href="/account">"See your account"</a>
-                        </p>
-                    </section>
-                }
-                    .into_any()
+        {used_or(
+            refusal(change),
+            move |refused| {
+                link_page(
+                    check_email_change_link,
+                    move |token, address| {
+                        view! {
+                            <section class="auth-form">
+                                <h1>"Change your email address"</h1>
+                                <ErrorSummary errors=FormErrors::new("change", refused.as_ref(), &[]) />
+                                <p>
+                                    "Move your account to " <strong>{address}</strong>
+                                    "? From then on you log in and receive mail with it."
+                                </p>
+                                <ActionForm action=change>
+                                    <input type="hidden" name="token" value=token />
+                                    <button type="submit">"Use this address"</button>
+                                </ActionForm>
+                            </section>
+                        }
+                            .into_any()
+                    },
+                )
             },
         )}
     }
 }
 
-/// The body of a page a mail's link opens: `use_link` is given the link's token as the page opens, and the
-/// page shows `working` (given the token) when it succeeds, the broken-link page otherwise.
-pub(super) fn link_page<F, Fut>(
-    use_link: F,
-    working: impl Fn(String) -> AnyView + Send + Sync + 'static,
+/// The page a link's button came back to. Refused because the link is dead (spent, or another account took
+/// the address): the broken-link page with the refusal's own reason, which the link's check no longer knows.
+/// Refused for a passing reason (a busy server), or not pressed yet: `page`, given the refusal to show above
+/// its button. A link that worked does not come back here (see `after_link_used`).
+fn used_or<V: IntoView + 'static>(
+    refused: Option<AppError>,
+    page: impl FnOnce(Option<AppError>) -> V,
+) -> AnyView {
+    match refused {
+        Some(error @ (AppError::InvalidLink | AppError::Conflict(_))) => {
+            broken_link_view(&error).into_any()
+        }
+        other => page(other).into_any(),
+    }
+}
+
+/// The body of a page a mail's link opens: `check` is given the link's token as the page opens and changes
+/// nothing; the page shows `working` (given the token and what `check` answered) when the link works, the
+/// broken-link page otherwise.
+pub(super) fn link_page<T, F, Fut>(
+    check: F,
+    working: impl Fn(String, T) -> AnyView + Send + Sync + 'static,
 ) -> impl IntoView
 where
+    T: Clone + serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
     F: Fn(String) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Result<(), AppError>> + Send + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
 {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let outcome = Resource::new(token, use_link);
+    let outcome = Resource::new(token, check);
     view! {
         <Transition fallback=|| ()>
             {move || {
                 outcome
                     .get()
                     .map(|result| match result {
-                        Ok(()) => working(token()),
+                        Ok(found) => working(token(), found),
                         Err(error) => broken_link_view(&error).into_any(),
                     })
             }}

@@ -39,7 +39,7 @@ pub async fn check_reset_link(token: String) -> Result<(), AppError> {
     use crate::{error::with_status, state::request_context};
     let result = async {
         let (state, _) = request_context().await?;
-        super::service::reset_link_owner(&state, &token).await?;
+        super::service::link_owner(&state, super::tokens::Purpose::Reset, &token).await?;
         Ok(())
     }
     .await;
@@ -120,7 +120,7 @@ pub fn ResetPage() -> impl IntoView {
         <Title text="Choose a new password · Leptodo" />
         {super::link_pages::link_page(
             check_reset_link,
-            move |token| reset_form(reset, token).into_any(),
+            move |token, ()| reset_form(reset, token).into_any(),
         )}
     }
 }

@@ -116,7 +116,6 @@ async fn send_confirmation(state: &AppState, user: &UserRecord) -> Result<(), Ap
     policy.mailer.send(messages::confirm_address(
         &user.email,
         user.id,
-        &user.name,
         &link,
         policy.confirm_hours,
     ));
@@ -153,8 +152,9 @@ pub async fn resend_confirmation(
     ))
 }
 
-/// Uses a confirmation link: the address it was sent to is confirmed, if it is still the account's.
-pub async fn confirm(state: &AppState, token: &str) -> Result<(), AppError> {
+/// Uses a confirmation link: the address it was sent to is confirmed, if it is still the account's. Answers
+/// whose address it was, and the address.
+pub async fn confirm(state: &AppState, token: &str) -> Result<tokens::Redeemed, AppError> {
     let (mut transaction, redeemed) = redeem(state, Purpose::Confirm, token).await?;
     let now = Timestamp::now();
     let username: Option<String> = run!(&mut transaction, |connection| sqlx::query_scalar(
@@ -178,7 +178,7 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<(), AppError> {
     .await?;
     transaction.commit().await?;
     tracing::info!(user_id = redeemed.user_id, "email address confirmed");
-    Ok(())
+    Ok(redeemed)
 }
 
 /// Asks for a reset link. Answers the same, after the same work, whether or not an account has the address:
@@ -227,7 +227,6 @@ async fn send_reset_link(state: &AppState, email: &Email) -> Result<(), AppError
     policy.mailer.send(messages::reset_password(
         &user.email,
         user.id,
-        &user.name,
         &link,
         policy.reset_minutes,
     ));
@@ -235,15 +234,24 @@ async fn send_reset_link(state: &AppState, email: &Email) -> Result<(), AppError
     Ok(())
 }
 
-/// The account a reset link opens, if the link still works: for the page that shows the form.
-pub async fn reset_link_owner(state: &AppState, token: &str) -> Result<UserRecord, AppError> {
-    let redeemed = tokens::find(state.pool.reads(), Purpose::Reset, token)
+/// The active account a link belongs to and the address the link was sent to, if the link still works,
+/// without using it up: for the page a link opens, which changes nothing until its form is posted (a mail
+/// scanner that opens every link must not confirm or move an account).
+pub async fn link_owner(
+    state: &AppState,
+    purpose: Purpose,
+    token: &str,
+) -> Result<(UserRecord, String), AppError> {
+    let found = tokens::find(state.pool.reads(), purpose, token)
         .await?
         .ok_or(AppError::InvalidLink)?;
-    repository::find_by_id(state.pool.reads(), redeemed.user_id)
+    let user = repository::find_by_id(state.pool.reads(), found.user_id)
         .await?
         .filter(|user| user.active)
-        .ok_or(AppError::InvalidLink)
+        // A confirmation link confirms only the address it was sent to (see `confirm`).
+        .filter(|user| purpose != Purpose::Confirm || user.email == found.sent_to)
+        .ok_or(AppError::InvalidLink)?;
+    Ok((user, found.sent_to))
 }
 
 /// Uses a reset link: sets the new password (by the rules of registration), ends every session and API token
@@ -253,7 +261,7 @@ pub async fn reset_password(
     input: &ResetInput,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
-    let user = reset_link_owner(state, &input.token).await?;
+    let (user, _) = link_owner(state, Purpose::Reset, &input.token).await?;
     let password = input
         .validate(&[&user.email, &user.username])
         .map_err(AppError::Validation)?;
@@ -306,7 +314,6 @@ pub fn notify_password_changed(state: &AppState, user: &UserRecord) {
     state.email.mailer.send(messages::password_changed(
         &user.email,
         user.id,
-        &user.name,
         &format!("{}/forgot", state.email.site_url),
     ));
 }
@@ -405,7 +412,6 @@ async fn send_email_change(
             policy.mailer.send(messages::confirm_new_address(
                 new_email.as_str(),
                 user.id,
-                &user.name,
                 &user.email,
                 &link,
                 policy.change_hours,
@@ -416,7 +422,6 @@ async fn send_email_change(
     policy.mailer.send(messages::address_change_requested(
         &user.email,
         user.id,
-        &user.name,
         new_email.as_str(),
     ));
     Ok(())
@@ -453,8 +458,12 @@ async fn redeem(
 }
 
 /// Uses a change-of-address link: the account takes the address the link was sent to, now confirmed, unless
-/// another account took it meanwhile (then the link is spent and the answer says why).
-pub async fn apply_email_change(state: &AppState, token: &str) -> Result<(), AppError> {
+/// another account took it meanwhile (then the link is spent and the answer says why). Answers whose account
+/// moved, and where to.
+pub async fn apply_email_change(
+    state: &AppState,
+    token: &str,
+) -> Result<tokens::Redeemed, AppError> {
     let (mut transaction, redeemed) = redeem(state, Purpose::ChangeEmail, token).await?;
     let now = Timestamp::now();
     let changed: Result<Option<String>, sqlx::Error> =
@@ -491,7 +500,7 @@ pub async fn apply_email_change(state: &AppState, token: &str) -> Result<(), App
     .await?;
     transaction.commit().await?;
     tracing::info!(user_id = redeemed.user_id, "email address changed");
-    Ok(())
+    Ok(redeemed)
 }
 
 fn email_taken() -> AppError {

@@ -184,7 +184,7 @@ impl Turn<'_> {
 
     async fn hash_text(&self, password: &str) -> Result<String, HashingError> {
         let params = self.hasher.params.clone();
-        let password = password.to_owned();
+        let password = normalized(password).into_owned();
         self.hasher
             .run(move |memory| new_hash(&params, &password, memory))
             .await
@@ -192,6 +192,26 @@ impl Turn<'_> {
 
     /// [`PasswordHasher::verify`] in this turn.
     pub async fn verify(&self, password: &str, stored: &str) -> Result<Verification, HashingError> {
+        let form = normalized(password);
+        let verification = self.verify_exactly(&form, stored).await?;
+        if verification != Verification::Mismatch || form == password {
+            return Ok(verification);
+        }
+        // A hash made before passwords were normalised was made from the characters as typed: it still
+        // works, and the login that proves it replaces it. Only a password that normalising changes costs
+        // this second check, and the decoy pays it too, so that timing tells no account from none.
+        Ok(match self.verify_exactly(password, stored).await? {
+            Verification::Match { .. } => Verification::Match { needs_rehash: true },
+            Verification::Mismatch => Verification::Mismatch,
+        })
+    }
+
+    /// `password` against `stored`, character for character.
+    async fn verify_exactly(
+        &self,
+        password: &str,
+        stored: &str,
+    ) -> Result<Verification, HashingError> {
         let current = self.hasher.params.clone();
         let password = password.to_owned();
         let stored = stored.to_owned();
@@ -212,6 +232,16 @@ impl Turn<'_> {
     pub async fn verify_decoy(&self, password: &str) -> Result<(), HashingError> {
         let decoy = Arc::clone(&self.hasher.decoy_hash);
         self.verify(password, &decoy).await.map(|_| ())
+    }
+}
+
+/// The form a password is hashed and checked in: NFKC, as NIST SP 800-63B asks, so that an "é" typed as one
+/// character or as "e" and a combining accent, or a full-width "Ａ", is the same password on every keyboard.
+fn normalized(password: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+    match is_nfkc_quick(password.chars()) {
+        IsNormalized::Yes => std::borrow::Cow::Borrowed(password),
+        IsNormalized::No | IsNormalized::Maybe => password.nfkc().collect::<String>().into(),
     }
 }
 
@@ -390,6 +420,48 @@ mod tests {
                 .await
                 .expect("verify"),
             Verification::Match { needs_rehash: true }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_password_is_the_same_in_every_unicode_form_and_hashes_from_before_still_work() {
+        let hasher = hasher(1024, 1);
+        // "ë" as one character and "ﬁ" as a ligature; then "e" with a combining diaeresis and "fi".
+        let (composed, decomposed) = ("Zoë’s ﬁne passphrase", "Zoe\u{308}’s fine passphrase");
+        let hash = hasher.hash(&password(composed)).await.expect("hash");
+        for typed in [composed, decomposed] {
+            assert_eq!(
+                hasher.verify(typed, &hash).await.expect("verify"),
+                Verification::Match {
+                    needs_rehash: false
+                },
+                "{typed}"
+            );
+        }
+        assert_eq!(
+            hasher
+                .verify("Zoë’s ﬁne passphrasE", &hash)
+                .await
+                .expect("verify"),
+            Verification::Mismatch
+        );
+
+        // Made before normalising, from the characters as typed: it works, and asks to be replaced.
+        use argon2::PasswordHasher as _;
+        let before = argon2id(hasher.params.clone())
+            .hash_password(decomposed.as_bytes(), &SaltString::generate(&mut OsRng))
+            .expect("hash")
+            .to_string();
+        assert_eq!(
+            hasher.verify(decomposed, &before).await.expect("verify"),
+            Verification::Match { needs_rehash: true }
+        );
+        assert_eq!(
+            hasher
+                .verify("Zoe\u{308}’s fine passphrasE", &before)
+                .await
+                .expect("verify"),
+            Verification::Mismatch
         );
     }
 

@@ -23,10 +23,15 @@ pub struct TokenList {
 #[server]
 pub async fn load_tokens() -> Result<TokenList, AppError> {
     use self::server::*;
-    let (state, session, user) = logged_in().await?;
+    let (state, _, user) = logged_in().await?;
+    let tokens = store::list(&state.pool, &user).await?;
+    let just_created = crate::flash::take_secret::<NewApiToken>()
+        .await?
+        // Only while it is one of this user's: the browser may have logged in as someone else since.
+        .filter(|created| tokens.iter().any(|token| token.id == created.id));
     Ok(TokenList {
-        tokens: store::list(&state.pool, &user).await?,
-        just_created: crate::auth::session::take_once(&session, JUST_CREATED).await?,
+        tokens,
+        just_created,
     })
 }
 
@@ -35,14 +40,14 @@ pub async fn load_tokens() -> Result<TokenList, AppError> {
 pub async fn create_token(name: String) -> Result<NewApiToken, AppError> {
     use self::server::*;
     let result = async {
-        let (state, session, user) = logged_in().await?;
+        let (state, _, user) = logged_in().await?;
         let name = TokenName::parse(&name).map_err(|message| AppError::invalid("name", message))?;
         let ip = crate::state::client_ip().await;
         let token =
             store::create(&state.pool, &state.throttle, &user, &name, ip.as_deref()).await?;
         // Without JavaScript the answer is a redirect, so the page it returns to shows the secret instead.
         if is_plain_form_post() {
-            session.insert(JUST_CREATED, &token).await?;
+            crate::flash::set_secret(&token).await?;
         }
         Ok(token)
     }
@@ -75,9 +80,6 @@ mod server {
         domain::TokenName,
         error::{is_plain_form_post, with_status},
     };
-
-    /// Session key of a token created without JavaScript, until the account page shows it.
-    pub const JUST_CREATED: &str = "tokens.just_created";
 }
 
 /// The section: the list, the form that creates a token and each token's revoke button.
