@@ -284,16 +284,28 @@ async fn an_https_site_url_makes_cookies_secure_and_sends_hsts_without_being_ask
 #[test]
 fn an_https_site_url_with_cookie_secure_off_is_refused_naming_both_keys() {
     let database = common::TestDatabase::new();
-    let output = leptodo()
+    let mut server = leptodo()
         .arg("--config")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
         .env("LEPTODO_SITE_ADDR", "127.0.0.1:0")
         .env("LEPTODO_DATABASE_URL", &database.url)
         .env("LEPTODO_SITE_URL", "https://todo.example.com")
         .env("LEPTODO_COOKIE_SECURE", "false")
-        .output()
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("runs");
+    // It must stop on its own, at once; a server that started instead is stopped here, and fails the test.
+    let deadline = Instant::now() + common::events::EVENTUALLY;
+    while server.try_wait().expect("status").is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let started = server.try_wait().expect("status").is_none();
+    if started {
+        server.kill().expect("stop the server");
+    }
+    let output = server.wait_with_output().expect("output");
     let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!started, "the server started: {stderr}");
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("cookie_secure") && stderr.contains("site_url"),

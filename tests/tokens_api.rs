@@ -267,6 +267,12 @@ async fn a_token_made_without_javascript_is_shown_once_and_never_stored_in_the_s
         .post_form(CreateToken::PATH, "/account", &[("name", "laptop")])
         .await;
     assert!(back.starts_with("/account"), "{back}");
+    // The rows as they are between the form's answer and the page it returns to.
+    let sessions: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM tower_sessions")
+        .fetch_all(&app.database().await)
+        .await
+        .expect("sessions");
+    assert!(!sessions.is_empty());
     let page = app.get(&back).await.text().await.expect("page");
     let shown: String = page
         .split_once("ltd_")
@@ -277,11 +283,7 @@ async fn a_token_made_without_javascript_is_shown_once_and_never_stored_in_the_s
         })
         .unwrap_or_else(|| panic!("the token is shown: {page}"));
     let secret = format!("ltd_{shown}");
-    let sessions: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM tower_sessions")
-        .fetch_all(&app.database().await)
-        .await
-        .expect("sessions");
-    assert!(!sessions.is_empty());
+    assert_eq!(shown.len(), 64, "{secret}");
     for data in &sessions {
         assert!(
             !data
