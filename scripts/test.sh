@@ -8,11 +8,11 @@ source scripts/postgres.sh
 # A failed run ends with the disk's state: a full disk fails whichever step comes next.
 on_exit() {
   local status=$?
-  postgres_stop
   if [ "$status" -ne 0 ]; then
     printf '\n==> failed (exit %s); disk: %s free, target/ %s\n' "$status" \
       "$(df -h --output=avail . | tail -1 | tr -d ' ')" "$(du -sh target 2>/dev/null | cut -f1)" >&2
   fi
+  postgres_stop || true
   return "$status"
 }
 trap on_exit EXIT

@@ -2,12 +2,12 @@
 //! and at most `max_pending_connections` connections that wait for a request (new ones, and idle keep-alive
 //! ones between two requests) are kept: past that, the oldest of them is closed to make room for the newest.
 //!
-//! So a slow client (a "slowloris" sending one header a minute, or a script that opens a thousand sockets and
-//! sends nothing, or sends one request on each and then nothing) holds a socket for
+//! So a client slow to send its request (a "slowloris" sending one header a minute, or a script that opens a
+//! thousand sockets and sends nothing, or one request on each and then nothing) holds a socket for
 //! `header_read_timeout_seconds` at most, and cannot keep anyone out: a browser's request completes its
 //! headers within milliseconds, long before a flood could push it out. A request whose headers came but
-//! whose body drips is bounded by `request_timeout_seconds`. (axum's own `serve` gives hyper no timer, and so
-//! no header deadline at all.)
+//! whose body drips is bounded by `request_timeout_seconds`; a client slow to read its answer only by TCP's
+//! own timeouts. (axum's own `serve` gives hyper no timer, and so no header deadline at all.)
 
 use std::{
     collections::VecDeque,
@@ -43,9 +43,14 @@ use tower::ServiceExt;
 pub struct Limits {
     /// From the moment a connection waits for a request until its headers are complete.
     pub header_read_timeout: Duration,
-    /// Connections that have not sent a complete request yet.
+    /// Connections waiting for a request.
     pub max_pending: usize,
+    /// How long a stop waits for the requests in flight before it leaves them.
+    pub drain: Duration,
 }
+
+/// How long a connection closed to make room may still take to send what it was sending.
+const EVICTION_GRACE: Duration = Duration::from_secs(1);
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets the requests in flight finish.
 pub async fn serve(
@@ -84,9 +89,19 @@ pub async fn serve(
         };
         tokio::spawn(connection.serve(stream, remote));
     }
+    // New clients are refused from now on rather than left hanging.
+    drop(listener);
     let _ = stop.send(true);
     drop(done);
-    all_done.closed().await;
+    if tokio::time::timeout(limits.drain, all_done.closed())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            seconds = limits.drain.as_secs(),
+            "stopping with connections still open after the drain time"
+        );
+    }
 }
 
 /// One accepted connection and what it shares with the loop.
@@ -125,12 +140,16 @@ impl Connection {
                 }
             })
         };
+        // Declared before the connection, so dropped after it, and after the body it may still hold: the
+        // slot is closed for good then, whichever way the connection ended (a panic or a cancellation too).
+        let _departure = Departure(self.pending.clone(), self.slot.clone());
         let mut builder = http1::Builder::new();
         builder
             .timer(TokioTimer::new())
             .header_read_timeout(self.limits.header_read_timeout);
         let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), service));
         let mut shutting_down = false;
+        let mut evicted_until = None;
         loop {
             tokio::select! {
                 result = connection.as_mut() => {
@@ -139,11 +158,14 @@ impl Connection {
                     }
                     break;
                 }
-                // Dropping the connection closes its socket.
-                () = self.slot.evict.notified() => {
-                    tracing::debug!("slow connection closed to make room for a new one");
-                    break;
+                // A connection waiting for a request closes at once; one that still flushes its last answer
+                // gets a moment to finish it.
+                () = self.slot.evict.notified(), if evicted_until.is_none() => {
+                    tracing::debug!("waiting connection closed to make room for a new one");
+                    connection.as_mut().graceful_shutdown();
+                    evicted_until = Some(tokio::time::Instant::now() + EVICTION_GRACE);
                 }
+                () = sleep_until(evicted_until), if evicted_until.is_some() => break,
                 changed = self.stopping.changed(), if !shutting_down => {
                     shutting_down = true;
                     if changed.is_ok() {
@@ -152,7 +174,23 @@ impl Connection {
                 }
             }
         }
-        self.pending.leave(&self.slot);
+    }
+}
+
+/// `deadline`, or never.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A connection's end: its slot leaves the waiting ones for good.
+struct Departure(Arc<PendingConnections>, Arc<Slot>);
+
+impl Drop for Departure {
+    fn drop(&mut self) {
+        self.0.close(&self.1);
     }
 }
 
@@ -196,6 +234,8 @@ impl Drop for ThenWaiting {
 #[derive(Default)]
 struct Slot {
     place: Mutex<Option<u64>>,
+    /// The connection has ended: a body dropped after it must not put it back in line.
+    closed: std::sync::atomic::AtomicBool,
     evict: Notify,
 }
 
@@ -223,6 +263,10 @@ impl PendingConnections {
     /// Puts `slot`'s connection last in line, closing the oldest waiting one if there are `limit` already.
     fn join(&self, slot: &Arc<Slot>) {
         let mut state = lock(&self.state);
+        // Set under the queue's lock (see `close`), so it cannot change between this test and the push.
+        if slot.closed.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         while state.waiting.len() >= self.limit {
             if let Some((_, oldest)) = state.waiting.pop_front() {
                 *lock(&oldest.place) = None;
@@ -236,9 +280,20 @@ impl PendingConnections {
         *lock(&slot.place) = Some(place);
     }
 
-    /// `slot`'s connection has sent a request, or ended.
-    fn leave(&self, slot: &Slot) {
+    /// `slot`'s connection has ended: it leaves the line and never joins it again.
+    fn close(&self, slot: &Slot) {
         let mut state = lock(&self.state);
+        slot.closed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        Self::remove(&mut state, slot);
+    }
+
+    /// `slot`'s connection has sent a request.
+    fn leave(&self, slot: &Slot) {
+        Self::remove(&mut lock(&self.state), slot);
+    }
+
+    fn remove(state: &mut Pending, slot: &Slot) {
         let Some(place) = lock(&slot.place).take() else {
             return;
         };
@@ -306,5 +361,11 @@ mod tests {
             "the oldest made room"
         );
         assert_eq!(*slots[0].place.lock().expect("lock"), Some(4));
+
+        // A connection that ended is out for good, even if a body it left behind is dropped later.
+        pending.close(&slots[0]);
+        pending.join(&slots[0]);
+        assert!(slots[0].place.lock().expect("lock").is_none());
+        assert_eq!(pending.state.lock().expect("lock").waiting.len(), 1);
     }
 }

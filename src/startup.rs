@@ -178,6 +178,8 @@ impl Application {
                 )),
                 max_pending: usize::try_from(settings.max_pending_connections.get())
                     .unwrap_or(usize::MAX),
+                // No request in flight outlives its own time limit.
+                drain: std::time::Duration::from_secs(u64::from(settings.request_timeout_seconds)),
             },
             local_addr,
             router,

@@ -83,18 +83,28 @@ async fn after_link_used(
     message: &str,
 ) -> Result<(), AppError> {
     use crate::{auth::session, error::is_plain_form_post};
-    if is_plain_form_post() {
-        let (_, browser_session) = crate::state::request_context().await?;
-        let logged_in = session::current_user(&browser_session, state.sessions, &state.pool)
-            .await?
-            .map(|user| user.id);
-        crate::flash::set_message(message).await?;
-        leptos_axum::redirect(match logged_in {
-            Some(id) if id == owner => "/account",
-            Some(_) => "/",
-            None => "/login",
-        });
+    if !is_plain_form_post() {
+        return Ok(());
     }
+    // The link is used and committed: whatever fails now must not answer as if it had not worked.
+    let logged_in = match crate::state::request_context().await {
+        Ok((_, browser_session)) => {
+            session::current_user(&browser_session, state.sessions, &state.pool).await
+        }
+        Err(error) => Err(error),
+    };
+    let logged_in = logged_in.unwrap_or_else(|error| {
+        tracing::warn!(?error, "after a used link: the session could not be read");
+        None
+    });
+    if let Err(error) = crate::flash::set_message(message).await {
+        tracing::warn!(?error, "after a used link: its message could not be left");
+    }
+    leptos_axum::redirect(match logged_in.map(|user| user.id) {
+        Some(id) if id == owner => "/account",
+        Some(_) => "/",
+        None => "/login",
+    });
     Ok(())
 }
 
