@@ -158,10 +158,13 @@ impl Connection {
                     }
                     break;
                 }
-                // A connection waiting for a request closes at once; one that still flushes its last answer
+                // One that never got an answer closes at once; one that may still be flushing its last answer
                 // gets a moment to finish it.
                 () = self.slot.evict.notified(), if evicted_until.is_none() => {
                     tracing::debug!("waiting connection closed to make room for a new one");
+                    if !self.slot.answered.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
                     connection.as_mut().graceful_shutdown();
                     evicted_until = Some(tokio::time::Instant::now() + EVICTION_GRACE);
                 }
@@ -224,6 +227,8 @@ impl hyper::body::Body for ThenWaiting {
 impl Drop for ThenWaiting {
     fn drop(&mut self) {
         if let Some((pending, slot)) = self.waits_again.take() {
+            slot.answered
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             pending.join(&slot);
         }
     }
@@ -236,6 +241,8 @@ struct Slot {
     place: Mutex<Option<u64>>,
     /// The connection has ended: a body dropped after it must not put it back in line.
     closed: std::sync::atomic::AtomicBool,
+    /// The connection has had an answer, which it may still be flushing when it is told to make room.
+    answered: std::sync::atomic::AtomicBool,
     evict: Notify,
 }
 
