@@ -3,9 +3,9 @@
 //! message says what happened. Changes made elsewhere arrive as live updates (see `live::client`) and are
 //! merged in place, so rows that did not change are not redrawn.
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
-use futures::lock::Mutex;
+use futures::channel::oneshot;
 use leptos::prelude::*;
 
 use super::{
@@ -86,9 +86,10 @@ pub struct TodoStore {
     pub(super) seen_while_reloading: StoredValue<i64>,
     /// The login has ended: live updates stop.
     pub(super) logged_out: StoredValue<bool>,
-    /// Held while a change is on its way, so the next one waits: a toggle of a todo just added must reach the
-    /// server after the todo does.
-    queue: StoredValue<Arc<Mutex<()>>>,
+    /// The end of the last change sent: the next one waits for it, so changes reach the server in the order
+    /// they were made (a toggle-all after an add must find the new todo). A chain, not a lock: `futures`'
+    /// `Mutex` wakes its waiters in no particular order, and sent a toggle-all before an add made earlier.
+    last_change: StoredValue<Option<oneshot::Receiver<()>>>,
     saved_ids: StoredValue<SavedIds>,
     next_key: StoredValue<i64>,
 }
@@ -116,7 +117,7 @@ impl TodoStore {
             reloading: StoredValue::new(false),
             seen_while_reloading: StoredValue::new(version),
             logged_out: StoredValue::new(false),
-            queue: StoredValue::new(Arc::new(Mutex::new(()))),
+            last_change: StoredValue::new(None),
             saved_ids: StoredValue::new(SavedIds::new()),
             next_key: StoredValue::new(-1),
         }
@@ -295,9 +296,17 @@ impl TodoStore {
         self.message.set(None);
         self.pending.update(|pending| *pending += 1);
         self.changes_made.update_value(|made| *made += 1);
-        let queue = self.queue.get_value();
+        let (done, next_waits_for) = oneshot::channel::<()>();
+        let previous = self
+            .last_change
+            .try_update_value(|last| last.replace(next_waits_for))
+            .flatten();
         leptos::task::spawn_local(async move {
-            let _turn = queue.lock().await;
+            // Answered or dropped, the earlier change is over either way.
+            if let Some(previous) = previous {
+                let _ = previous.await;
+            }
+            let _done = done;
             let outcome = change().await;
             if let Err(error) = &outcome {
                 self.message.try_set(Some(error.user_message()));
