@@ -15,7 +15,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let mut settings = Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new())?;
     settings.database_url = format!("sqlite://{}", dir.path().join("leptodo.db").display());
-    let pool = db::connect_and_migrate(&settings).await?;
+    let pool = leptodo::startup::open_database(&settings).await?;
 
     let db::Pool::Sqlite { writer: sqlite, .. } = &pool else {
         return Err("the example seeds a SQLite file".into());

@@ -29,7 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <link rel="stylesheet" href=crate::assets::stylesheet_href() />
+                <link rel="stylesheet" href=crate::assets::fingerprints::stylesheet_href() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options islands=true />
                 <MetaTags />
@@ -140,16 +140,6 @@ fn SiteHeader() -> impl IntoView {
             </nav>
         </header>
     }
-}
-
-/// Marks the document once an island has come to life (effects run only in the browser), so styles and tests
-/// can tell a server-rendered page from a live one: `<html data-hydrated="true">`.
-pub fn mark_hydrated() {
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
 }
 
 /// The page for a path no route claims; answered with status 404.

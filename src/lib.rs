@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod flash;
 pub mod form_errors;
+pub mod hydration;
 pub mod secret;
 pub mod timestamp;
 pub mod todos;

@@ -11,6 +11,7 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 use tokio::sync::Semaphore;
+use tokio_util::task::TaskTracker;
 
 use crate::config::Settings;
 
@@ -77,6 +78,8 @@ struct Inner {
     delivery: Delivery,
     attempts: u32,
     concurrent: Semaphore,
+    /// Every task that may still send a mail, so that [`Mailer::idle`] knows when none is left.
+    background: TaskTracker,
 }
 
 /// Hands mails over for delivery; cheap to clone.
@@ -123,6 +126,7 @@ impl Mailer {
             delivery,
             attempts: settings.mail_attempts,
             concurrent: Semaphore::new(MAX_CONCURRENT_DELIVERIES),
+            background: TaskTracker::new(),
         })))
     }
 
@@ -130,7 +134,24 @@ impl Mailer {
     /// true, so no mail ever speaks of a change that was rolled back.
     pub fn send(&self, mail: Mail) {
         let inner = self.0.clone();
-        tokio::spawn(async move { inner.deliver(mail).await });
+        self.0
+            .background
+            .spawn(async move { inner.deliver(mail).await });
+    }
+
+    /// Runs `work` that may end in [`Mailer::send`] (finding out whom to mail, making the link) in the
+    /// background, so that the request answers at once and in the same time whoever is mailed.
+    pub fn spawn_work(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.0.background.spawn(work);
+    }
+
+    /// Resolves once no mail is being prepared or delivered (every attempt made, the last one answered): when
+    /// a mail that was not sent will not be sent either.
+    pub async fn idle(&self) {
+        let background = &self.0.background;
+        background.close();
+        background.wait().await;
+        background.reopen();
     }
 }
 

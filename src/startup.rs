@@ -27,7 +27,7 @@ use crate::{
     },
     config::Settings,
     connections,
-    db::{self, DatabaseError, Pool},
+    db::{DatabaseError, Pool},
     security::{
         client_ip::ClientIpSource,
         cross_origin::{self, CrossOriginGuard, CrossOriginPolicy},
@@ -72,6 +72,7 @@ pub struct Application {
     limits: connections::Limits,
     local_addr: SocketAddr,
     router: Router,
+    state: AppState,
     pool: Pool,
     session_cleanup: JoinHandle<()>,
     live: Hub,
@@ -100,7 +101,7 @@ impl Application {
                 "site_url is empty: links in mails start with http://{local_addr}, which only works on this machine"
             );
         }
-        let pool = db::connect_and_migrate(settings).await?;
+        let pool = open_database(settings).await?;
         let throttle = Throttle::new(pool.clone(), settings);
         let (session_layer, session_cleanup) = sessions::layer(&pool, settings, throttle.clone());
         let live = Hub::new(settings);
@@ -169,7 +170,7 @@ impl Application {
                     .make_span_with(request_span)
                     .on_response(log_response),
             )
-            .with_state(state);
+            .with_state(state.clone());
         Ok(Self {
             listener,
             limits: connections::Limits {
@@ -183,6 +184,7 @@ impl Application {
             },
             local_addr,
             router,
+            state,
             pool,
             session_cleanup,
             live,
@@ -193,6 +195,12 @@ impl Application {
     /// The address actually bound (useful when the configured port is 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// What every handler reaches, for a caller that arranges what no request can (a test holding the hashing
+    /// line full, say).
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// Serves until `shutdown` resolves, lets in-flight requests finish (live-update streams end at once),
@@ -211,6 +219,17 @@ impl Application {
         self.pool.close().await;
         tracing::info!("stopped");
     }
+}
+
+/// Opens the configured database and applies pending migrations: what the server and every command do first.
+pub async fn open_database(settings: &Settings) -> Result<Pool, DatabaseError> {
+    let pool = Pool::connect(settings).await?;
+    pool.migrate().await?;
+    // The one data migration SQL cannot do: emails' Unicode keys (a no-op once every row has one).
+    auth::identity::backfill_email_keys(&pool)
+        .await
+        .map_err(DatabaseError::Backfill)?;
+    Ok(pool)
 }
 
 /// The options Leptos needs to name and find the built site.
@@ -414,6 +433,9 @@ mod tests {
                 .with_writer(move || writer.clone())
                 .finish(),
         );
+        // tracing remembers, process-wide, whether a log line has a subscriber: if a test beside this one met
+        // the line first without one, it would stay unseen here.
+        tracing::callsite::rebuild_interest_cache();
         let router = Router::new()
             .route(
                 "/change-email/{token}",

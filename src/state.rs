@@ -10,7 +10,7 @@ use axum::{
 use leptos::prelude::LeptosOptions;
 
 use crate::{
-    auth::{email::EmailPolicy, hashing::PasswordHasher, throttle::Throttle},
+    auth::{email::policy::EmailPolicy, hashing::PasswordHasher, throttle::Throttle},
     db::Pool,
     security::client_ip::ClientIpSource,
     sessions::SessionPolicy,

@@ -39,7 +39,7 @@ async fn accounts_with_cost(memory_kib: u32, iterations: u32) -> Accounts {
     settings.database_url = database.url.clone();
     settings.argon2_memory_kib = memory_kib;
     settings.argon2_iterations = iterations;
-    let pool = leptodo::db::connect_and_migrate(&settings)
+    let pool = leptodo::startup::open_database(&settings)
         .await
         .expect("database");
     Accounts {

@@ -93,7 +93,7 @@ async fn accounts_made_before_email_keys_get_theirs_at_the_next_start() {
     let database = TestDatabase::new();
     let mut settings = common::test_settings();
     settings.database_url = database.url.clone();
-    let pool = leptodo::db::connect_and_migrate(&settings)
+    let pool = leptodo::startup::open_database(&settings)
         .await
         .expect("database");
     let hasher = leptodo::auth::hashing::PasswordHasher::new(&settings).expect("hasher");
@@ -116,7 +116,7 @@ async fn accounts_made_before_email_keys_get_theirs_at_the_next_start() {
         .expect("an old row");
     }
     pool.close().await;
-    let pool = leptodo::db::connect_and_migrate(&settings)
+    let pool = leptodo::startup::open_database(&settings)
         .await
         .expect("the next start");
     let keys: Vec<(String, Option<String>)> =

@@ -9,7 +9,6 @@ mod common;
 
 use std::{
     collections::HashMap,
-    net::TcpListener,
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -17,7 +16,7 @@ use std::{
 
 use common::{
     admins::{id_of, remove_each_other_at_once},
-    process::start_with,
+    process::{start_with, unshared_port},
     setting, Api, TestDatabase,
 };
 use leptodo::{
@@ -92,10 +91,9 @@ struct Balancer {
 
 impl Balancer {
     async fn start(instances: &[Instance]) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        // Not a port freed for the moment between choosing it and HAProxy's bind: a test beside this one could
+        // be given it.
+        let port = unshared_port();
         let mut command = Command::new("haproxy");
         command
             .args([
@@ -156,7 +154,9 @@ async fn cluster(count: usize) -> Cluster {
     let starting: Vec<_> = (0..count)
         .map(|_| {
             let url = url.clone();
-            std::thread::spawn(move || Instance::start(&url, "127.0.0.1:0"))
+            std::thread::spawn(move || {
+                Instance::start(&url, &format!("127.0.0.1:{}", unshared_port()))
+            })
         })
         .collect();
     let instances: Vec<Instance> = starting
@@ -579,7 +579,8 @@ async fn killing_an_instance_under_load_loses_no_acknowledged_write() {
     // Only requests already on their way while the instance died may fail: a request sent to a dead instance
     // is retried elsewhere by HAProxy, and each client has one request in flight at a time. The window ends
     // when the process is reaped, however long that takes; the grace is HAProxy noticing its closed sockets.
-    let grace = Duration::from_millis(100);
+    // Within a second, even with 200 clients on two cores; a request sent after that must not fail.
+    let grace = Duration::from_secs(1);
     for failure in &seen.failures {
         assert!(
             failure.sent <= dead_at + grace && failure.failed >= killed_at,

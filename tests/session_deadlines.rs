@@ -15,7 +15,7 @@ use leptodo::{
         session::{current_user_at, log_in},
         throttle::Throttle,
     },
-    db::{self, unix_now, Pool},
+    db::{unix_now, Pool},
     sessions::{SessionPolicy, Store},
 };
 use tower_sessions::{
@@ -39,7 +39,9 @@ async fn fixture() -> Fixture {
     settings.database_url = database.url.clone();
     settings.session_idle_minutes = 30;
     settings.session_absolute_hours = 12;
-    let pool = db::connect_and_migrate(&settings).await.expect("database");
+    let pool = leptodo::startup::open_database(&settings)
+        .await
+        .expect("database");
     let store = Store::new(&pool);
     let hasher = PasswordHasher::new(&settings).expect("hasher");
     let form = RegistrationInput {

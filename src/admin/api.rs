@@ -14,9 +14,9 @@ use super::{
     store, ManagedUser, UserPage,
 };
 use crate::{
-    api::{ApiId, ErrorBody},
+    api::extract::ApiId,
     domain::RoleName,
-    error::AppError,
+    error::{json::ErrorBody, AppError},
     state::AppState,
 };
 

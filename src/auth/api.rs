@@ -15,9 +15,9 @@ use super::{
     registration::RegistrationInput, session, User,
 };
 use crate::{
-    api::{ApiJson, ErrorBody},
+    api::extract::ApiJson,
     config::EmailConfirmation,
-    error::AppError,
+    error::{json::ErrorBody, AppError},
     secret::Secret,
     state::AppState,
     state::ClientIp,

@@ -176,7 +176,7 @@ pub fn RegisterPage() -> impl IntoView {
 /// each field as the user leaves it and posts only a form that passes the same rules as the server's.
 #[island]
 fn RegistrationForm(typed: TypedValues, refused: Option<AppError>) -> impl IntoView {
-    crate::app::mark_hydrated();
+    crate::hydration::mark_hydrated();
     let fields = INPUTS.map(|input| Field::new(input, &typed));
     let [email, username, name, website, password, password_confirm] = fields;
     // The same rules the server applies, run in the browser as the user types.

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::{auth::hashing::PasswordHasher, config::Settings, db};
+use crate::{auth::hashing::PasswordHasher, config::Settings};
 
 /// Leptodo: a TodoMVC behind real user accounts.
 ///
@@ -195,7 +195,7 @@ pub async fn run(command: OperatorCommand, settings: &Settings) -> Result<String
         OperatorCommand::Users(command) => OnConfiguredDatabase::Users(command),
         OperatorCommand::Roles(command) => OnConfiguredDatabase::Roles(command),
     };
-    let pool = db::connect_and_migrate(settings)
+    let pool = crate::startup::open_database(settings)
         .await
         .map_err(|error| CommandError(error.to_string()))?;
     let result = match command {

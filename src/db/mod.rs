@@ -243,17 +243,6 @@ impl Lock<'_> {
     }
 }
 
-/// Opens the configured database and applies pending migrations: what the server and every command do first.
-pub async fn connect_and_migrate(settings: &Settings) -> Result<Pool, DatabaseError> {
-    let pool = Pool::connect(settings).await?;
-    pool.migrate().await?;
-    // The one data migration SQL cannot do: emails' Unicode keys (a no-op once every row has one).
-    crate::auth::identity::backfill_email_keys(&pool)
-        .await
-        .map_err(DatabaseError::Backfill)?;
-    Ok(pool)
-}
-
 async fn connect_sqlite(
     url: &str,
     max_connections: u32,

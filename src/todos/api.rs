@@ -14,10 +14,10 @@ use super::{
     Todo, TodoFilter,
 };
 use crate::{
-    api::{ApiId, ApiJson, ErrorBody},
+    api::extract::{ApiId, ApiJson},
     auth::api_user::ApiUser,
     domain::TodoTitle,
-    error::AppError,
+    error::{json::ErrorBody, AppError},
     state::AppState,
     timestamp::Timestamp,
 };

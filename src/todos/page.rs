@@ -55,7 +55,7 @@ pub fn TodoPage() -> impl IntoView {
 /// the page that runs in the browser.
 #[island]
 fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl IntoView {
-    crate::app::mark_hydrated();
+    crate::hydration::mark_hydrated();
     #[cfg(feature = "hydrate")]
     let origin = super::live::client::page_origin();
     // Rendered on the server, the page makes no changes: only the browser's copy needs a name.

@@ -15,7 +15,8 @@ pub struct TestDatabase {
     pub url: String,
     /// The SQLite file, when the engine is SQLite.
     pub sqlite_path: Option<std::path::PathBuf>,
-    _dir: tempfile::TempDir,
+    /// The folder of the SQLite file and of the outbox.
+    dir: tempfile::TempDir,
 }
 
 /// The PostgreSQL server of this run, if the run is on PostgreSQL.
@@ -35,15 +36,20 @@ impl TestDatabase {
                 Self {
                     url: format!("sqlite://{}", path.display()),
                     sqlite_path: Some(path),
-                    _dir: dir,
+                    dir,
                 }
             }
             Some(server) => Self {
                 url: create_postgres_database(&server),
                 sqlite_path: None,
-                _dir: dir,
+                dir,
             },
         }
+    }
+
+    /// An outbox folder of this test alone, removed with the database's temporary folder.
+    pub fn outbox_dir(&self) -> String {
+        self.dir.path().join("outbox").display().to_string()
     }
 
     /// Whether this run is on PostgreSQL.

@@ -110,6 +110,18 @@ impl EventStream {
         }
     }
 
+    /// Whether the next event is the creation of `todo`, a todo made after whatever this stream must not
+    /// hear: a stream's events keep their order, so anything heard wrongly would come first. Unlike a quiet
+    /// spell, this cannot pass because the wrong event was slow.
+    pub async fn next_is_creation_of(&mut self, todo: &serde_json::Value) -> bool {
+        let next = self.event().await;
+        if next.name == "todo_created" && next.data["todo"] == *todo {
+            return true;
+        }
+        eprintln!("unexpected event: {next:?}");
+        false
+    }
+
     /// Whether no event arrives within `limit` (keep-alive comments aside).
     pub async fn stays_quiet(&mut self, limit: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + limit;

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The test's own database.
     pub db: TestDatabase,
+    /// What the server's handlers reach, to arrange what no request can.
+    pub state: leptodo::state::AppState,
 }
 
 /// The shipped Leptos.toml with cheap argon2, which keeps logins in tests fast (the rules do not depend on the
@@ -33,11 +35,9 @@ pub fn test_settings() -> Settings {
     settings.argon2_memory_kib = 1024;
     settings.argon2_iterations = 1;
     settings.throttle_registrations_per_ip = 1_000_000;
-    // Without an SMTP server mail goes to the outbox: not into the working tree.
-    settings.outbox_dir = std::env::temp_dir()
-        .join("leptodo-test-outbox")
-        .display()
-        .to_string();
+    // Without an SMTP server mail goes to the outbox: not into the working tree, nor into a folder that tests
+    // running beside this one share (a server started by `spawn_app` gets its database's own).
+    settings.outbox_dir = process::private_outbox().display().to_string();
     settings
 }
 
@@ -47,9 +47,29 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDatabase::new();
+    let (address, state) = serve(&db, customise).await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client");
+    TestApp {
+        address,
+        client,
+        db,
+        state,
+    }
+}
+
+/// Starts a server on `db` with the test settings as `customise` leaves them; answers its base URL and state.
+async fn serve(
+    db: &TestDatabase,
+    customise: impl FnOnce(&mut Settings),
+) -> (String, leptodo::state::AppState) {
     let mut settings = test_settings();
     settings.site_addr = "127.0.0.1:0".parse().expect("socket address");
     settings.database_url = db.url.clone();
+    settings.outbox_dir = db.outbox_dir();
     customise(&mut settings);
     // `TEST_LOG=leptodo=debug cargo test …` shows the server's log, each line named after its test.
     if let Ok(filter) = std::env::var("TEST_LOG") {
@@ -60,17 +80,9 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     }
     let app = Application::build(&settings).await.expect("the app starts");
     let address = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
     tokio::spawn(app.run_until(std::future::pending()));
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("HTTP client");
-    TestApp {
-        address,
-        client,
-        db,
-    }
+    (address, state)
 }
 
 impl TestApp {
@@ -112,6 +124,12 @@ impl TestApp {
     /// A connection to the test's database, to arrange or inspect what the API cannot (`$1` placeholders).
     pub async fn database(&self) -> sqlx::AnyPool {
         self.db.pool().await
+    }
+
+    /// A second server on this test's database with other settings, such as a limit that would get in the way
+    /// of arranging the test; answers its base URL. Logins made on either server work on both.
+    pub async fn another_instance(&self, customise: impl FnOnce(&mut Settings)) -> String {
+        serve(&self.db, customise).await.0
     }
 
     /// The application's own pool on the test's database, for calling its services directly.

@@ -9,9 +9,9 @@ use super::{
     service,
 };
 use crate::{
-    api::{ApiJson, ErrorBody},
+    api::extract::ApiJson,
     auth::{api_user::ApiUser, session},
-    error::AppError,
+    error::{json::ErrorBody, AppError},
     state::{AppState, ClientIp},
 };
 

@@ -3,9 +3,8 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
-use super::recovery_pages::sent_view;
+use super::views::{broken_link_view, link_page, sent_view};
 use crate::{
     auth::Auth,
     domain::{Email, Password},
@@ -17,15 +16,7 @@ use crate::{
 /// Whether a confirmation link still works, before its button is shown; answers the address it confirms.
 #[server]
 pub async fn check_confirm_link(token: String) -> Result<String, AppError> {
-    use crate::{error::with_status, state::request_context};
-    let result = async {
-        let (state, _) = request_context().await?;
-        let (_, address) =
-            super::service::link_owner(&state, super::tokens::Purpose::Confirm, &token).await?;
-        Ok(address)
-    }
-    .await;
-    with_status(result)
+    address_of_link(super::tokens::Purpose::Confirm, &token).await
 }
 
 /// Confirms the address a confirmation link was sent to.
@@ -45,11 +36,16 @@ pub async fn confirm_email(token: String) -> Result<(), AppError> {
 /// Whether a change-of-address link still works, before its button is shown; answers the new address.
 #[server]
 pub async fn check_email_change_link(token: String) -> Result<String, AppError> {
+    address_of_link(super::tokens::Purpose::ChangeEmail, &token).await
+}
+
+/// The address a working link of `purpose` was sent to; changes nothing.
+#[cfg(feature = "ssr")]
+async fn address_of_link(purpose: super::tokens::Purpose, token: &str) -> Result<String, AppError> {
     use crate::{error::with_status, state::request_context};
     let result = async {
         let (state, _) = request_context().await?;
-        let (_, address) =
-            super::service::link_owner(&state, super::tokens::Purpose::ChangeEmail, &token).await?;
+        let (_, address) = super::service::link_owner(&state, purpose, token).await?;
         Ok(address)
     }
     .await;
@@ -254,60 +250,6 @@ fn used_or<V: IntoView + 'static>(
             broken_link_view(&error).into_any()
         }
         other => page(other).into_any(),
-    }
-}
-
-/// The body of a page a mail's link opens: `check` is given the link's token as the page opens and changes
-/// nothing; the page shows `working` (given the token and what `check` answered) when the link works, the
-/// broken-link page otherwise.
-pub(super) fn link_page<T, F, Fut>(
-    check: F,
-    working: impl Fn(String, T) -> AnyView + Send + Sync + 'static,
-) -> impl IntoView
-where
-    T: Clone + serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
-    F: Fn(String) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
-{
-    let params = use_params_map();
-    let token = move || params.read().get("token").unwrap_or_default();
-    let outcome = Resource::new(token, check);
-    view! {
-        <Transition fallback=|| ()>
-            {move || {
-                outcome
-                    .get()
-                    .map(|result| match result {
-                        Ok(found) => working(token(), found),
-                        Err(error) => broken_link_view(&error).into_any(),
-                    })
-            }}
-        </Transition>
-    }
-}
-
-/// The one page for a link that does not work, whatever the reason, with the ways to get a new one.
-fn broken_link_view(error: &AppError) -> impl IntoView {
-    let explanation = match error {
-        AppError::Conflict(_) | AppError::InvalidLink => error.user_message(),
-        other => other.to_string(),
-    };
-    view! {
-        <section class="auth-form">
-            <h1>"This link does not work"</h1>
-            <p class="error" role="alert">
-                {explanation}
-            </p>
-            <p>"Links from our mails work once, for a limited time, and a newer link replaces an older one."</p>
-            <ul>
-                <li>
-                    <a href="/forgot">"Ask for a new password-reset link"</a>
-                </li>
-                <li>
-                    <a href="/account">"Send the confirmation link again, or change your address, from your account"</a>
-                </li>
-            </ul>
-        </section>
     }
 }
 

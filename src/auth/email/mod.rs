@@ -8,13 +8,16 @@ pub mod forms;
 pub mod link_pages;
 #[cfg(feature = "ssr")]
 pub mod messages;
+#[cfg(feature = "ssr")]
+pub mod policy;
 pub mod recovery_pages;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod tokens;
+pub mod views;
 
 pub use link_pages::{ConfirmPage, ConfirmationBanner, EmailChangeForm, EmailChangePage};
-pub use recovery_pages::{ForgotPage, ResetPage};
 #[cfg(feature = "ssr")]
-pub use service::EmailPolicy;
+pub use policy::EmailPolicy;
+pub use recovery_pages::{ForgotPage, ResetPage};

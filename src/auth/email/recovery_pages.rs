@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::views::{link_page, sent_view};
 use crate::{
     domain::{Email, Password},
     error::AppError,
@@ -118,7 +119,7 @@ pub fn ResetPage() -> impl IntoView {
     let reset = ServerAction::<ResetPassword>::new();
     view! {
         <Title text="Choose a new password · Leptodo" />
-        {super::link_pages::link_page(
+        {link_page(
             check_reset_link,
             move |token, ()| reset_form(reset, token).into_any(),
         )}
@@ -150,22 +151,6 @@ fn reset_form(reset: ServerAction<ResetPassword>, token: String) -> impl IntoVie
             </ActionForm>
         </section>
     }
-}
-
-/// The confirmation of a form that sent a mail; its refusals are in the form's error summary.
-pub(super) fn sent_view<A>(action: ServerAction<A>) -> impl IntoView
-where
-    A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-{
-    action
-        .value()
-        .get_untracked()
-        .and_then(Result::ok)
-        .map(|message| view! { <p class="flash" role="status">{message}</p> })
 }
 
 /// The forgotten-password form's input.

@@ -1,8 +1,6 @@
 //! The mail flows' rules, for the pages and the JSON API alike: confirming an address, resetting a forgotten
 //! password, changing the address. Each change commits with its audit entry; mails leave after the commit.
 
-use std::net::SocketAddr;
-
 use super::{
     forms::{EmailChangeInput, ForgotInput, ResetInput},
     messages,
@@ -17,82 +15,12 @@ use crate::{
         repository::{self, UserRecord},
         throttle::{Action, Subjects},
     },
-    config::{EmailConfirmation, Settings},
-    db::{run, Pool, Transaction},
+    db::{run, Transaction},
     domain::Email,
     error::{AppError, FieldErrors},
-    mail::Mailer,
     state::AppState,
     timestamp::Timestamp,
 };
-
-/// How the accounts use mail: the mailer, whether confirmation is asked for, where links point, how long
-/// they work.
-#[derive(Debug, Clone)]
-pub struct EmailPolicy {
-    /// Sends in the background.
-    pub mailer: Mailer,
-    /// `email_confirmation`.
-    pub confirmation: EmailConfirmation,
-    /// The start of every link, without a trailing slash.
-    site_url: String,
-    confirm_hours: u32,
-    reset_minutes: u32,
-    change_hours: u32,
-}
-
-impl EmailPolicy {
-    /// Reads the settings; links start with `site_url`, or with the address the server listens on.
-    pub fn new(settings: &Settings, mailer: Mailer, listening_on: SocketAddr) -> Self {
-        let site_url = match settings.site_url.trim() {
-            "" => format!("http://{listening_on}"),
-            url => url.trim_end_matches('/').to_owned(),
-        };
-        Self {
-            mailer,
-            confirmation: settings.email_confirmation,
-            site_url,
-            confirm_hours: settings.confirm_email_hours,
-            reset_minutes: settings.reset_password_minutes,
-            change_hours: settings.change_email_hours,
-        }
-    }
-
-    /// Makes a token for `purpose`, sent to `sent_to`, in a transaction of its own, and answers the link that
-    /// carries it. The transaction has committed when the link is answered: a mail never names a token that
-    /// was rolled back. `user` as the request found it: if its credentials ended meanwhile (a password change,
-    /// a reset, a deactivation), no link is made (`None`), so none outlives them.
-    async fn issue_link(
-        &self,
-        pool: &Pool,
-        user: &UserRecord,
-        purpose: Purpose,
-        sent_to: &str,
-    ) -> Result<Option<String>, AppError> {
-        let mut transaction = pool.begin().await?;
-        if !credentials::still_current(&mut transaction, user).await? {
-            return Ok(None);
-        }
-        let token = tokens::issue(
-            &mut transaction,
-            user.id,
-            purpose,
-            sent_to,
-            self.lifetime(purpose),
-        )
-        .await?;
-        transaction.commit().await?;
-        Ok(Some(format!("{}{}{token}", self.site_url, purpose.path())))
-    }
-
-    fn lifetime(&self, purpose: Purpose) -> time::Duration {
-        match purpose {
-            Purpose::Confirm => time::Duration::hours(i64::from(self.confirm_hours)),
-            Purpose::Reset => time::Duration::minutes(i64::from(self.reset_minutes)),
-            Purpose::ChangeEmail => time::Duration::hours(i64::from(self.change_hours)),
-        }
-    }
-}
 
 /// The answer to every request for a reset link, whether an account has the address or not.
 pub const RESET_LINK_SENT: &str =
@@ -198,7 +126,7 @@ pub async fn request_reset(
         .await?
         .keep();
     let state = state.clone();
-    tokio::spawn(async move {
+    state.email.mailer.clone().spawn_work(async move {
         if let Err(error) = send_reset_link(&state, &email).await {
             tracing::error!(?error, "password reset link not sent");
         }
@@ -363,7 +291,7 @@ pub async fn request_email_change(
         new_email.as_str()
     );
     let (state, user) = (state.clone(), user.clone());
-    tokio::spawn(async move {
+    state.email.mailer.clone().spawn_work(async move {
         if let Err(error) = send_email_change(&state, &user, &new_email).await {
             tracing::error!(
                 ?error,

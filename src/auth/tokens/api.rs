@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{store, ApiToken, NewApiToken};
 use crate::{
-    api::{ApiId, ApiJson},
+    api::extract::{ApiId, ApiJson},
     auth::api_user::ApiUser,
     domain::TokenName,
     error::AppError,
@@ -40,8 +40,8 @@ pub struct CreateTokenRequest {
     request_body = CreateTokenRequest,
     responses(
         (status = 201, description = "Created; `token` is shown only now", body = NewApiToken),
-        (status = 422, description = "Invalid name, or too many tokens", body = crate::api::ErrorBody),
-        (status = 429, description = "Too many tokens created lately; see `Retry-After`", body = crate::api::ErrorBody),
+        (status = 422, description = "Invalid name, or too many tokens", body = crate::error::json::ErrorBody),
+        (status = 429, description = "Too many tokens created lately; see `Retry-After`", body = crate::error::json::ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]
@@ -85,7 +85,7 @@ pub async fn list(
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 404, description = "No such token of yours", body = crate::api::ErrorBody),
+        (status = 404, description = "No such token of yours", body = crate::error::json::ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]

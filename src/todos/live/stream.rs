@@ -59,9 +59,9 @@ pub fn routes() -> Router<AppState> {
         (status = 200, content_type = "text/event-stream",
             description = "Events `hello` and `resync` carry `ListVersion`; the others carry `TodoEvent`",
             body = TodoEvent),
-        (status = 401, description = "Not logged in", body = crate::api::ErrorBody),
-        (status = 429, description = "The account holds `events_streams_per_user` streams already", body = crate::api::ErrorBody),
-        (status = 503, description = "The instance holds `events_streams_total` streams already", body = crate::api::ErrorBody),
+        (status = 401, description = "Not logged in", body = crate::error::json::ErrorBody),
+        (status = 429, description = "The account holds `events_streams_per_user` streams already", body = crate::error::json::ErrorBody),
+        (status = 503, description = "The instance holds `events_streams_total` streams already", body = crate::error::json::ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]

@@ -1,7 +1,9 @@
-//! The built front end (`target/site`): the fingerprinted names cargo-leptos gives the bundle and stylesheet, and
-//! how each file is served — compressed once at build time, and cached as long as its name allows.
+//! The built front end (`target/site`): how each file is served — compressed once at build time, and cached as
+//! long as its name allows (the names are `fingerprints`').
 
-use std::{path::PathBuf, sync::OnceLock};
+pub mod fingerprints;
+
+use std::path::PathBuf;
 
 use axum::{
     extract::{Request, State},
@@ -13,12 +15,7 @@ use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
 use crate::{app::shell, state::AppState};
-
-/// Where cargo-leptos serves the bundle, stylesheet and their compressed copies from, below the site root.
-pub const PKG_DIR: &str = "pkg";
-
-/// The file cargo-leptos writes beside the binary when `hash-files` is on, as Leptos itself looks for it.
-const HASH_FILE: &str = "hash.txt";
+pub use fingerprints::{Fingerprints, PKG_DIR};
 
 /// A fingerprinted file never changes under its name: keep it for a year without asking again.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -28,48 +25,6 @@ const REVALIDATE: &str = "no-cache";
 const ONE_DAY: &str = "public, max-age=86400";
 /// Pages and API answers hold personal data: no cache, in the browser or on the way, may keep them.
 const NO_STORE: &str = "no-store";
-
-/// The fingerprints of this build's files, read once at start-up.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Fingerprints {
-    /// Of the stylesheet, the one name the page spells out itself (Leptos names the bundle's files).
-    css: Option<String>,
-}
-
-static FINGERPRINTS: OnceLock<Fingerprints> = OnceLock::new();
-
-impl Fingerprints {
-    /// Reads the hash file beside the running binary: `Some` when the build fingerprinted its files (a
-    /// `cargo leptos build`), `None` when it did not (the binary of `cargo test`), so plain names are used.
-    pub fn load() -> Option<Self> {
-        let exe = std::env::current_exe().ok()?;
-        let listing = std::fs::read_to_string(exe.parent()?.join(HASH_FILE)).ok()?;
-        Some(Self::parse(&listing))
-    }
-
-    /// Parses cargo-leptos' `kind: hash` lines (`js`, `wasm`, `css`).
-    fn parse(listing: &str) -> Self {
-        let css = listing.lines().find_map(|line| {
-            let (kind, hash) = line.split_once(':')?;
-            (kind.trim() == "css").then(|| hash.trim().to_owned())
-        });
-        Self { css }
-    }
-
-    /// Makes these the fingerprints every page names (the first call wins).
-    pub fn install(self) {
-        let _ = FINGERPRINTS.set(self);
-    }
-}
-
-/// The stylesheet's address: `/pkg/leptodo.<hash>.css` in a fingerprinted build, else `/pkg/leptodo.css`.
-pub fn stylesheet_href() -> String {
-    let name = env!("CARGO_PKG_NAME");
-    match FINGERPRINTS.get().and_then(|f| f.css.as_deref()) {
-        Some(hash) => format!("/{PKG_DIR}/{name}.{hash}.css"),
-        None => format!("/{PKG_DIR}/{name}.css"),
-    }
-}
 
 /// The fallback of the router: a file of the built site, in the encoding the browser prefers among those made
 /// at build time (brotli, then gzip) and with the cache policy its name allows; otherwise the not-found page.
@@ -116,16 +71,4 @@ pub async fn no_store_by_default(request: Request, next: Next) -> Response {
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static(NO_STORE));
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Fingerprints;
-
-    #[test]
-    fn reads_the_stylesheet_hash_from_cargo_leptos_listing() {
-        let listing = "js: AbC-1\nwasm: dEf_2\ncss: GhI3\n";
-        assert_eq!(Fingerprints::parse(listing).css.as_deref(), Some("GhI3"));
-        assert_eq!(Fingerprints::parse("js: x\n").css, None);
-    }
 }

@@ -1,109 +1,20 @@
-//! What every JSON route shares: the error body, extractors that answer in that shape, the `/api/` 404 and
-//! 405, and the OpenAPI document generated from the handlers' annotations.
+//! The JSON API as a whole: the `/api/` 404 and 405, and the OpenAPI document generated from the handlers'
+//! annotations. What each route uses is in the leaf `extract` (and the error body in `error::json`).
+
+pub mod extract;
 
 use axum::{
-    extract::{FromRequest, FromRequestParts, Path, Request},
-    http::{header, request::Parts, HeaderValue, StatusCode},
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{any, get},
     Json, Router,
 };
-use serde::Serialize;
 use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
-    Modify, OpenApi, ToSchema,
+    Modify, OpenApi,
 };
 
-use crate::{
-    error::{AppError, FieldErrors},
-    state::AppState,
-};
-
-/// Every error answer of the JSON API: `{"error": {...}}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    error: ErrorDetail,
-}
-
-/// What went wrong, for people (`message`) and programs (`code`).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable name of the error: `validation`, `not_found`, `unauthenticated`, …
-    code: &'static str,
-    /// A sentence fit to show to the user.
-    message: String,
-    /// For `validation` and `conflict`: messages per field.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<FieldErrors>,
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code(),
-                message: self.to_string(),
-                fields: self.fields().cloned(),
-            },
-        };
-        let mut response = (status, Json(body)).into_response();
-        if let Some(seconds) = self.retry_after_seconds() {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        if matches!(self, Self::Unauthenticated) {
-            // RFC 9110: a 401 names the scheme that would work.
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(r#"Bearer realm="leptodo""#),
-            );
-        }
-        response
-    }
-}
-
-/// A JSON request body whose rejections (not JSON, malformed, missing fields) are answered in the API's error
-/// shape instead of axum's plain text.
-pub struct ApiJson<T>(pub T);
-
-impl<S, T> FromRequest<S> for ApiJson<T>
-where
-    S: Send + Sync,
-    T: serde::de::DeserializeOwned,
-{
-    type Rejection = AppError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        use axum::extract::rejection::JsonRejection;
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType),
-            Err(rejection) => Err(AppError::BadRequest(rejection.body_text())),
-        }
-    }
-}
-
-/// The `{id}` of a path. Anything but a positive whole number cannot name a row, so it is "not found" like any
-/// other id that is not the caller's.
-pub struct ApiId(pub i64);
-
-impl<S: Send + Sync> FromRequestParts<S> for ApiId {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::NotFound)?;
-        raw.parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .map(Self)
-            .ok_or(AppError::NotFound)
-    }
-}
+use crate::{error::AppError, state::AppState};
 
 /// `/api/openapi.json` and the answers for `/api/` paths no route claims. Merge last: the catch-all must not
 /// shadow a real route (axum prefers static routes anyway).
