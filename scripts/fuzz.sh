@@ -47,7 +47,7 @@ LEPTODO_DATABASE_URL="sqlite://$work/leptodo.db" target/release/leptodo --config
 # the fuzzer collects from /api/auth/login) legitimately refuse some and accept others.
 # Excluded operations would end the fuzzer's own credentials: changing the password revokes every token, and
 # revoking tokens may revoke the one in use. `/api/events` is a stream that never ends by itself, which the
-# fuzzer would wait on; tests/live.rs covers it.
+# fuzzer would wait on; tests/it/todos/live.rs covers it.
 tools/venv/bin/schemathesis run "$base/api/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \

@@ -1,0 +1,16 @@
+//! Every integration test, in one binary (one build and one link instead of one per file): the modules mirror
+//! `src/`, and `common` is the harness they share.
+
+mod common;
+
+mod admin;
+mod api;
+mod app;
+mod auth;
+mod cli;
+mod concurrency;
+mod db;
+mod mail;
+mod security;
+mod startup;
+mod todos;

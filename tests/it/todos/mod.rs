@@ -1,0 +1,4 @@
+//! The todo list: its JSON API and its live updates.
+
+mod api;
+mod live;
