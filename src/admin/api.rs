@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     access::ApiAdmin,
     operations::{self, Outcome},
-    store, ManagedUser, UserPage,
+    store, ManagedUser, UserPage, MAX_SEARCH_CHARS,
 };
 use crate::{
     api::extract::ApiId,
@@ -19,9 +19,6 @@ use crate::{
     error::{json::ErrorBody, AppError},
     state::AppState,
 };
-
-/// Longest search worth running: an email has at most 254 characters.
-const MAX_QUERY_CHARS: usize = 254;
 
 /// The routes of this module, to merge into the application router.
 pub fn routes() -> Router<AppState> {
@@ -40,6 +37,7 @@ pub fn routes() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct UsersQuery {
     /// Part of an email or username, any case; blank or absent for everyone.
+    // utoipa takes a literal only; a test checks it is `MAX_SEARCH_CHARS`.
     #[param(max_length = 254)]
     q: Option<String>,
     /// Page number, from 1 (the default); 50 users a page.
@@ -83,9 +81,9 @@ pub async fn list_users(
 ) -> Result<Json<UserPage>, AppError> {
     let Query(query) = query.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let search = query.q.unwrap_or_default();
-    if search.chars().count() > MAX_QUERY_CHARS {
+    if search.chars().count() > MAX_SEARCH_CHARS {
         return Err(AppError::BadRequest(format!(
-            "`q` has at most {MAX_QUERY_CHARS} characters."
+            "`q` has at most {MAX_SEARCH_CHARS} characters."
         )));
     }
     let page = match query.page {
@@ -204,4 +202,21 @@ pub async fn revoke_role(
     Ok(operations::revoke_role(&state.pool, &actor, id, &role)
         .await?
         .into())
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::IntoParams;
+
+    use super::{UsersQuery, MAX_SEARCH_CHARS};
+
+    #[test]
+    fn the_documented_search_limit_is_the_one_applied() {
+        let params = serde_json::to_value(UsersQuery::into_params(|| None)).expect("JSON");
+        let search = params
+            .as_array()
+            .and_then(|params| params.iter().find(|param| param["name"] == "q"))
+            .expect("the q parameter");
+        assert_eq!(search["schema"]["maxLength"], MAX_SEARCH_CHARS);
+    }
 }

@@ -22,6 +22,8 @@ use crate::timestamp::Timestamp;
 
 /// Users shown per page of the table and of `GET /api/admin/users`.
 pub const USERS_PER_PAGE: u32 = 50;
+/// The longest search of the users worth running: the longest email (a longer one is cut, not refused).
+pub const MAX_SEARCH_CHARS: usize = crate::domain::Email::MAX_CHARS;
 /// Audit entries shown on `/admin/audit`.
 pub const AUDIT_ENTRIES_SHOWN: u32 = 100;
 

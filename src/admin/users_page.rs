@@ -33,8 +33,8 @@ pub struct UsersView {
 pub async fn load_users(query: String, page: u32) -> Result<UsersView, AppError> {
     use crate::admin::{access::admin_in_server_fn, store};
     let (state, actor) = admin_in_server_fn().await?;
-    // The search box allows 254 characters; a longer query from a hand-made URL is cut, not an error page.
-    let query: String = query.chars().take(254).collect();
+    // A longer query than the search box allows, from a hand-made URL, is cut, not an error page.
+    let query: String = query.chars().take(crate::admin::MAX_SEARCH_CHARS).collect();
     Ok(UsersView {
         listing: store::search_users(&state.pool, &query, page.max(1)).await?,
         roles: store::roles(&state.pool).await?,
@@ -161,7 +161,7 @@ fn users_view(loaded: UsersView, manage: ServerAction<ManageUser>) -> AnyView {
         <h1>"Users"</h1>
         <form method="get" action="/admin" class="admin-search" role="search">
             <label>
-                "Email or username" <input type="search" name="q" value=search maxlength="254" />
+                "Email or username" <input type="search" name="q" value=search maxlength=crate::admin::MAX_SEARCH_CHARS />
             </label>
             <button type="submit">"Search"</button>
         </form>

@@ -13,14 +13,11 @@ use super::{
 use crate::{
     config::EmailConfirmation,
     db::{Pool, Transaction},
+    domain::{Password, MAX_LOGIN_CHARS},
     error::{AppError, FieldErrors},
     security::random::random_secret,
     timestamp::Timestamp,
 };
-
-/// Longest login (an email) and password worth checking; anything longer cannot match an account.
-const MAX_LOGIN_CHARS: usize = 254;
-const MAX_PASSWORD_CHARS: usize = 128;
 
 impl From<HashingError> for AppError {
     fn from(error: HashingError) -> Self {
@@ -113,7 +110,7 @@ pub async fn authenticate(
         return Err(AppError::Validation(missing));
     }
     let too_long =
-        login.chars().count() > MAX_LOGIN_CHARS || password.chars().count() > MAX_PASSWORD_CHARS;
+        login.chars().count() > MAX_LOGIN_CHARS || password.chars().count() > Password::MAX_CHARS;
     let found = match too_long {
         true => None,
         false => repository::find_by_login(pool.reads(), login).await?,
@@ -187,7 +184,7 @@ pub async fn change_password(
     let checked = input.validate(&[&user.email, &user.username]);
     let current = input.current_password.expose();
     let current_is_right = !current.is_empty()
-        && current.chars().count() <= MAX_PASSWORD_CHARS
+        && current.chars().count() <= Password::MAX_CHARS
         && matches!(
             turn.verify(current, &user.password_hash).await?,
             Verification::Match { .. }
@@ -240,7 +237,7 @@ pub async fn check_current_password(
         .await?;
     let (turn, reservation) = turn_for(hasher, throttle, reservation).await?;
     let right = !password.is_empty()
-        && password.chars().count() <= MAX_PASSWORD_CHARS
+        && password.chars().count() <= Password::MAX_CHARS
         && matches!(
             turn.verify(password, &user.password_hash).await?,
             Verification::Match { .. }

@@ -20,11 +20,9 @@ use std::net::IpAddr;
 use crate::{
     config::Settings,
     db::{run, unix_now, Lock, Pool, Transaction},
+    domain::MAX_LOGIN_CHARS,
     error::AppError,
 };
-
-/// The longest account subject kept: what an unknown login typed is cut to the login field's own limit.
-const MAX_LOGIN_CHARS: usize = 254;
 
 /// What is being attempted; each has its own counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,7 +305,7 @@ async fn window_count(
 
 #[cfg(test)]
 mod tests {
-    use super::{address_group, Subjects};
+    use super::{address_group, Subjects, MAX_LOGIN_CHARS};
 
     #[test]
     fn ipv6_addresses_count_by_their_64_and_mapped_ipv4_as_ipv4() {
@@ -330,7 +328,7 @@ mod tests {
             let subjects = Subjects::unknown_login(&typed.repeat(100_000), None);
             assert_eq!(
                 subjects.account.map(|account| account.chars().count()),
-                Some("login:".len() + 254),
+                Some("login:".len() + MAX_LOGIN_CHARS),
                 "{typed}"
             );
         }

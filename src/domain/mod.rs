@@ -2,6 +2,14 @@
 //! feedback and into the server, where they are the authority. Holding one of them means the value is valid;
 //! nothing downstream checks again. Each `parse` answers a message fit to show next to the form field.
 
+/// The longest login worth checking (an email or a username, whichever may be longer): anything longer cannot
+/// name an account.
+pub const MAX_LOGIN_CHARS: usize = if Email::MAX_CHARS > Username::MAX_CHARS {
+    Email::MAX_CHARS
+} else {
+    Username::MAX_CHARS
+};
+
 /// The conversions every validated string type shares: serde goes through `parse`, so a value deserialised
 /// from a request is as valid as one parsed from a form.
 macro_rules! validated_string {
