@@ -31,7 +31,7 @@ pub mod mail;
 #[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]
-pub mod sessions;
+pub mod session_store;
 #[cfg(feature = "ssr")]
 pub mod startup;
 #[cfg(feature = "ssr")]

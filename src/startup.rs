@@ -33,7 +33,7 @@ use crate::{
         cross_origin::{self, CrossOriginGuard, CrossOriginPolicy},
         headers::{self, HeaderPolicy},
     },
-    sessions::{self, SessionPolicy},
+    session_store::{self, SessionPolicy},
     state::AppState,
     todos::live::hub::Hub,
 };
@@ -103,7 +103,8 @@ impl Application {
         }
         let pool = open_database(settings).await?;
         let throttle = Throttle::new(pool.clone(), settings);
-        let (session_layer, session_cleanup) = sessions::layer(&pool, settings, throttle.clone());
+        let (session_layer, session_cleanup) =
+            session_store::layer(&pool, settings, throttle.clone());
         let live = Hub::new(settings);
         // On PostgreSQL every instance hears the others' changes; on SQLite the one process has them all.
         let notices = match &pool {

@@ -13,7 +13,7 @@ use crate::{
     auth::{email::policy::EmailPolicy, hashing::PasswordHasher, throttle::Throttle},
     db::Pool,
     security::client_ip::ClientIpSource,
-    sessions::SessionPolicy,
+    session_store::SessionPolicy,
     todos::live::hub::Hub,
 };
 

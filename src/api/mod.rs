@@ -110,7 +110,7 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                crate::sessions::COOKIE_NAME,
+                crate::session_store::COOKIE_NAME,
                 "Set by `POST /api/auth/login`; named `__Host-leptodo_session` on sites served over HTTPS.",
             ))),
         );

@@ -7,9 +7,9 @@ pub mod accounts;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod api_user;
-pub mod context;
 #[cfg(feature = "ssr")]
 pub mod credentials;
+pub mod current_user;
 pub mod email;
 #[cfg(feature = "ssr")]
 pub mod hashing;
@@ -31,7 +31,7 @@ pub mod tokens;
 pub mod user;
 
 pub use account_page::AccountPage;
-pub use context::Auth;
+pub use current_user::Auth;
 pub use login_page::LoginPage;
 pub use logout::LogoutButton;
 pub use register_page::RegisterPage;

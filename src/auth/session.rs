@@ -10,7 +10,7 @@ use super::repository::{self, UserRecord};
 use crate::{
     db::{unix_now, Pool},
     error::AppError,
-    sessions::SessionPolicy,
+    session_store::SessionPolicy,
     state::{request_context, AppState},
 };
 

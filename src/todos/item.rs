@@ -3,8 +3,8 @@
 use leptos::{ev, html, prelude::*, server_fn::ServerFn};
 
 use super::{
+    page_state::{focus_on, TodoItem, TodoStore},
     server_fns::{DeleteTodo, RenameTodo, SetTodoCompleted},
-    state::{focus_on, TodoItem, TodoStore},
 };
 
 /// A todo as TodoMVC shows it: `li` (`completed`, `editing`) › `div.view` (toggle, label, destroy) and

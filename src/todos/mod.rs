@@ -5,10 +5,10 @@ pub mod api;
 mod item;
 pub mod live;
 pub mod page;
+mod page_state;
 #[cfg(feature = "ssr")]
 pub mod repository;
 pub mod server_fns;
-mod state;
 
 pub use page::TodoPage;
 

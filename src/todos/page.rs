@@ -10,8 +10,8 @@ use leptos_router::{
 
 use super::{
     item::TodoRow,
+    page_state::TodoStore,
     server_fns::{load_todo_page, AddTodo, ClearCompletedTodos, TodoPageData, ToggleAllTodos},
-    state::TodoStore,
     TodoFilter,
 };
 use crate::auth::next_path::login_then;

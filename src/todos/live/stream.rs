@@ -27,7 +27,7 @@ use crate::{
         tokens::store as tokens,
     },
     error::AppError,
-    sessions,
+    session_store,
     state::AppState,
     todos::repository::{self, Owner},
 };
@@ -95,7 +95,7 @@ pub async fn events(
         opening,
         subscription,
         credential,
-        store: Arc::new(sessions::Store::new(&state.pool)),
+        store: Arc::new(session_store::Store::new(&state.pool)),
         owner,
         user: user.record.id,
         recheck: tokio::time::interval_at(
@@ -146,7 +146,7 @@ struct Feed {
     opening: VecDeque<Event>,
     subscription: Subscription,
     credential: Credential,
-    store: Arc<sessions::Store>,
+    store: Arc<session_store::Store>,
     owner: Owner,
     user: i64,
     recheck: tokio::time::Interval,

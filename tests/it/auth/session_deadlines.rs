@@ -16,7 +16,7 @@ use leptodo::{
         throttle::Throttle,
     },
     db::{unix_now, Pool},
-    sessions::{SessionPolicy, Store},
+    session_store::{SessionPolicy, Store},
 };
 use tower_sessions::{
     session::{Id, Record},
