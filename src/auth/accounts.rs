@@ -3,7 +3,7 @@
 
 use super::{
     credentials::{self, PasswordOwner},
-    hashing::{HashingError, PasswordHasher, Turn, Verification},
+    hashing::{PasswordHasher, Turn, Verification},
     password_change::PasswordChangeInput,
     registration::{NewAccount, RegistrationInput},
     repository::{self, InsertUserError, UserRecord},
@@ -18,16 +18,6 @@ use crate::{
     security::random::random_secret,
     timestamp::Timestamp,
 };
-
-impl From<HashingError> for AppError {
-    fn from(error: HashingError) -> Self {
-        if let HashingError::Overloaded = error {
-            return Self::Overloaded;
-        }
-        tracing::error!(%error, "password hashing");
-        Self::Internal
-    }
-}
 
 /// Creates an account from the registration form and, with `logs_in`, records it as logged in from `ip` (a
 /// site that requires confirmed addresses logs nobody in at registration).

@@ -261,6 +261,18 @@ impl From<sqlx::Error> for AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl From<crate::auth::hashing::HashingError> for AppError {
+    fn from(error: crate::auth::hashing::HashingError) -> Self {
+        use crate::auth::hashing::HashingError;
+        if let HashingError::Overloaded = error {
+            return Self::Overloaded;
+        }
+        tracing::error!(%error, "password hashing");
+        Self::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<tower_sessions::session::Error> for AppError {
     fn from(error: tower_sessions::session::Error) -> Self {
         tracing::error!(%error, "session store error");
