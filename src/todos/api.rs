@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     repository::{self, Owner, Page, Writer},
-    Todo, TodoFilter,
+    service, Todo, TodoFilter,
 };
 use crate::{
     api::extract::{ApiId, ApiJson},
@@ -19,7 +19,6 @@ use crate::{
     domain::TodoTitle,
     error::{json::ErrorBody, AppError},
     state::AppState,
-    timestamp::Timestamp,
 };
 
 /// The routes of this module, to merge into the application router.
@@ -98,10 +97,6 @@ pub struct Cleared {
     deleted: u64,
 }
 
-fn title(input: &str) -> Result<TodoTitle, AppError> {
-    TodoTitle::parse(input).map_err(|message| AppError::invalid("title", message))
-}
-
 /// The caller's todos in creation order, optionally filtered, all at once or a page at a time.
 #[utoipa::path(
     get, path = "/api/todos", tag = "todos",
@@ -167,13 +162,12 @@ pub async fn create(
     user: ApiUser,
     ApiJson(body): ApiJson<CreateTodo>,
 ) -> Result<(StatusCode, Json<Todo>), AppError> {
-    let title = title(&body.title)?;
+    let title = service::parse_title(&body.title)?;
     let owner = Owner::from(&user.record);
-    let todo = repository::insert(
+    let todo = service::add(
         &Writer::new(&state, None),
         owner,
         &title,
-        &Timestamp::now(),
         state.todos_per_user,
     )
     .await?;
@@ -196,10 +190,7 @@ pub async fn show(
     ApiId(id): ApiId,
 ) -> Result<Json<Todo>, AppError> {
     let owner = Owner::from(&user.record);
-    repository::find(&state.pool, owner, id)
-        .await?
-        .map(Json)
-        .ok_or(AppError::NotFound)
+    service::find(&state.pool, owner, id).await.map(Json)
 }
 
 /// Changes the title, the state, or both.
@@ -226,7 +217,11 @@ pub async fn update(
             "Send `title`, `completed`, or both.".into(),
         ));
     }
-    let title = body.title.as_deref().map(title).transpose()?;
+    let title = body
+        .title
+        .as_deref()
+        .map(service::parse_title)
+        .transpose()?;
     save(&state, &user, id, title.as_ref(), body.completed).await
 }
 
@@ -248,7 +243,7 @@ pub async fn replace(
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<PutTodo>,
 ) -> Result<Json<Todo>, AppError> {
-    let title = title(&body.title)?;
+    let title = service::parse_title(&body.title)?;
     save(&state, &user, id, Some(&title), Some(body.completed)).await
 }
 
@@ -261,10 +256,9 @@ async fn save(
 ) -> Result<Json<Todo>, AppError> {
     let owner = Owner::from(&user.record);
     let writer = Writer::new(state, None);
-    repository::update(&writer, owner, id, title, completed, &Timestamp::now())
-        .await?
+    service::update(&writer, owner, id, title, completed)
+        .await
         .map(Json)
-        .ok_or(AppError::NotFound)
 }
 
 /// Deletes one of the caller's todos.
@@ -283,11 +277,8 @@ pub async fn destroy(
     ApiId(id): ApiId,
 ) -> Result<StatusCode, AppError> {
     let owner = Owner::from(&user.record);
-    if repository::delete(&Writer::new(&state, None), owner, id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(AppError::NotFound)
-    }
+    service::delete(&Writer::new(&state, None), owner, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Marks every todo done or not done; answers the whole list.
@@ -306,8 +297,7 @@ pub async fn toggle_all(
 ) -> Result<Json<Vec<Todo>>, AppError> {
     let owner = Owner::from(&user.record);
     let writer = Writer::new(&state, None);
-    let todos =
-        repository::set_all_completed(&writer, owner, body.completed, &Timestamp::now()).await?;
+    let todos = service::set_all_completed(&writer, owner, body.completed).await?;
     Ok(Json(todos))
 }
 
@@ -324,6 +314,6 @@ pub async fn clear_completed(
     user: ApiUser,
 ) -> Result<Json<Cleared>, AppError> {
     let owner = Owner::from(&user.record);
-    let deleted = repository::delete_completed(&Writer::new(&state, None), owner).await?;
+    let deleted = service::clear_completed(&Writer::new(&state, None), owner).await?;
     Ok(Json(Cleared { deleted }))
 }

@@ -9,6 +9,8 @@ mod page_state;
 #[cfg(feature = "ssr")]
 pub mod repository;
 pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 pub use page::TodoPage;
 

@@ -49,12 +49,11 @@ pub async fn add_todo(title: String, origin: Option<u32>) -> Result<Todo, AppErr
     use self::server::*;
     let (state, owner) = context().await?;
     let result = async {
-        let title = parse_title(&title)?;
-        repository::insert(
+        let title = service::parse_title(&title)?;
+        service::add(
             &Writer::new(&state, origin),
             owner?,
             &title,
-            &Timestamp::now(),
             state.todos_per_user,
         )
         .await
@@ -75,16 +74,14 @@ pub async fn set_todo_completed(
     use self::server::*;
     let (state, owner) = context().await?;
     let result = async {
-        repository::update(
+        service::update(
             &Writer::new(&state, origin),
             owner?,
             id,
             None,
             Some(completed),
-            &Timestamp::now(),
         )
-        .await?
-        .ok_or(AppError::NotFound)
+        .await
     }
     .await;
     settle(result).await
@@ -99,22 +96,8 @@ pub async fn rename_todo(
 ) -> Result<Option<Todo>, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
-    let result = async {
-        let owner = owner?;
-        let writer = Writer::new(&state, origin);
-        if title.trim().is_empty() {
-            return match repository::delete(&writer, owner, id).await? {
-                true => Ok(None),
-                false => Err(AppError::NotFound),
-            };
-        }
-        let title = parse_title(&title)?;
-        repository::update(&writer, owner, id, Some(&title), None, &Timestamp::now())
-            .await?
-            .map(Some)
-            .ok_or(AppError::NotFound)
-    }
-    .await;
+    let result =
+        async { service::rename(&Writer::new(&state, origin), owner?, id, &title).await }.await;
     // Without JavaScript the edit form lives at `?edit=<id>`; go back to the list, not to the form.
     leave_edit_mode();
     settle(result).await
@@ -125,13 +108,7 @@ pub async fn rename_todo(
 pub async fn delete_todo(id: i64, origin: Option<u32>) -> Result<(), AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
-    let result = async {
-        match repository::delete(&Writer::new(&state, origin), owner?, id).await? {
-            true => Ok(()),
-            false => Err(AppError::NotFound),
-        }
-    }
-    .await;
+    let result = async { service::delete(&Writer::new(&state, origin), owner?, id).await }.await;
     settle(result).await
 }
 
@@ -140,16 +117,9 @@ pub async fn delete_todo(id: i64, origin: Option<u32>) -> Result<(), AppError> {
 pub async fn toggle_all_todos(completed: bool, origin: Option<u32>) -> Result<Vec<Todo>, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
-    let result = async {
-        Ok(repository::set_all_completed(
-            &Writer::new(&state, origin),
-            owner?,
-            completed,
-            &Timestamp::now(),
-        )
-        .await?)
-    }
-    .await;
+    let result =
+        async { service::set_all_completed(&Writer::new(&state, origin), owner?, completed).await }
+            .await;
     settle(result).await
 }
 
@@ -159,8 +129,7 @@ pub async fn clear_completed_todos(origin: Option<u32>) -> Result<u64, AppError>
     use self::server::*;
     let (state, owner) = context().await?;
     let result =
-        async { Ok(repository::delete_completed(&Writer::new(&state, origin), owner?).await?) }
-            .await;
+        async { service::clear_completed(&Writer::new(&state, origin), owner?).await }.await;
     settle(result).await
 }
 
@@ -172,8 +141,10 @@ mod server {
         domain::TodoTitle,
         flash,
         state::AppState,
-        timestamp::Timestamp,
-        todos::repository::{self, Owner, Writer},
+        todos::{
+            repository::{self, Owner, Writer},
+            service,
+        },
     };
 
     /// The form whose typed title is kept after a failure without JavaScript.
@@ -188,10 +159,6 @@ mod server {
             .map(|user| Owner::from(&user))
             .ok_or(AppError::Unauthenticated);
         Ok((state, owner))
-    }
-
-    pub fn parse_title(input: &str) -> Result<TodoTitle, AppError> {
-        TodoTitle::parse(input).map_err(|message| AppError::invalid("title", message))
     }
 
     /// Gives the error its status for the hydrated page; a form POST made without JavaScript is redirected back
