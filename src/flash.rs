@@ -58,7 +58,7 @@ mod server {
     };
 
     const COOKIE_NAME: &str = "leptodo_flash";
-    /// Its name over HTTPS: a `__Host-` cookie cannot be planted by another host (see `sessions`).
+    /// Its name over HTTPS: a `__Host-` cookie cannot be planted by another host (see `session_store`).
     const SECURE_COOKIE_NAME: &str = "__Host-leptodo_flash";
     /// Long enough for the redirect that follows, short enough not to greet a visitor days later.
     const LIFETIME: Duration = Duration::seconds(60);

@@ -126,7 +126,13 @@ impl Mailer {
             delivery,
             attempts: settings.mail_attempts,
             concurrent: Semaphore::new(MAX_CONCURRENT_DELIVERIES),
-            background: TaskTracker::new(),
+            background: {
+                // Closed from the start, which still lets tasks be added: waiting then means "until none is
+                // left", however many callers wait at once.
+                let background = TaskTracker::new();
+                background.close();
+                background
+            },
         })))
     }
 
@@ -146,12 +152,9 @@ impl Mailer {
     }
 
     /// Resolves once no mail is being prepared or delivered (every attempt made, the last one answered): when
-    /// a mail that was not sent will not be sent either.
+    /// a mail that was not sent will not be sent either, unless a request still on its way asks for one.
     pub async fn idle(&self) {
-        let background = &self.0.background;
-        background.close();
-        background.wait().await;
-        background.reopen();
+        self.0.background.wait().await;
     }
 }
 

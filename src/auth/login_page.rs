@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::email::link_pages::{ResendConfirmation, ResendForm};
 use crate::{
-    domain::{Email, Password},
+    domain::{Password, MAX_LOGIN_CHARS},
     error::AppError,
     flash::TypedValues,
     form_errors::{refusal, ErrorSummary, Field, FormErrors, Input},
@@ -59,7 +59,6 @@ pub async fn log_in(
 ) -> Result<(), AppError> {
     use crate::{
         auth::{accounts, next_path::safe_next, session},
-        domain::Email,
         error::with_status,
         flash,
         state::{client_ip, request_context},
@@ -85,7 +84,7 @@ pub async fn log_in(
     }
     .await;
     // A login is an email or a username, and no username is longer than an email.
-    let typed = TypedValues::new([("login", login.as_str(), Email::MAX_CHARS)]);
+    let typed = TypedValues::new([("login", login.as_str(), MAX_LOGIN_CHARS)]);
     flash::keep_after_failure(FORM, typed, &result).await?;
     with_status(result)
 }
@@ -133,7 +132,7 @@ pub fn LoginPage() -> impl IntoView {
                                             Input::text("Email or username")
                                                 .autocomplete("username")
                                                 .required()
-                                                .max_length(Email::MAX_CHARS)
+                                                .max_length(MAX_LOGIN_CHARS)
                                                 .value(state.typed.get("login")),
                                         )}
                                     {errors

@@ -122,23 +122,6 @@ impl EventStream {
         false
     }
 
-    /// Whether no event arrives within `limit` (keep-alive comments aside).
-    pub async fn stays_quiet(&mut self, limit: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match self.read(left).await {
-                Read::Comment => continue,
-                Read::Silent => return true,
-                Read::Event(event) => {
-                    eprintln!("unexpected event: {event:?}");
-                    return false;
-                }
-                Read::Ended => return false,
-            }
-        }
-    }
-
     /// Whether the server ends the stream within `limit`; events before the end are skipped.
     pub async fn ends_within(&mut self, limit: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + limit;

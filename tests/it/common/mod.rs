@@ -34,8 +34,8 @@ pub fn test_settings() -> Settings {
     settings.argon2_memory_kib = 1024;
     settings.argon2_iterations = 1;
     settings.throttle_registrations_per_ip = 1_000_000;
-    // Without an SMTP server mail goes to the outbox: not into the working tree, nor into a folder that tests
-    // running beside this one share (a server started by `spawn_app` gets its database's own).
+    // Without an SMTP server mail goes to the outbox: not into the working tree (a server started by
+    // `spawn_app` gets its database's own).
     settings.outbox_dir = process::private_outbox().display().to_string();
     settings
 }
@@ -126,7 +126,8 @@ impl TestApp {
     }
 
     /// A second server on this test's database with other settings, such as a limit that would get in the way
-    /// of arranging the test; answers its base URL. Logins made on either server work on both.
+    /// of arranging the test; answers its base URL. Logins made on either server work on both; on SQLite, live
+    /// updates do not cross from one to the other (each has its own hub).
     pub async fn another_instance(&self, customise: impl FnOnce(&mut Settings)) -> String {
         serve(&self.db, customise).await.0
     }
@@ -277,11 +278,6 @@ impl TestApp {
 }
 
 impl Api {
-    /// [`Api::registered`] with an owned name, for futures that outlive the caller's borrow.
-    pub async fn registered_as(self, username: String) -> Self {
-        self.registered(&username).await
-    }
-
     /// This client, after registering `username` (email `<username>@example.com`): logged in by cookie.
     pub async fn registered(self, username: &str) -> Self {
         let (status, body) = self
@@ -339,14 +335,6 @@ pub fn refusing_address() -> (tokio::net::TcpSocket, std::net::SocketAddr) {
         .expect("bind");
     let address = socket.local_addr().expect("its address");
     (socket, address)
-}
-
-/// A bound of a long-running test from the environment variable `name`, or `default`.
-pub fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default)
 }
 
 /// Sends the request; answers the status and the JSON body (`null` when empty).

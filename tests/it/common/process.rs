@@ -19,10 +19,10 @@ pub fn leptodo() -> Command {
     command
 }
 
-/// An outbox of this test process alone (no other run or user on the machine writes there), for servers whose
-/// mail no test reads.
+/// The outbox of servers whose mail no test reads: under the build's own folder, so no other user's run on the
+/// machine writes there and nothing is left in the system's temporary folder.
 pub fn private_outbox() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("leptodo-test-outbox-{}", std::process::id()))
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("outbox")
 }
 
 /// Runs a `leptodo` command on `database_url` with `stdin` as its standard input and cheap hashing (the rules
@@ -121,27 +121,5 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// A loopback port no other test of this process is given and the kernel never picks for a `127.0.0.1:0`
-/// socket: it lies below the range the kernel picks from (`ip_local_port_range`). For a server that must come
-/// back on the same address after a kill, where a port freed for a moment could be taken by a test beside it.
-pub fn unshared_port() -> u16 {
-    use std::sync::atomic::{AtomicU16, Ordering};
-    static NEXT: AtomicU16 = AtomicU16::new(0);
-    let kernel_picks_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
-        .unwrap_or(32_768);
-    // Well above the fixed ports people use (the end-to-end server's 3100 and the like).
-    let first = kernel_picks_from.saturating_sub(8_000).max(10_000);
-    loop {
-        let port = first + NEXT.fetch_add(1, Ordering::Relaxed);
-        assert!(port < kernel_picks_from, "no unshared port left");
-        // Taken by another program of the machine: the next one.
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
     }
 }

@@ -1,5 +1,4 @@
-//! The database: copying it between engines, its schema, and what survives a kill.
+//! The database: copying it between engines, and its schema (what survives a kill is in `tests/slow`).
 
 mod copy;
-mod durability;
 mod schema;

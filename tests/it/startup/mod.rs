@@ -1,8 +1,5 @@
-//! The assembled server: the binary, its router, its limits under load, and several instances behind HAProxy.
+//! The assembled server: the binary, its router, and its limits (the heavy load tests are in `tests/slow`).
 
-mod anonymous_flood;
 mod binary;
-mod instances;
-mod load;
 mod overload;
 mod server;

@@ -32,6 +32,8 @@ async fn past_the_hashing_line_logins_get_503_and_the_todo_api_still_answers() {
             .json(&json!({ "login": "annlee", "password": format!("guess {n}") }))
             .send()
     };
+    // Todo calls take no place in the line, so they are answered meanwhile (that they also are while hashing
+    // keeps the cores busy is the flood and load tests' part, in tests/slow).
     let todo_calls = (0..10).map(|_| ann.raw(reqwest::Method::GET, "/api/todos").send());
     let (logins, todo_calls) = tokio::join!(join_all((0..30).map(login)), join_all(todo_calls));
     for response in logins {

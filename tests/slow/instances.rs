@@ -14,10 +14,11 @@ use std::{
     time::{Duration, Instant},
 };
 
+use crate::setting;
 use common::{
     admins::{id_of, remove_each_other_at_once},
-    process::{start_with, unshared_port},
-    setting, Api, TestDatabase,
+    process::start_with,
+    Api, TestDatabase,
 };
 use leptodo::{
     admin::operations::{self, Actor},
@@ -187,6 +188,7 @@ impl Cluster {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass"]
 async fn instances_starting_together_on_an_empty_database_migrate_it_once() {
+    let _alone = crate::alone().await;
     let cluster = cluster(3).await;
     for instance in &cluster.instances {
         wait_until_healthy(&instance.url()).await;
@@ -210,6 +212,7 @@ async fn instances_starting_together_on_an_empty_database_migrate_it_once() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass"]
 async fn a_session_made_on_one_instance_works_on_the_others_and_through_the_balancer() {
+    let _alone = crate::alone().await;
     let cluster = cluster(3).await;
     let on_a = cluster.user(0, "annlee").await;
     let (on_b, on_c) = (cluster.on(&on_a, 1), cluster.on(&on_a, 2));
@@ -243,6 +246,7 @@ async fn a_session_made_on_one_instance_works_on_the_others_and_through_the_bala
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass"]
 async fn logout_on_one_instance_kills_the_cookie_on_every_instance() {
+    let _alone = crate::alone().await;
     let cluster = cluster(3).await;
     cluster.user(0, "annlee").await;
     // The cookie of a login on A, as a thief who copied it would send it anywhere.
@@ -290,6 +294,7 @@ async fn logout_on_one_instance_kills_the_cookie_on_every_instance() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass"]
 async fn a_password_change_on_one_instance_ends_other_sessions_and_tokens_on_all() {
+    let _alone = crate::alone().await;
     let cluster = cluster(3).await;
     let laptop = cluster.user(0, "annlee").await;
     let phone = Api::new(&cluster.instances[1].url());
@@ -345,6 +350,7 @@ async fn a_password_change_on_one_instance_ends_other_sessions_and_tokens_on_all
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass"]
 async fn failed_logins_spread_over_the_instances_are_throttled_together() {
+    let _alone = crate::alone().await;
     let cluster = cluster(3).await;
     cluster.user(0, "annlee").await;
     let wrong = json!({"login": "annlee", "password": "not the passphrase at all"});
@@ -376,6 +382,7 @@ async fn failed_logins_spread_over_the_instances_are_throttled_together() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass"]
 async fn two_admins_on_different_instances_at_the_same_moment_leave_one_active_admin() {
+    let _alone = crate::alone().await;
     let cluster = cluster(3).await;
     let pool = cluster.database.app_pool().await;
     let raw = cluster.database.pool().await;
@@ -394,6 +401,7 @@ async fn two_admins_on_different_instances_at_the_same_moment_leave_one_active_a
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass"]
 async fn an_instance_whose_database_is_gone_answers_503_and_leaves_the_rotation() {
+    let _alone = crate::alone().await;
     let (kept, lost) = (TestDatabase::new(), TestDatabase::new());
     let instances = vec![
         Instance::start(&kept.url, "127.0.0.1:0"),
@@ -445,6 +453,7 @@ async fn an_instance_whose_database_is_gone_answers_503_and_leaves_the_rotation(
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass"]
 async fn behind_the_balancer_a_client_cannot_choose_the_address_that_counts() {
+    let _alone = crate::alone().await;
     let cluster = cluster(2).await;
     let client = Api::new(&cluster.balancer.url);
     // 60 failed logins from one machine, each claiming another address: the shipped limit is 50 per address.
@@ -517,6 +526,7 @@ fn kind_of(answer: &Result<reqwest::Response, reqwest::Error>) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass"]
 async fn killing_an_instance_under_load_loses_no_acknowledged_write() {
+    let _alone = crate::alone().await;
     let clients = setting("LEPTODO_FAULT_CLIENTS", 200);
     let seconds = setting("LEPTODO_FAULT_SECONDS", 30);
     let mut cluster = cluster(3).await;
@@ -660,5 +670,43 @@ async fn client(browser: Api, number: usize, deadline: Instant, seen: Arc<Mutex<
                     .fail(sent, kind_of(&answer), what);
             }
         }
+    }
+}
+
+/// A loopback port no other test is given and the kernel never picks for a `127.0.0.1:0` socket: one outside
+/// the range it picks from (`ip_local_port_range`), below it or above it. For a server that must come back on
+/// the same address after a kill, where a port freed for a moment could be taken by a test beside it. Each
+/// test process starts at its own place (its id), so two runs on one machine do not hand out the same ports.
+pub fn unshared_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let range: Vec<u32> = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|bound| bound.parse().ok())
+        .collect();
+    let (low, high) = match range[..] {
+        [low, high] => (low, high),
+        _ => (32_768, 60_999),
+    };
+    // Well above the fixed ports people use (the end-to-end server's 3100 and the like).
+    let outside: Vec<u32> = (10_000..low).chain(high + 1..=65_535).collect();
+    assert!(!outside.is_empty(), "the kernel picks from every port");
+    let start = std::process::id().wrapping_mul(97) as usize;
+    loop {
+        let turn = NEXT.fetch_add(1, Ordering::Relaxed) as usize;
+        assert!(turn < outside.len(), "no unshared port left");
+        let port = u16::try_from(outside[(start + turn) % outside.len()]).expect("a port");
+        // Taken by another program of the machine: the next one.
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+impl Api {
+    /// [`Api::registered`] with an owned name, for futures that outlive the caller's borrow.
+    pub async fn registered_as(self, username: String) -> Self {
+        self.registered(&username).await
     }
 }

@@ -3,13 +3,15 @@
 //!
 //! `LEPTODO_LOAD_CLIENTS` (default 200) and `LEPTODO_LOAD_SECONDS` (default 30) set the load. The figures
 //! (throughput, p50/p99) are printed; for numbers worth quoting run the release build:
-//! `cargo test --release --features ssr --test it startup::load -- --nocapture`.
+//! `cargo test --release --features ssr --test slow load -- --nocapture`.
 
 use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{process::start_with, setting};
+use common::process::start_with;
+
+use crate::setting;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -131,6 +133,7 @@ fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_clients_mixing_logins_and_todo_calls_get_no_errors() {
+    let _alone = crate::alone().await;
     let clients = usize::try_from(setting("LEPTODO_LOAD_CLIENTS", 200)).expect("a count");
     let seconds = setting("LEPTODO_LOAD_SECONDS", 30);
     let database = common::TestDatabase::new();

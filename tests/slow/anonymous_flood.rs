@@ -48,6 +48,7 @@ async fn count(app: &TestApp, table: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_thousand_anonymous_failed_posts_leave_the_database_bounded() {
+    let _alone = crate::alone().await;
     let app = spawn_app_with(|settings| {
         settings.client_ip_header = "X-Forwarded-For".into();
     })

@@ -128,6 +128,7 @@ async fn stored(base: &str, token: &str) -> HashMap<i64, (String, bool)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_writes_survive_repeated_sigkill_of_the_sqlite_server() {
+    let _alone = crate::alone().await;
     let cycles: usize = std::env::var("LEPTODO_CRASH_CYCLES")
         .ok()
         .and_then(|value| value.parse().ok())
