@@ -73,9 +73,7 @@ pub struct Application {
     local_addr: SocketAddr,
     router: Router,
     state: AppState,
-    pool: Pool,
     session_cleanup: JoinHandle<()>,
-    live: Hub,
     notices: Option<JoinHandle<()>>,
 }
 
@@ -124,7 +122,7 @@ impl Application {
             client_ips,
             todos_per_user: i64::from(settings.todos_per_user),
             email: auth::email::EmailPolicy::new(settings, mailer, local_addr),
-            live: live.clone(),
+            live,
         };
         fingerprints.unwrap_or_default().install();
         let routes = route_list();
@@ -186,9 +184,7 @@ impl Application {
             local_addr,
             router,
             state,
-            pool,
             session_cleanup,
-            live,
             notices,
         })
     }
@@ -207,7 +203,7 @@ impl Application {
     /// Serves until `shutdown` resolves, lets in-flight requests finish (live-update streams end at once),
     /// then closes the pool.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) {
-        let live = self.live.clone();
+        let live = self.state.live.clone();
         connections::serve(self.listener, self.router, self.limits, async move {
             shutdown.await;
             live.stop();
@@ -217,7 +213,7 @@ impl Application {
         if let Some(notices) = self.notices {
             notices.abort();
         }
-        self.pool.close().await;
+        self.state.pool.close().await;
         tracing::info!("stopped");
     }
 }
