@@ -5,7 +5,7 @@
 
 use std::{collections::HashMap, path::Path, time::Instant};
 
-use leptodo::{admin::store, config::Settings, db};
+use leptodo::{admin::queries, config::Settings, db};
 
 const USERS: i64 = 100_000;
 const RUNS: usize = 20;
@@ -65,7 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut found = None;
         for _ in 0..RUNS {
             let started = Instant::now();
-            let listing = store::search_users(&pool, query, page).await?;
+            let listing = queries::search_users(&pool, query, page).await?;
             timings.push(started.elapsed().as_secs_f64() * 1000.0);
             found = Some((listing.total, listing.users.len()));
         }

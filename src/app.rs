@@ -10,7 +10,8 @@ use leptos_router::{
 };
 
 use crate::{
-    admin::{AuditPage, UsersPage},
+    admin::UsersPage,
+    audit::AuditPage,
     auth::{
         email::{ConfirmPage, ConfirmationBanner, EmailChangePage, ForgotPage, ResetPage},
         AccountPage, Auth, LoginPage, LogoutButton, RegisterPage,

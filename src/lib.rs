@@ -6,6 +6,7 @@ pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod domain;
 pub mod error;

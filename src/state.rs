@@ -10,10 +10,14 @@ use axum::{
 use leptos::prelude::LeptosOptions;
 
 use crate::{
+    assets::fingerprints::PKG_DIR,
     auth::{email::policy::EmailPolicy, hashing::PasswordHasher, throttle::Throttle},
+    config::Settings,
     db::Pool,
+    mail::Mailer,
     security::client_ip::ClientIpSource,
     session_store::SessionPolicy,
+    startup::StartupError,
     todos::live::hub::Hub,
 };
 
@@ -38,6 +42,39 @@ pub struct AppState {
     pub email: EmailPolicy,
     /// The live-update streams open on this instance.
     pub live: Hub,
+}
+
+impl AppState {
+    /// Everything handlers reach, as `settings` say, on `pool`. Links in mails start with `local_addr` where
+    /// `site_url` is empty; `fingerprinted` when the built site's file names carry their hashes. The server and
+    /// the tests that call services directly build it the same way.
+    pub fn build(
+        settings: &Settings,
+        pool: Pool,
+        local_addr: SocketAddr,
+        fingerprinted: bool,
+    ) -> Result<Self, StartupError> {
+        let client_ips = ClientIpSource::new(&settings.client_ip_header)
+            .map_err(StartupError::ClientIpHeader)?;
+        let mailer = Mailer::new(settings)?;
+        Ok(Self {
+            leptos_options: LeptosOptions::builder()
+                .output_name(env!("CARGO_PKG_NAME"))
+                .site_root(settings.site_root.as_str())
+                .site_pkg_dir(PKG_DIR)
+                .site_addr(settings.site_addr)
+                .hash_files(fingerprinted)
+                .build(),
+            hasher: PasswordHasher::new(settings)?,
+            sessions: SessionPolicy::new(settings),
+            throttle: Throttle::new(pool.clone(), settings),
+            client_ips,
+            todos_per_user: i64::from(settings.todos_per_user),
+            email: EmailPolicy::new(settings, mailer, local_addr),
+            live: Hub::new(settings),
+            pool,
+        })
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 /// A moment in UTC, whole seconds, held as RFC 3339 text (`2026-11-30T07:31:01Z`).
 ///
 /// Text because the browser only shows it: the bundle need not carry a date library. On the server it is
-/// `TEXT` in SQLite (that format, so text order is time order) and `timestamptz` in PostgreSQL.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// `TEXT` in SQLite (that format, so text order is time order) and `timestamptz` in PostgreSQL. It has no
+/// order of its own: the server compares moments as moments ([`Timestamp::to_date_time`]), never as text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Timestamp(String);
 
@@ -157,11 +158,13 @@ mod server {
             );
         }
 
+        /// SQLite compares the stored text: its order must be the moments' order.
         #[test]
         fn text_order_is_time_order() {
             let earlier = Timestamp::from(OffsetDateTime::UNIX_EPOCH);
             let later = Timestamp::now();
-            assert!(earlier < later);
+            assert!(earlier.as_str() < later.as_str());
+            assert!(earlier.to_date_time().ok() < later.to_date_time().ok());
         }
     }
 }

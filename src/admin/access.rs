@@ -3,9 +3,9 @@
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 
-use super::operations::Actor;
 use crate::{
-    auth::{api_user::ApiUser, repository, repository::UserRecord, session},
+    audit::Actor,
+    auth::{api_user::ApiUser, queries, queries::UserRecord, session},
     domain::RoleName,
     error::AppError,
     state::ClientIp,
@@ -13,7 +13,7 @@ use crate::{
 };
 
 async fn ensure_admin(state: &AppState, user: &UserRecord) -> Result<(), AppError> {
-    let roles = repository::role_names(state.pool.reads(), user.id).await?;
+    let roles = queries::role_names(state.pool.reads(), user.id).await?;
     match roles.iter().any(|role| role == RoleName::ADMIN) {
         true => Ok(()),
         false => Err(AppError::Forbidden),

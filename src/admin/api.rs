@@ -3,15 +3,16 @@
 
 use axum::{
     extract::{rejection::QueryRejection, Path, Query, State},
-    routing::{get, post},
-    Json, Router,
+    Json,
 };
 use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     access::ApiAdmin,
-    operations::{self, Outcome},
-    store, ManagedUser, UserPage, MAX_SEARCH_CHARS,
+    queries,
+    service::{self, Outcome},
+    ManagedUser, UserPage, MAX_SEARCH_CHARS,
 };
 use crate::{
     api::extract::ApiId,
@@ -20,16 +21,13 @@ use crate::{
     state::AppState,
 };
 
-/// The routes of this module, to merge into the application router.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/admin/users", get(list_users))
-        .route("/api/admin/users/{id}/activate", post(activate))
-        .route("/api/admin/users/{id}/deactivate", post(deactivate))
-        .route(
-            "/api/admin/users/{id}/roles/{role}",
-            post(grant_role).delete(revoke_role),
-        )
+/// This module's routes, each documented by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users))
+        .routes(routes!(activate))
+        .routes(routes!(deactivate))
+        .routes(routes!(grant_role, revoke_role))
 }
 
 /// Query of `GET /api/admin/users`.
@@ -91,7 +89,9 @@ pub async fn list_users(
         Some(0) => return Err(AppError::BadRequest("`page` starts at 1.".into())),
         Some(page) => page,
     };
-    Ok(Json(store::search_users(&state.pool, &search, page).await?))
+    Ok(Json(
+        queries::search_users(&state.pool, &search, page).await?,
+    ))
 }
 
 /// Lets the user log in again (their old sessions and tokens stay ended).
@@ -110,9 +110,11 @@ pub async fn activate(
     ApiAdmin(actor): ApiAdmin,
     ApiId(id): ApiId,
 ) -> Result<Json<AdminUserResponse>, AppError> {
-    Ok(operations::set_active(&state.pool, &actor, id, true)
-        .await?
-        .into())
+    Ok(
+        service::set_active(&state.pool, &state.live, &actor, id, true)
+            .await?
+            .into(),
+    )
 }
 
 /// Stops the user from logging in and ends their sessions and API tokens at once.
@@ -132,9 +134,11 @@ pub async fn deactivate(
     ApiAdmin(actor): ApiAdmin,
     ApiId(id): ApiId,
 ) -> Result<Json<AdminUserResponse>, AppError> {
-    let outcome = operations::set_active(&state.pool, &actor, id, false).await?;
-    state.live.recheck(&state.pool, id).await;
-    Ok(outcome.into())
+    Ok(
+        service::set_active(&state.pool, &state.live, &actor, id, false)
+            .await?
+            .into(),
+    )
 }
 
 /// The user id and role of `/api/admin/users/{id}/roles/{role}`; a malformed one cannot name anything: 404.
@@ -173,7 +177,7 @@ pub async fn grant_role(
     path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<AdminUserResponse>, AppError> {
     let (id, role) = user_and_role(path)?;
-    Ok(operations::grant_role(&state.pool, &actor, id, &role)
+    Ok(service::grant_role(&state.pool, &actor, id, &role)
         .await?
         .into())
 }
@@ -199,7 +203,7 @@ pub async fn revoke_role(
     path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<AdminUserResponse>, AppError> {
     let (id, role) = user_and_role(path)?;
-    Ok(operations::revoke_role(&state.pool, &actor, id, &role)
+    Ok(service::revoke_role(&state.pool, &actor, id, &role)
         .await?
         .into())
 }

@@ -1,19 +1,18 @@
-//! The administration section: the users table, roles and the audit log, for holders of the `admin` role —
-//! on `/admin`, in the JSON API under `/api/admin/`, and (the same operations) on the command line.
+//! The administration section: the users table and roles, for holders of the `admin` role — on `/admin`, in
+//! the JSON API under `/api/admin/`, and (the same use cases) on the command line. The audit log it shows on
+//! `/admin/audit` is a feature of its own (`crate::audit`).
 
 #[cfg(feature = "ssr")]
 pub mod access;
 #[cfg(feature = "ssr")]
 pub mod api;
-pub mod audit_page;
-mod layout;
+pub mod layout;
 #[cfg(feature = "ssr")]
-pub mod operations;
+pub mod queries;
 #[cfg(feature = "ssr")]
-pub mod store;
+pub mod service;
 pub mod users_page;
 
-pub use audit_page::AuditPage;
 pub use users_page::UsersPage;
 
 use serde::{Deserialize, Serialize};
@@ -24,8 +23,40 @@ use crate::timestamp::Timestamp;
 pub const USERS_PER_PAGE: u32 = 50;
 /// The longest search of the users worth running: the longest email (a longer one is cut, not refused).
 pub const MAX_SEARCH_CHARS: usize = crate::domain::Email::MAX_CHARS;
-/// Audit entries shown on `/admin/audit`.
-pub const AUDIT_ENTRIES_SHOWN: u32 = 100;
+
+/// What an admin can do to one user from the users table. The forms send it by its name, so the page and
+/// the server function agree on one spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserChange {
+    /// Let the user log in again.
+    Activate,
+    /// Stop the user logging in and end their sessions and tokens.
+    Deactivate,
+    /// Give the user a role.
+    Grant,
+    /// Take a role from the user.
+    Revoke,
+}
+
+impl UserChange {
+    /// The name the forms send.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Activate => "activate",
+            Self::Deactivate => "deactivate",
+            Self::Grant => "grant",
+            Self::Revoke => "revoke",
+        }
+    }
+
+    /// The change a form named, or the sentence for one it cannot have sent.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        [Self::Activate, Self::Deactivate, Self::Grant, Self::Revoke]
+            .into_iter()
+            .find(|change| change.as_str() == name)
+            .ok_or_else(|| format!("Unknown change “{name}”."))
+    }
+}
 
 /// A user as an administrator sees them: enough to decide, never the hash or the session secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,22 +125,4 @@ pub struct RoleSummary {
     pub description: String,
     /// How many users hold it.
     pub user_count: i64,
-}
-
-/// One administrative action, as `/admin/audit` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct AuditEntry {
-    /// When (RFC 3339, UTC).
-    pub at: Timestamp,
-    /// The admin's username, or `command line (<OS user>)`.
-    pub actor: String,
-    /// What was done: `activate`, `deactivate`, `grant_role`, …
-    pub action: String,
-    /// The username acted on, or the role created.
-    pub target: String,
-    /// The role granted or revoked, if any.
-    pub detail: Option<String>,
-    /// The admin's client address, if known.
-    pub ip: Option<String>,
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     layout::{refusal_view, AdminNav},
-    ManagedUser, RoleSummary, UserPage,
+    ManagedUser, RoleSummary, UserChange, UserPage,
 };
 use crate::{
     auth::next_path::percent_encode,
@@ -31,13 +31,13 @@ pub struct UsersView {
 /// One page of users matching `query`, with every role, for an admin.
 #[server]
 pub async fn load_users(query: String, page: u32) -> Result<UsersView, AppError> {
-    use crate::admin::{access::admin_in_server_fn, store};
+    use crate::admin::{access::admin_in_server_fn, queries};
     let (state, actor) = admin_in_server_fn().await?;
     // A longer query than the search box allows, from a hand-made URL, is cut, not an error page.
     let query: String = query.chars().take(crate::admin::MAX_SEARCH_CHARS).collect();
     Ok(UsersView {
-        listing: store::search_users(&state.pool, &query, page.max(1)).await?,
-        roles: store::roles(&state.pool).await?,
+        listing: queries::search_users(&state.pool, &query, page.max(1)).await?,
+        roles: queries::roles(&state.pool).await?,
         admin_id: actor.user_id().ok_or(AppError::Internal)?,
     })
 }
@@ -47,7 +47,7 @@ pub async fn load_users(query: String, page: u32) -> Result<UsersView, AppError>
 #[server]
 pub async fn manage_user(id: i64, change: String, role: String) -> Result<String, AppError> {
     use crate::{
-        admin::{access::admin_in_server_fn, operations},
+        admin::{access::admin_in_server_fn, service},
         domain::RoleName,
         error::with_status,
         flash,
@@ -55,34 +55,26 @@ pub async fn manage_user(id: i64, change: String, role: String) -> Result<String
     let outcome = with_status(
         async move {
             let (state, actor) = admin_in_server_fn().await?;
+            let change = UserChange::parse(&change).map_err(AppError::BadRequest)?;
             let parse_role =
                 || RoleName::parse(&role).map_err(|message| AppError::invalid("role", message));
-            let pool = &state.pool;
-            let outcome = match change.as_str() {
-                "activate" => operations::set_active(pool, &actor, id, true).await?,
-                "deactivate" => {
-                    let outcome = operations::set_active(pool, &actor, id, false).await?;
-                    state.live.recheck(pool, id).await;
-                    outcome
+            let (pool, live) = (&state.pool, &state.live);
+            let outcome = match change {
+                UserChange::Activate => service::set_active(pool, live, &actor, id, true).await?,
+                UserChange::Deactivate => {
+                    service::set_active(pool, live, &actor, id, false).await?
                 }
-                "grant" => operations::grant_role(pool, &actor, id, &parse_role()?).await?,
-                "revoke" => operations::revoke_role(pool, &actor, id, &parse_role()?).await?,
-                other => return Err(AppError::BadRequest(format!("Unknown change “{other}”."))),
+                UserChange::Grant => service::grant_role(pool, &actor, id, &parse_role()?).await?,
+                UserChange::Revoke => {
+                    service::revoke_role(pool, &actor, id, &parse_role()?).await?
+                }
             };
-            let who = &outcome.user.username;
-            let role = role.trim();
-            Ok(match (change.as_str(), outcome.changed) {
-                ("activate", true) => format!("{who} is active again."),
-                ("activate", false) => format!("{who} was already active."),
-                ("deactivate", true) => {
-                    format!("{who} is deactivated: their sessions and API tokens have ended.")
-                }
-                ("deactivate", false) => format!("{who} was already deactivated."),
-                ("grant", true) => format!("{who} now has the role “{role}”."),
-                ("grant", false) => format!("{who} already had the role “{role}”."),
-                (_, true) => format!("{who} no longer has the role “{role}”."),
-                (_, false) => format!("{who} did not have the role “{role}”."),
-            })
+            Ok(outcome_sentence(
+                change,
+                outcome.changed,
+                &outcome.user.username,
+                role.trim(),
+            ))
         }
         .await,
     );
@@ -90,6 +82,24 @@ pub async fn manage_user(id: i64, change: String, role: String) -> Result<String
         flash::set_message(message).await?;
     }
     outcome
+}
+
+/// What the admin is told after `change` to `who` (of `role`, for the role changes).
+#[cfg(feature = "ssr")]
+fn outcome_sentence(change: UserChange, changed: bool, who: &str, role: &str) -> String {
+    use UserChange::*;
+    match (change, changed) {
+        (Activate, true) => format!("{who} is active again."),
+        (Activate, false) => format!("{who} was already active."),
+        (Deactivate, true) => {
+            format!("{who} is deactivated: their sessions and API tokens have ended.")
+        }
+        (Deactivate, false) => format!("{who} was already deactivated."),
+        (Grant, true) => format!("{who} now has the role “{role}”."),
+        (Grant, false) => format!("{who} already had the role “{role}”."),
+        (Revoke, true) => format!("{who} no longer has the role “{role}”."),
+        (Revoke, false) => format!("{who} did not have the role “{role}”."),
+    }
 }
 
 /// The users table.
@@ -221,7 +231,7 @@ fn users_view(loaded: UsersView, manage: ServerAction<ManageUser>) -> AnyView {
 fn change_form(
     manage: ServerAction<ManageUser>,
     id: i64,
-    change: &'static str,
+    change: UserChange,
     role: String,
     label: String,
     text: String,
@@ -229,7 +239,7 @@ fn change_form(
     view! {
         <ActionForm action=manage attr:class="inline">
             <input type="hidden" name="id" value=id />
-            <input type="hidden" name="change" value=change />
+            <input type="hidden" name="change" value=change.as_str() />
             <input type="hidden" name="role" value=role />
             <button type="submit" aria-label=label>
                 {text}
@@ -261,7 +271,7 @@ fn user_row(
                     {change_form(
                         manage,
                         id,
-                        "revoke",
+                        UserChange::Revoke,
                         role.clone(),
                         format!("Revoke {role} from {username}"),
                         "×".into(),
@@ -275,7 +285,7 @@ fn user_row(
         view! {
             <ActionForm action=manage attr:class="inline grant">
                 <input type="hidden" name="id" value=id />
-                <input type="hidden" name="change" value="grant" />
+                <input type="hidden" name="change" value=UserChange::Grant.as_str() />
                 <select name="role" aria-label=grant_label>
                     {grantable
                         .into_iter()
@@ -294,7 +304,7 @@ fn user_row(
         (true, false) => change_form(
             manage,
             id,
-            "deactivate",
+            UserChange::Deactivate,
             String::new(),
             format!("Deactivate {username}"),
             "Deactivate".into(),
@@ -303,7 +313,7 @@ fn user_row(
         (false, false) => change_form(
             manage,
             id,
-            "activate",
+            UserChange::Activate,
             String::new(),
             format!("Activate {username}"),
             "Activate".into(),

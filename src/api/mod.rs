@@ -1,5 +1,7 @@
-//! The JSON API as a whole: the `/api/` 404 and 405, and the OpenAPI document generated from the handlers'
-//! annotations. What each route uses is in the leaf `extract` (and the error body in `error::json`).
+//! The JSON API as a whole: the `/api/` 404 and 405, and the OpenAPI document around the routes. Each feature's
+//! `api.rs` returns an `OpenApiRouter` whose routes and documentation come from one `#[utoipa::path]` per
+//! handler; the composition root merges them into [`ApiDoc`] and hands the result to [`routes`]. What each
+//! route uses is in the leaf `extract` (and the error body in `error::json`).
 
 pub mod extract;
 
@@ -7,7 +9,7 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{any, get},
-    Json, Router,
+    Router,
 };
 use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -16,11 +18,24 @@ use utoipa::{
 
 use crate::{error::AppError, state::AppState};
 
-/// `/api/openapi.json` and the answers for `/api/` paths no route claims. Merge last: the catch-all must not
-/// shadow a real route (axum prefers static routes anyway).
-pub fn routes() -> Router<AppState> {
+/// `/api/openapi.json`, serving `document` (the features' routes merged into [`ApiDoc`]) with the common
+/// errors and the security schemes added, and the answers for `/api/` paths no route claims. Merge last: the
+/// catch-all must not shadow a real route (axum prefers static routes anyway).
+pub fn routes(mut document: utoipa::openapi::OpenApi) -> Router<AppState> {
+    SecuritySchemes.modify(&mut document);
+    CommonErrors.modify(&mut document);
+    let json = match serde_json::to_string(&document) {
+        Ok(json) => json,
+        Err(error) => {
+            tracing::error!(%error, "the OpenAPI document does not serialise");
+            String::new()
+        }
+    };
     Router::new()
-        .route("/api/openapi.json", get(openapi_json))
+        .route(
+            "/api/openapi.json",
+            get(move || std::future::ready(openapi_json(&json))),
+        )
         .route("/api/{*rest}", any(not_found))
 }
 
@@ -45,11 +60,19 @@ pub async fn method_not_allowed() -> AppError {
     AppError::MethodNotAllowed
 }
 
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+fn openapi_json(json: &str) -> Response {
+    if json.is_empty() {
+        return AppError::Internal.into_response();
+    }
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        json.to_owned(),
+    )
+        .into_response()
 }
 
-/// The whole JSON API, assembled from the `#[utoipa::path]` annotations on the handlers.
+/// What the JSON API's document says of itself: its title, tags and the schemas no handler names; the paths
+/// come from the features' routers.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -58,39 +81,8 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
                        or with `Authorization: Bearer <token>` (create tokens at `POST /api/auth/tokens`). \
                        Every error is `{\"error\": {\"code\", \"message\", \"fields\"?}}`."
     ),
-    paths(
-        crate::auth::api::register,
-        crate::auth::api::login,
-        crate::auth::api::logout,
-        crate::auth::api::me,
-        crate::auth::api::change_password,
-        crate::auth::email::api::confirm,
-        crate::auth::email::api::resend_confirmation,
-        crate::auth::email::api::forgot,
-        crate::auth::email::api::reset,
-        crate::auth::email::api::change_email,
-        crate::auth::email::api::apply_email_change,
-        crate::auth::tokens::api::create,
-        crate::auth::tokens::api::list,
-        crate::auth::tokens::api::revoke,
-        crate::todos::api::list,
-        crate::todos::api::create,
-        crate::todos::api::show,
-        crate::todos::api::update,
-        crate::todos::api::replace,
-        crate::todos::api::destroy,
-        crate::todos::api::toggle_all,
-        crate::todos::api::clear_completed,
-        crate::todos::live::stream::events,
-        crate::admin::api::list_users,
-        crate::admin::api::activate,
-        crate::admin::api::deactivate,
-        crate::admin::api::grant_role,
-        crate::admin::api::revoke_role,
-    ),
     // Named only as a query parameter's type, which utoipa does not collect by itself.
     components(schemas(crate::todos::TodoFilter, crate::todos::live::ListVersion)),
-    modifiers(&SecuritySchemes, &CommonErrors),
     tags(
         (name = "auth", description = "Register, log in and out, the current user, the password, and the links \
                                         sent by mail: confirmation, password reset, change of address"),

@@ -66,7 +66,7 @@ pub async fn change_password(
     new_password_confirm: Secret,
 ) -> Result<(), AppError> {
     use crate::{
-        auth::{accounts, password_change::PasswordChangeInput, session},
+        auth::{password_change::PasswordChangeInput, service, session},
         error::{is_plain_form_post, with_status},
         state::client_ip,
     };
@@ -78,18 +78,10 @@ pub async fn change_password(
                 new_password,
                 new_password_confirm,
             };
-            let updated = accounts::change_password(
-                &state.pool,
-                &state.hasher,
-                &state.throttle,
-                &user,
-                &input,
-                client_ip().await.as_deref(),
-            )
-            .await?;
+            let updated =
+                service::change_password(&state, &user, &input, client_ip().await.as_deref())
+                    .await?;
             session::adopt_new_secret(&session, &updated).await?;
-            state.live.recheck(&state.pool, updated.id).await;
-            crate::auth::email::service::notify_password_changed(&state, &updated);
             // Without JavaScript the page reloads and can only learn of the success from the session.
             if is_plain_form_post() {
                 crate::flash::set_message(PASSWORD_CHANGED).await?;

@@ -1,36 +1,31 @@
 //! The JSON API for accounts: `/api/auth/*`. Same services and rules as the pages; errors are
 //! `{"error": {"code", "message", "fields"?}}` with the status of [`AppError::status`].
 
-use axum::{
-    extract::State,
-    http::StatusCode,
-    routing::{get, post},
-    Json, Router,
-};
+use axum::{extract::State, http::StatusCode, Json};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    accounts, api_user::ApiUser, email, password_change::PasswordChangeInput,
-    registration::RegistrationInput, session, User,
+    api_user::ApiUser, password_change::PasswordChangeInput, registration::RegistrationInput,
+    service, session, User,
 };
 use crate::{
     api::extract::ApiJson,
-    config::EmailConfirmation,
     error::{json::ErrorBody, AppError},
     secret::Secret,
     state::AppState,
     state::ClientIp,
 };
 
-/// The routes of this module, to merge into the application router.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/register", post(register))
-        .route("/api/auth/login", post(login))
-        .route("/api/auth/logout", post(logout))
-        .route("/api/auth/me", get(me))
-        .route("/api/auth/password", post(change_password))
+/// This module's routes, each documented by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
 }
 
 /// Body of `POST /api/auth/login`.
@@ -69,21 +64,12 @@ pub async fn register(
     session: Session,
     ApiJson(input): ApiJson<RegistrationInput>,
 ) -> Result<(StatusCode, Json<UserResponse>), AppError> {
-    let required = state.email.confirmation == EmailConfirmation::Required;
-    let record = accounts::register(
-        &state.pool,
-        &state.hasher,
-        &state.throttle,
-        &input,
-        ip.as_deref(),
-        !required,
-    )
-    .await?;
-    email::service::after_registration(&state, &record).await?;
-    if !required {
-        session::log_in(&session, state.sessions, &record, false).await?;
+    let registered = service::register(&state, &input, ip.as_deref()).await?;
+    if registered.logged_in {
+        session::log_in(&session, state.sessions, &registered.user, false).await?;
     }
-    let user = accounts::public_view(&state.pool, state.email.confirmation, record).await?;
+    let record = registered.user;
+    let user = service::public_view(&state.pool, state.email.confirmation, record).await?;
     Ok((StatusCode::CREATED, Json(UserResponse { user })))
 }
 
@@ -104,7 +90,7 @@ pub async fn login(
     session: Session,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<UserResponse>, AppError> {
-    let outcome = accounts::authenticate(
+    let outcome = service::authenticate(
         &state.pool,
         &state.hasher,
         &state.throttle,
@@ -117,7 +103,7 @@ pub async fn login(
     let record =
         session::unless_unconfirmed(&session, &state.pool, &request.login, outcome).await?;
     session::log_in(&session, state.sessions, &record, request.remember).await?;
-    let user = accounts::public_view(&state.pool, state.email.confirmation, record).await?;
+    let user = service::public_view(&state.pool, state.email.confirmation, record).await?;
     Ok(Json(UserResponse { user }))
 }
 
@@ -152,20 +138,10 @@ pub async fn change_password(
     user: ApiUser,
     ApiJson(input): ApiJson<PasswordChangeInput>,
 ) -> Result<StatusCode, AppError> {
-    let updated = accounts::change_password(
-        &state.pool,
-        &state.hasher,
-        &state.throttle,
-        &user.record,
-        &input,
-        ip.as_deref(),
-    )
-    .await?;
+    let updated = service::change_password(&state, &user.record, &input, ip.as_deref()).await?;
     if let Some(session) = &user.session {
         session::adopt_new_secret(session, &updated).await?;
     }
-    state.live.recheck(&state.pool, updated.id).await;
-    email::service::notify_password_changed(&state, &updated);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -181,6 +157,6 @@ pub async fn me(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> Result<Json<UserResponse>, AppError> {
-    let user = accounts::public_view(&state.pool, state.email.confirmation, user.record).await?;
+    let user = service::public_view(&state.pool, state.email.confirmation, user.record).await?;
     Ok(Json(UserResponse { user }))
 }

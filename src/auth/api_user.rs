@@ -6,7 +6,7 @@ use axum::{
 };
 use tower_sessions::Session;
 
-use super::{repository::UserRecord, session, tokens::store as tokens};
+use super::{queries::UserRecord, session, tokens::queries as tokens};
 use crate::{error::AppError, state::AppState};
 
 /// An authenticated API caller; extracting it answers 401 JSON for anyone else, never a redirect.

@@ -1,7 +1,7 @@
 //! The end of an account's credentials: what a password change, a reset, an operator's new password and a
 //! deactivation have in common, written once so that none of them can leave a way back in.
 
-use super::repository::{UserRecord, USER_COLUMNS};
+use super::queries::{UserRecord, USER_COLUMNS};
 use crate::{
     db::{run, Transaction},
     security::random::random_secret,
@@ -25,7 +25,7 @@ pub async fn end_all(
     now: &Timestamp,
 ) -> Result<bool, sqlx::Error> {
     // The user row is written first: on PostgreSQL its lock makes a token insert racing this change wait, and
-    // the token then carries the old secret, which no longer matches (see tokens::store).
+    // the token then carries the old secret, which no longer matches (see tokens::queries).
     let changed = run!(&mut *transaction, |connection| sqlx::query(
         "UPDATE users SET session_secret = $1, updated_at = $2
          WHERE id = $3 AND ($4 IS NULL OR session_secret = $4)"
@@ -40,8 +40,8 @@ pub async fn end_all(
     if changed == 0 {
         return Ok(false);
     }
-    super::tokens::store::revoke_all(&mut *transaction, user_id).await?;
-    super::email::tokens::void_all(&mut *transaction, user_id).await?;
+    super::tokens::queries::revoke_all(&mut *transaction, user_id).await?;
+    super::email::queries::void_all(&mut *transaction, user_id).await?;
     Ok(true)
 }
 

@@ -33,13 +33,13 @@ impl Auth {
 #[server]
 pub async fn get_current_user() -> Result<Option<User>, AppError> {
     use crate::{
-        auth::{accounts, session},
+        auth::{service, session},
         state::request_context,
     };
     let (state, session) = request_context().await?;
     match session::current_user(&session, state.sessions, &state.pool).await? {
         Some(record) => Ok(Some(
-            accounts::public_view(&state.pool, state.email.confirmation, record).await?,
+            service::public_view(&state.pool, state.email.confirmation, record).await?,
         )),
         None => Ok(None),
     }

@@ -58,7 +58,7 @@ pub async fn log_in(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use crate::{
-        auth::{accounts, next_path::safe_next, session},
+        auth::{next_path::safe_next, service, session},
         error::with_status,
         flash,
         state::{client_ip, request_context},
@@ -66,7 +66,7 @@ pub async fn log_in(
     let (state, session) = request_context().await?;
     let result = async {
         let ip = client_ip().await;
-        let user = accounts::authenticate(
+        let user = service::authenticate(
             &state.pool,
             &state.hasher,
             &state.throttle,

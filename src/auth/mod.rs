@@ -2,11 +2,11 @@
 
 pub mod account_page;
 #[cfg(feature = "ssr")]
-pub mod accounts;
-#[cfg(feature = "ssr")]
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod api_user;
+#[cfg(feature = "ssr")]
+pub mod attempts;
 #[cfg(feature = "ssr")]
 pub mod credentials;
 pub mod current_user;
@@ -19,10 +19,12 @@ pub mod login_page;
 pub mod logout;
 pub mod next_path;
 pub mod password_change;
+#[cfg(feature = "ssr")]
+pub mod queries;
 pub mod register_page;
 pub mod registration;
 #[cfg(feature = "ssr")]
-pub mod repository;
+pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]

@@ -21,7 +21,7 @@ pub struct PasswordChangeInput {
 
 impl PasswordChangeInput {
     /// Checks the new password against the rules for the account with these identifiers (email, username).
-    /// Whether the current password is right needs the server; see `accounts::change_password`.
+    /// Whether the current password is right needs the server; see `service::change_password`.
     pub fn validate(&self, account_identifiers: &[&str]) -> Result<Password, FieldErrors> {
         let mut errors = FieldErrors::default();
         if self.current_password.expose().is_empty() {

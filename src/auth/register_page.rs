@@ -47,7 +47,7 @@ pub async fn register(
     password_confirm: Secret,
 ) -> Result<(), AppError> {
     use crate::{
-        auth::{accounts, session},
+        auth::{service, session},
         domain::{Email, PersonName, Username, Website},
         error::with_status,
         flash,
@@ -71,18 +71,9 @@ pub async fn register(
     };
     let result = async {
         let ip = client_ip().await;
-        let required = state.email.confirmation == crate::config::EmailConfirmation::Required;
-        let user = accounts::register(
-            &state.pool,
-            &state.hasher,
-            &state.throttle,
-            &input,
-            ip.as_deref(),
-            !required,
-        )
-        .await?;
-        crate::auth::email::service::after_registration(&state, &user).await?;
-        if required {
+        let registered = service::register(&state, &input, ip.as_deref()).await?;
+        let user = registered.user;
+        if !registered.logged_in {
             // The account exists but may not log in before it confirms: the login page says what to do.
             flash::set_message(&format!(
                 "Your account is created. We sent a confirmation link to {}: open it, then log in.",

@@ -6,7 +6,7 @@
 use axum::{extract::Request, middleware::Next, response::Response};
 use tower_sessions::{cookie::time, Expiry, Session};
 
-use super::repository::{self, UserRecord};
+use super::queries::{self, UserRecord};
 use crate::{
     db::{unix_now, Pool},
     error::AppError,
@@ -105,7 +105,7 @@ pub async fn unless_unconfirmed(
     outcome: Result<UserRecord, AppError>,
 ) -> Result<UserRecord, AppError> {
     if let Err(AppError::Unconfirmed) = &outcome {
-        if let Some(user) = repository::find_by_login(pool.reads(), login).await? {
+        if let Some(user) = queries::find_by_login(pool.reads(), login).await? {
             remember_unconfirmed(session, user.id).await?;
         }
     }
@@ -123,7 +123,7 @@ pub async fn unconfirmed_account(session: &Session, pool: &Pool) -> Result<UserR
         .get::<i64>(UNCONFIRMED_USER)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    repository::find_by_id(pool.reads(), user_id)
+    queries::find_by_id(pool.reads(), user_id)
         .await?
         .filter(|user| user.active)
         .ok_or(AppError::Unauthenticated)
@@ -169,7 +169,7 @@ pub async fn current_user_at(
         session.flush().await?;
         return Ok(None);
     }
-    let user = repository::find_by_id(pool.reads(), user_id).await?;
+    let user = queries::find_by_id(pool.reads(), user_id).await?;
     let Some(user) =
         user.filter(|user| user.active && secret.as_deref() == Some(&user.session_secret))
     else {

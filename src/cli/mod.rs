@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::{auth::hashing::PasswordHasher, config::Settings};
+use crate::{auth::hashing::PasswordHasher, config::Settings, todos::live::hub::Hub};
 
 /// Leptodo: a TodoMVC behind real user accounts.
 ///
@@ -204,7 +204,8 @@ pub async fn run(command: OperatorCommand, settings: &Settings) -> Result<String
             pool.migrations().iter().count()
         )),
         OnConfiguredDatabase::Users(command) => match PasswordHasher::new(settings) {
-            Ok(hasher) => users::run(command, &pool, &hasher).await,
+            // On PostgreSQL, what ends a login here reaches the live streams of every serving instance.
+            Ok(hasher) => users::run(command, &pool, &hasher, &Hub::new(settings)).await,
             Err(error) => Err(CommandError(error.to_string())),
         },
         OnConfiguredDatabase::Roles(command) => roles::run(command, &pool).await,

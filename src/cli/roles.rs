@@ -2,10 +2,8 @@
 
 use super::{table, users::find, CommandError, RolesCommand};
 use crate::{
-    admin::{
-        operations::{self, Actor},
-        store,
-    },
+    admin::{queries as admin_queries, service},
+    audit::Actor,
     db::Pool,
     domain::RoleName,
 };
@@ -18,7 +16,7 @@ pub async fn run(command: RolesCommand, pool: &Pool) -> Result<String, CommandEr
     let actor = Actor::command_line();
     match command {
         RolesCommand::List => {
-            let rows: Vec<Vec<String>> = store::roles(pool)
+            let rows: Vec<Vec<String>> = admin_queries::roles(pool)
                 .await?
                 .into_iter()
                 .map(|role| vec![role.name, role.user_count.to_string(), role.description])
@@ -35,14 +33,14 @@ pub async fn run(command: RolesCommand, pool: &Pool) -> Result<String, CommandEr
                     "--description: one line of at most {MAX_DESCRIPTION_CHARS} characters."
                 )));
             }
-            match operations::create_role(pool, &actor, &name, description).await? {
+            match service::create_role(pool, &actor, &name, description).await? {
                 true => Ok(format!("Created the role “{name}”.")),
                 false => Err(CommandError(format!("The role “{name}” exists already."))),
             }
         }
         RolesCommand::Grant { role, user } => {
             let (role, record) = role_and_user(pool, &role, &user).await?;
-            let outcome = operations::grant_role(pool, &actor, record.id, &role).await?;
+            let outcome = service::grant_role(pool, &actor, record.id, &role).await?;
             Ok(match outcome.changed {
                 true => format!("{} now has the role “{role}”.", record.username),
                 false => format!("{} already had the role “{role}”.", record.username),
@@ -50,7 +48,7 @@ pub async fn run(command: RolesCommand, pool: &Pool) -> Result<String, CommandEr
         }
         RolesCommand::Revoke { role, user } => {
             let (role, record) = role_and_user(pool, &role, &user).await?;
-            let outcome = operations::revoke_role(pool, &actor, record.id, &role).await?;
+            let outcome = service::revoke_role(pool, &actor, record.id, &role).await?;
             Ok(match outcome.changed {
                 true => format!("{} no longer has the role “{role}”.", record.username),
                 false => format!("{} did not have the role “{role}”.", record.username),
@@ -68,9 +66,9 @@ async fn role_and_user(
     pool: &Pool,
     role: &str,
     user: &str,
-) -> Result<(RoleName, crate::auth::repository::UserRecord), CommandError> {
+) -> Result<(RoleName, crate::auth::queries::UserRecord), CommandError> {
     let role = role_name(role)?;
-    if store::role_id(pool, &role).await?.is_none() {
+    if admin_queries::role_id(pool, &role).await?.is_none() {
         return Err(CommandError(format!(
             "There is no role “{role}” (see `leptodo roles list`)."
         )));

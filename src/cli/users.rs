@@ -1,17 +1,16 @@
-//! `leptodo users …`: the operator's account commands, through the same operations as the admin pages.
+//! `leptodo users …`: the operator's account commands, through the same service as the admin pages.
 
 use super::{password_input::read_new_password, table, CommandError, UsersCommand};
 use crate::{
-    admin::{
-        operations::{self, Actor},
-        store,
-    },
+    admin::{queries as admin_queries, service},
+    audit::Actor,
     auth::{
         hashing::PasswordHasher,
+        queries::{self, UserRecord},
         registration::RegistrationInput,
-        repository::{self, UserRecord},
     },
     db::Pool,
+    todos::live::hub::Hub,
 };
 
 /// Runs one `users` command; answers what to print.
@@ -19,6 +18,7 @@ pub async fn run(
     command: UsersCommand,
     pool: &Pool,
     hasher: &PasswordHasher,
+    live: &Hub,
 ) -> Result<String, CommandError> {
     let actor = Actor::command_line();
     match command {
@@ -37,7 +37,7 @@ pub async fn run(
                 password_confirm: password.clone().into(),
                 password: password.into(),
             };
-            let user = operations::create_user(pool, hasher, &actor, &input, admin).await?;
+            let user = service::create_user(pool, hasher, &actor, &input, admin).await?;
             Ok(format!(
                 "Created user {} (id {}) with the roles {}.",
                 user.username,
@@ -46,7 +46,7 @@ pub async fn run(
             ))
         }
         UsersCommand::List => {
-            let users = store::all_users(pool).await?;
+            let users = admin_queries::all_users(pool).await?;
             let rows: Vec<Vec<String>> = users
                 .into_iter()
                 .map(|user| {
@@ -77,7 +77,7 @@ pub async fn run(
         }
         UsersCommand::Activate { user } => {
             let record = find(pool, &user).await?;
-            let outcome = operations::set_active(pool, &actor, record.id, true).await?;
+            let outcome = service::set_active(pool, live, &actor, record.id, true).await?;
             Ok(match outcome.changed {
                 true => format!("{} is active again.", record.username),
                 false => format!("{} was already active.", record.username),
@@ -85,7 +85,7 @@ pub async fn run(
         }
         UsersCommand::Deactivate { user } => {
             let record = find(pool, &user).await?;
-            let outcome = operations::set_active(pool, &actor, record.id, false).await?;
+            let outcome = service::set_active(pool, live, &actor, record.id, false).await?;
             Ok(match outcome.changed {
                 true => format!(
                     "{} is deactivated; their sessions and API tokens have ended.",
@@ -96,20 +96,18 @@ pub async fn run(
         }
         UsersCommand::Confirm { user } => {
             let record = find(pool, &user).await?;
-            Ok(
-                match operations::confirm_email(pool, &actor, &record).await? {
-                    true => format!("The email address of {} is confirmed.", record.username),
-                    false => format!(
-                        "The email address of {} was already confirmed.",
-                        record.username
-                    ),
-                },
-            )
+            Ok(match service::confirm_email(pool, &actor, &record).await? {
+                true => format!("The email address of {} is confirmed.", record.username),
+                false => format!(
+                    "The email address of {} was already confirmed.",
+                    record.username
+                ),
+            })
         }
         UsersCommand::SetPassword { user } => {
             let record = find(pool, &user).await?;
             let password = read_new_password()?;
-            operations::set_password(pool, hasher, &actor, &record, &password).await?;
+            service::set_password(pool, live, hasher, &actor, &record, &password).await?;
             Ok(format!(
                 "Password of {} set; their sessions and API tokens have ended.",
                 record.username
@@ -120,7 +118,7 @@ pub async fn run(
 
 /// The account whose email or username is `login`.
 pub async fn find(pool: &Pool, login: &str) -> Result<UserRecord, CommandError> {
-    repository::find_by_login(pool, login)
+    queries::find_by_login(pool, login)
         .await?
         .ok_or_else(|| no_such_user(login))
 }

@@ -14,7 +14,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use crate::{auth::tokens::store as tokens, db::Pool, error::AppError};
+use crate::{auth::tokens::queries as tokens, db::Pool, error::AppError};
 
 /// Which origin unsafe requests must come from.
 #[derive(Debug, Clone, Default)]
@@ -110,7 +110,7 @@ pub async fn protect(
     }
     tracing::warn!(
         method = %request.method(),
-        path = %crate::auth::email::tokens::redacted_path(request.uri().path()),
+        path = %crate::auth::email::queries::redacted_path(request.uri().path()),
         origin = ?request.headers().get(header::ORIGIN),
         sec_fetch_site = ?request.headers().get("sec-fetch-site"),
         "cross-site request refused"

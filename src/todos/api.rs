@@ -4,13 +4,13 @@
 use axum::{
     extract::{rejection::QueryRejection, Query, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
-    routing::{get, post},
-    Json, Router,
+    Json,
 };
 use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    repository::{self, Owner, Page, Writer},
+    queries::{self, Owner, Page, Writer},
     service, Todo, TodoFilter,
 };
 use crate::{
@@ -21,16 +21,13 @@ use crate::{
     state::AppState,
 };
 
-/// The routes of this module, to merge into the application router.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/todos", get(list).post(create))
-        .route("/api/todos/toggle-all", post(toggle_all))
-        .route("/api/todos/clear-completed", post(clear_completed))
-        .route(
-            "/api/todos/{id}",
-            get(show).patch(update).put(replace).delete(destroy),
-        )
+/// This module's routes, each documented by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(toggle_all))
+        .routes(routes!(clear_completed))
+        .routes(routes!(show, update, replace, destroy))
 }
 
 /// Query of `GET /api/todos`.
@@ -132,7 +129,7 @@ pub async fn list(
         limit: query.limit,
     };
     let owner = Owner::from(&user.record);
-    let (todos, more) = repository::list(&state.pool, owner, filter, page).await?;
+    let (todos, more) = queries::list(&state.pool, owner, filter, page).await?;
     let mut headers = HeaderMap::new();
     if let (true, Some(last), Some(limit)) = (more, todos.last(), query.limit) {
         let next = format!(

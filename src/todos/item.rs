@@ -3,7 +3,8 @@
 use leptos::{ev, html, prelude::*, server_fn::ServerFn};
 
 use super::{
-    page_state::{focus_on, TodoItem, TodoStore},
+    focus::focus_on,
+    page_state::{TodoItem, TodoStore},
     server_fns::{DeleteTodo, RenameTodo, SetTodoCompleted},
 };
 

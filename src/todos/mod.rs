@@ -2,12 +2,13 @@
 
 #[cfg(feature = "ssr")]
 pub mod api;
+mod focus;
 mod item;
 pub mod live;
 pub mod page;
 mod page_state;
 #[cfg(feature = "ssr")]
-pub mod repository;
+pub mod queries;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod service;

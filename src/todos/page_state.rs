@@ -9,6 +9,7 @@ use futures::channel::oneshot;
 use leptos::prelude::*;
 
 use super::{
+    focus::keeping_focus,
     server_fns::{
         add_todo, clear_completed_todos, delete_todo, load_todo_page, rename_todo,
         set_todo_completed, toggle_all_todos,
@@ -386,27 +387,6 @@ impl TodoStore {
             self.editing.set(None);
             self.message.set(Some(DELETED_WHILE_EDITING.to_owned()));
         }
-    }
-}
-
-/// Runs `remove`, which takes rows away for a change made elsewhere. If the keyboard focus was in one of them, it
-/// moves to the new-todo input once the page is redrawn, instead of falling to the top of the page.
-pub(super) fn keeping_focus(remove: impl FnOnce()) {
-    let focused = document().active_element();
-    remove();
-    request_animation_frame(move || {
-        if focused.is_some_and(|element| !element.is_connected()) {
-            focus_on(document().query_selector(".new-todo").ok().flatten());
-        }
-    });
-}
-
-/// Puts the keyboard focus on `element`, if there is one that can take it.
-pub(super) fn focus_on(element: Option<leptos::web_sys::Element>) {
-    if let Some(element) = element.and_then(|element| {
-        leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(element).ok()
-    }) {
-        let _ = element.focus();
     }
 }
 

@@ -34,7 +34,7 @@ pub async fn load_todo_page() -> Result<Option<TodoPageData>, AppError> {
         return Ok(None);
     };
     let flash = flash::take().await?;
-    let (todos, version) = repository::list_with_version(&state.pool, Owner::from(&user)).await?;
+    let (todos, version) = queries::list_with_version(&state.pool, Owner::from(&user)).await?;
     Ok(Some(TodoPageData {
         todos,
         version,
@@ -142,7 +142,7 @@ mod server {
         flash,
         state::AppState,
         todos::{
-            repository::{self, Owner, Writer},
+            queries::{self, Owner, Writer},
             service,
         },
     };

@@ -3,7 +3,7 @@
 //! streams after its commit) and answers "not found" for a todo the owner does not have.
 
 use super::{
-    repository::{self, Owner, Writer},
+    queries::{self, Owner, Writer},
     Todo,
 };
 use crate::{domain::TodoTitle, error::AppError, timestamp::Timestamp};
@@ -20,12 +20,12 @@ pub async fn add(
     title: &TodoTitle,
     most: i64,
 ) -> Result<Todo, AppError> {
-    repository::insert(writer, owner, title, &Timestamp::now(), most).await
+    queries::insert(writer, owner, title, &Timestamp::now(), most).await
 }
 
 /// One of the owner's todos.
 pub async fn find(pool: &crate::db::Pool, owner: Owner, id: i64) -> Result<Todo, AppError> {
-    repository::find(pool, owner, id)
+    queries::find(pool, owner, id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -38,7 +38,7 @@ pub async fn update(
     title: Option<&TodoTitle>,
     completed: Option<bool>,
 ) -> Result<Todo, AppError> {
-    repository::update(writer, owner, id, title, completed, &Timestamp::now())
+    queries::update(writer, owner, id, title, completed, &Timestamp::now())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -61,7 +61,7 @@ pub async fn rename(
 
 /// Deletes a todo.
 pub async fn delete(writer: &Writer<'_>, owner: Owner, id: i64) -> Result<(), AppError> {
-    match repository::delete(writer, owner, id).await? {
+    match queries::delete(writer, owner, id).await? {
         true => Ok(()),
         false => Err(AppError::NotFound),
     }
@@ -73,10 +73,10 @@ pub async fn set_all_completed(
     owner: Owner,
     completed: bool,
 ) -> Result<Vec<Todo>, AppError> {
-    Ok(repository::set_all_completed(writer, owner, completed, &Timestamp::now()).await?)
+    Ok(queries::set_all_completed(writer, owner, completed, &Timestamp::now()).await?)
 }
 
 /// Deletes every completed todo of the owner; answers how many there were.
 pub async fn clear_completed(writer: &Writer<'_>, owner: Owner) -> Result<u64, AppError> {
-    Ok(repository::delete_completed(writer, owner).await?)
+    Ok(queries::delete_completed(writer, owner).await?)
 }

@@ -8,18 +8,13 @@ use serde_json::json;
 
 /// GETs `path` the way a browser navigates: asking for HTML, which is what makes a redirect a real 302.
 async fn navigate(app: &TestApp, path: &str) -> reqwest::Response {
-    app.client
-        .get(format!("{}{path}", app.address))
-        .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
-        .send()
-        .await
-        .expect("request completes")
+    app.browser.navigate(path).await
 }
 
 async fn page(app: &TestApp, path: &str) -> String {
-    let response = navigate(app, path).await;
-    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
-    response.text().await.expect("HTML")
+    let (status, html) = app.browser.page(path).await;
+    assert_eq!(status, StatusCode::OK, "GET {path}");
+    html
 }
 
 #[tokio::test]
@@ -56,7 +51,7 @@ async fn markup_in_a_name_is_shown_as_text() {
     let app = spawn_app().await;
     let mut body = registration("ann@example.com", "annlee");
     body["name"] = json!("<script>alert('owned')</script> & Co");
-    let response = app.post_json("/api/auth/register", &body).await;
+    let response = app.browser.post_response("/api/auth/register", &body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let account = page(&app, "/account").await;
     assert!(
@@ -124,7 +119,8 @@ async fn a_failed_registration_without_javascript_keeps_what_was_typed_except_pa
     use leptos::server_fn::ServerFn;
     let app = spawn_app().await;
     let back = app
-        .post_form(
+        .browser
+        .submit_form(
             leptodo::auth::register_page::Register::PATH,
             "/register",
             &[
@@ -158,7 +154,8 @@ async fn a_failed_login_without_javascript_keeps_the_login_but_not_the_password(
     use leptos::server_fn::ServerFn;
     let app = spawn_app().await;
     let back = app
-        .post_form(
+        .browser
+        .submit_form(
             leptodo::auth::login_page::LogIn::PATH,
             "/login",
             &[("login", "annlee"), ("password", "not the password")],

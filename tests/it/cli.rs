@@ -6,7 +6,7 @@ use common::{
     process::{self, Server},
     TestDatabase, PASSWORD,
 };
-use leptodo::admin::store;
+use leptodo::audit::queries;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -306,7 +306,7 @@ async fn every_change_is_in_the_audit_log_as_the_command_line() {
         &["users", "set-password", "ann"],
         "another long passphrase\n",
     );
-    let mut entries = store::recent_entries(&database.pool().await, 100)
+    let mut entries = queries::recent_entries(&database.pool().await, 100)
         .await
         .expect("audit log");
     entries.reverse();

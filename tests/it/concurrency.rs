@@ -8,10 +8,7 @@ use std::collections::BTreeMap;
 
 use common::{spawn_app_with, Api, TestApp, PASSWORD};
 use futures::future::join_all;
-use leptodo::{
-    auth::{repository, throttle::Throttle, tokens},
-    domain::TokenName,
-};
+use leptodo::auth::{queries, tokens};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 
@@ -199,7 +196,7 @@ async fn a_login_recorded_after_a_change_it_did_not_see_is_refused() {
     let app = app().await;
     app.user("annlee").await;
     let pool = app.app_pool().await;
-    let seen_by_login = repository::find_by_login(&pool, "annlee")
+    let seen_by_login = queries::find_by_login(&pool, "annlee")
         .await
         .expect("query")
         .expect("Ann");
@@ -210,7 +207,7 @@ async fn a_login_recorded_after_a_change_it_did_not_see_is_refused() {
     )
     .await;
     change_password(&ann).await;
-    let recorded = repository::record_login(&pool, &seen_by_login, None, &now())
+    let recorded = queries::record_login(&pool, &seen_by_login, None, &now())
         .await
         .expect("query");
     assert!(recorded.is_none(), "the change wins");
@@ -221,13 +218,13 @@ async fn a_hash_upgrade_never_overwrites_a_newer_password() {
     let app = app().await;
     let ann = app.user("annlee").await;
     let pool = app.app_pool().await;
-    let verified = repository::find_by_login(&pool, "annlee")
+    let verified = queries::find_by_login(&pool, "annlee")
         .await
         .expect("query")
         .expect("Ann");
     change_password(&ann).await;
     // The upgrade computed from the old password lands after the change.
-    repository::upgrade_password_hash(&pool, &verified, "$argon2id$stale-upgrade")
+    queries::upgrade_password_hash(&pool, &verified, "$argon2id$stale-upgrade")
         .await
         .expect("query");
     assert!(logged_in_client(app.address.clone(), NEW_PASSWORD)
@@ -244,17 +241,13 @@ async fn a_token_created_during_a_password_change_does_not_survive_it() {
     let ann = app.user("annlee").await;
     let pool = app.app_pool().await;
     // The token request's session check read the account before the change committed …
-    let seen_by_token_request = repository::find_by_login(&pool, "annlee")
+    let seen_by_token_request = queries::find_by_login(&pool, "annlee")
         .await
         .expect("query")
         .expect("Ann");
     change_password(&ann).await;
     // … and its insert commits after the change revoked Ann's tokens.
-    let mut settings = common::test_settings();
-    settings.database_url = app.db.url.clone();
-    let throttle = Throttle::new(pool.clone(), &settings);
-    let name = TokenName::parse("racing").expect("a valid name");
-    let token = tokens::store::create(&pool, &throttle, &seen_by_token_request, &name, None)
+    let token = tokens::service::create(&app.state, &seen_by_token_request, "racing", None)
         .await
         .expect("created");
     let script = app.anonymous().with_bearer(&token.token);

@@ -20,10 +20,7 @@ use common::{
     process::start_with,
     Api, TestDatabase,
 };
-use leptodo::{
-    admin::operations::{self, Actor},
-    domain::RoleName,
-};
+use leptodo::{admin::service, audit::Actor, domain::RoleName};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -390,7 +387,7 @@ async fn two_admins_on_different_instances_at_the_same_moment_leave_one_active_a
         let alpha = cluster.user(0, &format!("alpha{round}")).await;
         let beta = cluster.user(1, &format!("beta{round}")).await;
         for id in [id_of(&alpha).await, id_of(&beta).await] {
-            operations::grant_role(&pool, &Actor::command_line(), id, &RoleName::admin())
+            service::grant_role(&pool, &Actor::command_line(), id, &RoleName::admin())
                 .await
                 .expect("granted");
         }

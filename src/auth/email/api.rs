@@ -1,8 +1,9 @@
 //! The JSON routes of the mail flows, under `/api/auth/`: the same rules as the pages (see `service`).
 
-use axum::{extract::State, http::StatusCode, routing::post, Json, Router};
+use axum::{extract::State, http::StatusCode, Json};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     forms::{EmailChangeInput, ForgotInput, ResetInput},
@@ -15,15 +16,15 @@ use crate::{
     state::{AppState, ClientIp},
 };
 
-/// The routes of this module, to merge into the application router.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/confirm", post(confirm))
-        .route("/api/auth/confirm/resend", post(resend_confirmation))
-        .route("/api/auth/forgot", post(forgot))
-        .route("/api/auth/reset", post(reset))
-        .route("/api/auth/email", post(change_email))
-        .route("/api/auth/email/confirm", post(apply_email_change))
+/// This module's routes, each documented by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(confirm))
+        .routes(routes!(resend_confirmation))
+        .routes(routes!(forgot))
+        .routes(routes!(reset))
+        .routes(routes!(change_email))
+        .routes(routes!(apply_email_change))
 }
 
 /// The token of a link from a mail: the last part of its path.

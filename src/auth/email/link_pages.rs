@@ -16,7 +16,7 @@ use crate::{
 /// Whether a confirmation link still works, before its button is shown; answers the address it confirms.
 #[server]
 pub async fn check_confirm_link(token: String) -> Result<String, AppError> {
-    address_of_link(super::tokens::Purpose::Confirm, &token).await
+    address_of_link(super::queries::Purpose::Confirm, &token).await
 }
 
 /// Confirms the address a confirmation link was sent to.
@@ -36,12 +36,15 @@ pub async fn confirm_email(token: String) -> Result<(), AppError> {
 /// Whether a change-of-address link still works, before its button is shown; answers the new address.
 #[server]
 pub async fn check_email_change_link(token: String) -> Result<String, AppError> {
-    address_of_link(super::tokens::Purpose::ChangeEmail, &token).await
+    address_of_link(super::queries::Purpose::ChangeEmail, &token).await
 }
 
 /// The address a working link of `purpose` was sent to; changes nothing.
 #[cfg(feature = "ssr")]
-async fn address_of_link(purpose: super::tokens::Purpose, token: &str) -> Result<String, AppError> {
+async fn address_of_link(
+    purpose: super::queries::Purpose,
+    token: &str,
+) -> Result<String, AppError> {
     use crate::{error::with_status, state::request_context};
     let result = async {
         let (state, _) = request_context().await?;

@@ -10,11 +10,11 @@ pub mod link_pages;
 pub mod messages;
 #[cfg(feature = "ssr")]
 pub mod policy;
+#[cfg(feature = "ssr")]
+pub mod queries;
 pub mod recovery_pages;
 #[cfg(feature = "ssr")]
 pub mod service;
-#[cfg(feature = "ssr")]
-pub mod tokens;
 pub mod views;
 
 pub use link_pages::{ConfirmPage, ConfirmationBanner, EmailChangeForm, EmailChangePage};

@@ -2,9 +2,9 @@
 
 use std::net::SocketAddr;
 
-use super::tokens::{self, Purpose};
+use super::queries::{self, Purpose};
 use crate::{
-    auth::{credentials, repository::UserRecord},
+    auth::{credentials, queries::UserRecord},
     config::{EmailConfirmation, Settings},
     db::Pool,
     error::AppError,
@@ -58,7 +58,7 @@ impl EmailPolicy {
         if !credentials::still_current(&mut transaction, user).await? {
             return Ok(None);
         }
-        let token = tokens::issue(
+        let token = queries::issue(
             &mut transaction,
             user.id,
             purpose,

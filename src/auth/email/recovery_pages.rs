@@ -40,7 +40,7 @@ pub async fn check_reset_link(token: String) -> Result<(), AppError> {
     use crate::{error::with_status, state::request_context};
     let result = async {
         let (state, _) = request_context().await?;
-        super::service::link_owner(&state, super::tokens::Purpose::Reset, &token).await?;
+        super::service::link_owner(&state, super::queries::Purpose::Reset, &token).await?;
         Ok(())
     }
     .await;

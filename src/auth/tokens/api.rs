@@ -1,28 +1,23 @@
 //! `/api/auth/tokens`: create, list and revoke personal access tokens.
 
-use axum::{
-    extract::State,
-    http::StatusCode,
-    routing::{delete, get},
-    Json, Router,
-};
+use axum::{extract::State, http::StatusCode, Json};
 use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{store, ApiToken, NewApiToken};
+use super::{service, ApiToken, NewApiToken};
 use crate::{
     api::extract::{ApiId, ApiJson},
     auth::api_user::ApiUser,
-    domain::TokenName,
     error::AppError,
     state::AppState,
     state::ClientIp,
 };
 
-/// The routes of this module, to merge into the application router.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/tokens", get(list).post(create))
-        .route("/api/auth/tokens/{id}", delete(revoke))
+/// This module's routes, each documented by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(revoke))
 }
 
 /// Body of `POST /api/auth/tokens`.
@@ -51,16 +46,7 @@ pub async fn create(
     user: ApiUser,
     ApiJson(request): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, Json<NewApiToken>), AppError> {
-    let name =
-        TokenName::parse(&request.name).map_err(|message| AppError::invalid("name", message))?;
-    let token = store::create(
-        &state.pool,
-        &state.throttle,
-        &user.record,
-        &name,
-        ip.as_deref(),
-    )
-    .await?;
+    let token = service::create(&state, &user.record, &request.name, ip.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(token)))
 }
 
@@ -76,7 +62,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> Result<Json<Vec<ApiToken>>, AppError> {
-    Ok(Json(store::list(&state.pool, &user.record).await?))
+    Ok(Json(service::list(&state, &user.record).await?))
 }
 
 /// Revokes one of the caller's tokens.
@@ -94,10 +80,6 @@ pub async fn revoke(
     user: ApiUser,
     ApiId(id): ApiId,
 ) -> Result<StatusCode, AppError> {
-    if store::revoke(&state.pool, &user.record, id).await? {
-        state.live.recheck(&state.pool, user.record.id).await;
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(AppError::NotFound)
-    }
+    service::revoke(&state, &user.record, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -8,7 +8,9 @@
 pub mod api;
 pub mod panel;
 #[cfg(feature = "ssr")]
-pub mod store;
+pub mod queries;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 pub use panel::TokensPanel;
 

@@ -24,7 +24,7 @@ pub struct TokenList {
 pub async fn load_tokens() -> Result<TokenList, AppError> {
     use self::server::*;
     let (state, _, user) = logged_in().await?;
-    let tokens = store::list(&state.pool, &user).await?;
+    let tokens = service::list(&state, &user).await?;
     let just_created = crate::flash::take_secret::<NewApiToken>()
         .await?
         // Only while it is one of this user's: the browser may have logged in as someone else since.
@@ -41,10 +41,8 @@ pub async fn create_token(name: String) -> Result<NewApiToken, AppError> {
     use self::server::*;
     let result = async {
         let (state, _, user) = logged_in().await?;
-        let name = TokenName::parse(&name).map_err(|message| AppError::invalid("name", message))?;
         let ip = crate::state::client_ip().await;
-        let token =
-            store::create(&state.pool, &state.throttle, &user, &name, ip.as_deref()).await?;
+        let token = service::create(&state, &user, &name, ip.as_deref()).await?;
         // Without JavaScript the answer is a redirect, so the page it returns to shows the secret instead.
         if is_plain_form_post() {
             crate::flash::set_secret(&token).await?;
@@ -61,13 +59,7 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     use self::server::*;
     let result = async {
         let (state, _, user) = logged_in().await?;
-        match store::revoke(&state.pool, &user, id).await? {
-            true => {
-                state.live.recheck(&state.pool, user.id).await;
-                Ok(())
-            }
-            false => Err(AppError::NotFound),
-        }
+        service::revoke(&state, &user, id).await
     }
     .await;
     with_status(result)
@@ -76,8 +68,7 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 mod server {
     pub use crate::{
-        auth::{session::logged_in, tokens::store},
-        domain::TokenName,
+        auth::{session::logged_in, tokens::service},
         error::{is_plain_form_post, with_status},
     };
 }

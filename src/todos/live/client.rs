@@ -16,7 +16,10 @@ use super::{
     event_names::{HELLO, RESYNC},
     Change, ListVersion, Todo, TodoEvent,
 };
-use crate::todos::page_state::{keeping_focus, new_item, TodoItem, TodoStore};
+use crate::todos::{
+    focus::keeping_focus,
+    page_state::{new_item, TodoItem, TodoStore},
+};
 
 /// Where the stream is.
 const EVENTS_PATH: &str = "/api/events";

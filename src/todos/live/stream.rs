@@ -9,11 +9,10 @@ use axum::{
         sse::{Event, KeepAlive, Sse},
         IntoResponse, Response,
     },
-    routing::get,
-    Router,
 };
 use tokio::sync::broadcast::error::RecvError;
 use tower_sessions::{session::Id, Session};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     event_names::{HELLO, RESYNC},
@@ -24,21 +23,21 @@ use crate::{
     auth::{
         api_user::{bearer_token, ApiUser},
         session,
-        tokens::store as tokens,
+        tokens::queries as tokens,
     },
     error::AppError,
     session_store,
     state::AppState,
-    todos::repository::{self, Owner},
+    todos::queries::{self, Owner},
 };
 
 /// How often an open stream checks that its login or token still holds, besides being told to when a login
 /// ends, a password changes or an account is deactivated (which the server does on every instance).
 const RECHECK_EVERY: Duration = Duration::from_secs(60);
 
-/// The route of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/events", get(events))
+/// This module's route, documented by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
 }
 
 /// The caller's live updates: a server-sent event stream of every change to their own todos.
@@ -81,7 +80,7 @@ pub async fn events(
     // Read after subscribing: a change committed in between is counted in this version and also delivered,
     // which a client tells apart by its version; it is never lost.
     let owner = Owner::from(&user.record);
-    let version = repository::version(&state.pool, owner).await?;
+    let version = queries::version(&state.pool, owner).await?;
     let last_seen = headers
         .get("last-event-id")
         .and_then(|value| value.to_str().ok())
@@ -190,7 +189,7 @@ impl Feed {
     /// A `resync` with the current version; without a database the stream ends, and the client's reconnect
     /// (which starts with `hello`) tells it what it needs.
     async fn resync(&self) -> Option<Event> {
-        match repository::version(&self.state.pool, self.owner).await {
+        match queries::version(&self.state.pool, self.owner).await {
             Ok(version) => Some(version_event(RESYNC, version)),
             Err(error) => {
                 tracing::warn!(%error, "live updates: cannot read a list's version; ending its stream");

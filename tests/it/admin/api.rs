@@ -6,7 +6,7 @@ use common::{
     admins::{admin, id_of, managed, remove_each_other_at_once, token_client},
     spawn_app, PASSWORD,
 };
-use leptodo::admin::operations::{self, Actor};
+use leptodo::{admin::service, audit::Actor};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -60,7 +60,7 @@ async fn admins_search_and_page_through_users_with_their_details() {
             password: PASSWORD.into(),
             password_confirm: PASSWORD.into(),
         };
-        operations::create_user(&pool, &test_hasher(), &Actor::command_line(), &input, false)
+        service::create_user(&pool, &test_hasher(), &Actor::command_line(), &input, false)
             .await
             .expect("created");
     }
@@ -163,7 +163,7 @@ async fn deactivation_ends_sessions_and_tokens_at_once_and_is_audited() {
         StatusCode::OK
     );
 
-    let entries = leptodo::admin::store::recent_entries(&app.app_pool().await, 100)
+    let entries = leptodo::audit::queries::recent_entries(&app.app_pool().await, 100)
         .await
         .expect("audit log");
     let seen: Vec<(&str, &str, &str, Option<&str>)> = entries

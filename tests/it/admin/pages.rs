@@ -4,19 +4,10 @@ use crate::common;
 
 use common::{
     admins::{admin, id_of, managed},
-    spawn_app, Api, TestApp,
+    spawn_app,
 };
 use reqwest::{header, Method, StatusCode};
 use serde_json::json;
-
-/// GETs `path` as a browser navigating (asking for HTML) with `client`'s cookies.
-async fn navigate(app: &TestApp, api: &Api, path: &str) -> reqwest::Response {
-    api.raw(Method::GET, path)
-        .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("GET {}{path}: {error}", app.address))
-}
 
 #[tokio::test]
 async fn the_admin_pages_send_visitors_to_log_in_and_refuse_other_users_with_403() {
@@ -24,7 +15,7 @@ async fn the_admin_pages_send_visitors_to_log_in_and_refuse_other_users_with_403
     let root = admin(&app, "root").await;
     let ann = app.user("ann").await;
     for path in ["/admin", "/admin/audit"] {
-        let response = navigate(&app, &app.anonymous(), path).await;
+        let response = app.anonymous().navigate(path).await;
         assert_eq!(response.status(), StatusCode::FOUND, "{path}");
         let location = response.headers()[header::LOCATION]
             .to_str()
@@ -34,7 +25,7 @@ async fn the_admin_pages_send_visitors_to_log_in_and_refuse_other_users_with_403
             format!("/login?next={}", path.replace('/', "%2F"))
         );
 
-        let response = navigate(&app, &ann, path).await;
+        let response = ann.navigate(path).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
         let html = response.text().await.expect("HTML");
         assert!(html.contains("Admins only"), "{html}");
@@ -42,7 +33,7 @@ async fn the_admin_pages_send_visitors_to_log_in_and_refuse_other_users_with_403
         assert!(!html.contains("admin-nav"), "{html}");
     }
 
-    let response = navigate(&app, &root, "/admin?q=ANN").await;
+    let response = root.navigate("/admin?q=ANN").await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.expect("HTML");
     assert!(html.contains("ann@example.com"), "{html}");
@@ -60,7 +51,7 @@ async fn the_admin_pages_send_visitors_to_log_in_and_refuse_other_users_with_403
     let ann_id = id_of(&ann).await;
     root.post(&format!("/api/admin/users/{ann_id}/deactivate"), &json!({}))
         .await;
-    let response = navigate(&app, &root, "/admin/audit").await;
+    let response = root.navigate("/admin/audit").await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.expect("HTML");
     for expected in [
@@ -128,11 +119,7 @@ async fn the_users_table_works_without_javascript() {
         ("role", String::new()),
     ])
     .await;
-    let html = navigate(&app, &root, &back)
-        .await
-        .text()
-        .await
-        .expect("HTML");
+    let html = root.navigate(&back).await.text().await.expect("HTML");
     assert!(
         html.contains("You cannot deactivate your own account."),
         "{back}: {html}"

@@ -7,24 +7,21 @@ use common::TestDatabase;
 
 use leptodo::{
     auth::{
-        accounts::{authenticate, change_password, register},
         hashing::PasswordHasher,
         password_change::PasswordChangeInput,
+        queries,
         registration::RegistrationInput,
-        repository,
-        throttle::Throttle,
+        service::{authenticate, change_password, register},
     },
     config::EmailConfirmation,
-    db::Pool,
     error::AppError,
+    state::AppState,
 };
 
 const PASSWORD: &str = "a long and unusual passphrase";
 
 struct Accounts {
-    pool: Pool,
-    hasher: PasswordHasher,
-    throttle: Throttle,
+    state: AppState,
     database: TestDatabase,
 }
 
@@ -42,10 +39,9 @@ async fn accounts_with_cost(memory_kib: u32, iterations: u32) -> Accounts {
     let pool = leptodo::startup::open_database(&settings)
         .await
         .expect("database");
+    let address = "127.0.0.1:3000".parse().expect("address");
     Accounts {
-        throttle: Throttle::new(pool.clone(), &settings),
-        pool,
-        hasher: PasswordHasher::new(&settings).expect("hasher"),
+        state: AppState::build(&settings, pool, address, false).expect("state"),
         database,
     }
 }
@@ -63,15 +59,11 @@ fn form(email: &str, username: &str) -> RegistrationInput {
 
 impl Accounts {
     /// Logs in from no particular address.
-    async fn log_in(
-        &self,
-        login: &str,
-        password: &str,
-    ) -> Result<repository::UserRecord, AppError> {
+    async fn log_in(&self, login: &str, password: &str) -> Result<queries::UserRecord, AppError> {
         authenticate(
-            &self.pool,
-            &self.hasher,
-            &self.throttle,
+            &self.state.pool,
+            &self.state.hasher,
+            &self.state.throttle,
             login,
             password,
             None,
@@ -82,17 +74,11 @@ impl Accounts {
 }
 
 /// Registers Ann with the standard password.
-async fn register_ann(app: &Accounts) -> repository::UserRecord {
-    register(
-        &app.pool,
-        &app.hasher,
-        &app.throttle,
-        &form("ann@example.com", "annlee"),
-        None,
-        true,
-    )
-    .await
-    .expect("registered")
+async fn register_ann(app: &Accounts) -> queries::UserRecord {
+    register(&app.state, &form("ann@example.com", "annlee"), None)
+        .await
+        .map(|registered| registered.user)
+        .expect("registered")
 }
 
 fn field_error(error: &AppError, field: &str) -> String {
@@ -108,16 +94,10 @@ async fn registration_stores_a_normalised_account_with_the_user_role() {
     let app = accounts().await;
     let mut input = form("  Ann.Lee@EXAMPLE.com ", "AnnLee");
     input.website = "https://Example.com/ann".into();
-    let user = register(
-        &app.pool,
-        &app.hasher,
-        &app.throttle,
-        &input,
-        Some("127.0.0.1"),
-        true,
-    )
-    .await
-    .expect("registered");
+    let user = register(&app.state, &input, Some("127.0.0.1"))
+        .await
+        .map(|registered| registered.user)
+        .expect("registered");
     assert_eq!(user.email, "Ann.Lee@example.com");
     assert_eq!(user.username, "AnnLee");
     assert_eq!(user.website.as_deref(), Some("https://example.com/ann"));
@@ -125,7 +105,7 @@ async fn registration_stores_a_normalised_account_with_the_user_role() {
     assert!(!user.password_hash.contains(PASSWORD));
     assert_eq!(user.login_count, 1, "registering logs the user in");
     assert_eq!(user.current_login_ip.as_deref(), Some("127.0.0.1"));
-    let roles = repository::role_names(&app.pool, user.id)
+    let roles = queries::role_names(&app.state.pool, user.id)
         .await
         .expect("roles");
     assert_eq!(roles, ["user"]);
@@ -136,29 +116,17 @@ async fn a_taken_email_or_username_is_a_field_conflict_whatever_the_case() {
     let app = accounts().await;
     register_ann(&app).await;
 
-    let error = register(
-        &app.pool,
-        &app.hasher,
-        &app.throttle,
-        &form("ANN@Example.COM", "other"),
-        None,
-        true,
-    )
-    .await
-    .expect_err("same email");
+    let error = register(&app.state, &form("ANN@Example.COM", "other"), None)
+        .await
+        .map(|registered| registered.user)
+        .expect_err("same email");
     assert_eq!(error.status(), 409);
     assert!(field_error(&error, "email").contains("already registered"));
 
-    let error = register(
-        &app.pool,
-        &app.hasher,
-        &app.throttle,
-        &form("other@example.com", "ANNLEE"),
-        None,
-        true,
-    )
-    .await
-    .expect_err("same username");
+    let error = register(&app.state, &form("other@example.com", "ANNLEE"), None)
+        .await
+        .map(|registered| registered.user)
+        .expect_err("same username");
     assert_eq!(error.status(), 409);
     assert!(field_error(&error, "username").contains("taken"));
 }
@@ -169,8 +137,9 @@ async fn invalid_registrations_store_nothing() {
     let mut input = form("not-an-email", "a");
     input.password = "password".into();
     input.password_confirm = "password".into();
-    let error = register(&app.pool, &app.hasher, &app.throttle, &input, None, true)
+    let error = register(&app.state, &input, None)
         .await
+        .map(|registered| registered.user)
         .expect_err("invalid");
     assert_eq!(error.status(), 422);
     field_error(&error, "email");
@@ -188,10 +157,11 @@ async fn sql_and_html_metacharacters_are_stored_literally() {
     let app = accounts().await;
     let mut input = form("o'brien@example.com", "obrien");
     input.name = "Robert'); DROP TABLE users;-- <script>alert(1)</script>".into();
-    let user = register(&app.pool, &app.hasher, &app.throttle, &input, None, true)
+    let user = register(&app.state, &input, None)
         .await
+        .map(|registered| registered.user)
         .expect("registered");
-    let stored = repository::find_by_id(&app.pool, user.id)
+    let stored = queries::find_by_id(&app.state.pool, user.id)
         .await
         .expect("query")
         .expect("still there");
@@ -202,16 +172,10 @@ async fn sql_and_html_metacharacters_are_stored_literally() {
 #[tokio::test]
 async fn login_works_with_email_or_username_in_any_case() {
     let app = accounts().await;
-    register(
-        &app.pool,
-        &app.hasher,
-        &app.throttle,
-        &form("ann@example.com", "AnnLee"),
-        None,
-        true,
-    )
-    .await
-    .expect("registered");
+    register(&app.state, &form("ann@example.com", "AnnLee"), None)
+        .await
+        .map(|registered| registered.user)
+        .expect("registered");
     for login in ["ann@example.com", "ANN@EXAMPLE.COM", "annlee", " AnnLee "] {
         app.log_in(login, PASSWORD)
             .await
@@ -284,19 +248,17 @@ async fn a_deactivated_account_is_told_so_only_after_the_right_password() {
 async fn each_login_shifts_the_trackable_fields() {
     let app = accounts().await;
     register(
-        &app.pool,
-        &app.hasher,
-        &app.throttle,
+        &app.state,
         &form("ann@example.com", "annlee"),
         Some("10.0.0.1"),
-        true,
     )
     .await
+    .map(|registered| registered.user)
     .expect("registered");
     let user = authenticate(
-        &app.pool,
-        &app.hasher,
-        &app.throttle,
+        &app.state.pool,
+        &app.state.hasher,
+        &app.state.throttle,
         "annlee",
         PASSWORD,
         Some("10.0.0.2"),
@@ -308,7 +270,11 @@ async fn each_login_shifts_the_trackable_fields() {
     assert_eq!(user.last_login_ip.as_deref(), Some("10.0.0.1"));
     assert_eq!(user.current_login_ip.as_deref(), Some("10.0.0.2"));
     assert!(user.last_login_at.is_some());
-    assert!(user.current_login_at >= user.last_login_at);
+    let moment = |at: &Option<leptodo::timestamp::Timestamp>| {
+        at.as_ref()
+            .map(|at| at.to_date_time().expect("a valid moment"))
+    };
+    assert!(moment(&user.current_login_at) >= moment(&user.last_login_at));
 }
 
 #[tokio::test]
@@ -323,9 +289,9 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
     settings.argon2_iterations = 2;
     let stronger = PasswordHasher::new(&settings).expect("hasher");
     authenticate(
-        &old.pool,
+        &old.state.pool,
         &stronger,
-        &old.throttle,
+        &old.state.throttle,
         "annlee",
         PASSWORD,
         None,
@@ -333,7 +299,7 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
     )
     .await
     .expect("old hash still logs in");
-    let upgraded = repository::find_by_id(&old.pool, user.id)
+    let upgraded = queries::find_by_id(&old.state.pool, user.id)
         .await
         .expect("query")
         .expect("user");
@@ -343,9 +309,9 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
         upgraded.password_hash
     );
     authenticate(
-        &old.pool,
+        &old.state.pool,
         &stronger,
-        &old.throttle,
+        &old.state.throttle,
         "annlee",
         PASSWORD,
         None,
@@ -368,9 +334,7 @@ async fn a_password_change_needs_the_current_password() {
     let app = accounts().await;
     let user = register_ann(&app).await;
     let error = change_password(
-        &app.pool,
-        &app.hasher,
-        &app.throttle,
+        &app.state,
         &user,
         &change("not my password", "a brand new passphrase"),
         None,
@@ -389,9 +353,7 @@ async fn a_password_change_replaces_the_password_and_the_session_secret() {
     let app = accounts().await;
     let user = register_ann(&app).await;
     let changed = change_password(
-        &app.pool,
-        &app.hasher,
-        &app.throttle,
+        &app.state,
         &user,
         &change(PASSWORD, "a brand new passphrase"),
         None,
@@ -413,16 +375,9 @@ async fn a_password_change_replaces_the_password_and_the_session_secret() {
 async fn a_weak_new_password_is_refused_even_with_the_right_current_one() {
     let app = accounts().await;
     let user = register_ann(&app).await;
-    let error = change_password(
-        &app.pool,
-        &app.hasher,
-        &app.throttle,
-        &user,
-        &change(PASSWORD, "password1"),
-        None,
-    )
-    .await
-    .expect_err("common password");
+    let error = change_password(&app.state, &user, &change(PASSWORD, "password1"), None)
+        .await
+        .expect_err("common password");
     assert!(field_error(&error, "new_password").contains("commonly used"));
     assert!(error
         .fields()

@@ -3,7 +3,7 @@
 use crate::common;
 
 use common::{register, registration, spawn_app, TestApp, PASSWORD};
-use reqwest::{header, StatusCode};
+use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
 
 async fn error_body(response: reqwest::Response, status: StatusCode) -> Value {
@@ -50,7 +50,7 @@ async fn register_answers_201_with_the_user_and_logs_in() {
         );
     }
 
-    let me: Value = app.get("/api/auth/me").await.json().await.expect("JSON");
+    let me: Value = app.browser.get("/api/auth/me").await.1;
     assert_eq!(me["user"]["id"], user["id"]);
 }
 
@@ -60,7 +60,7 @@ async fn invalid_registration_answers_422_with_messages_per_field() {
     let mut body = registration("not-an-email", "a b");
     body["password_confirm"] = json!("something else");
     let error = error_body(
-        app.post_json("/api/auth/register", &body).await,
+        app.browser.post_response("/api/auth/register", &body).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
@@ -79,11 +79,12 @@ async fn a_taken_email_answers_409_in_the_same_shape() {
     let app = spawn_app().await;
     register(&app, "ann@example.com", "annlee").await;
     let error = error_body(
-        app.post_json(
-            "/api/auth/register",
-            &registration("ANN@example.com", "other"),
-        )
-        .await,
+        app.browser
+            .post_response(
+                "/api/auth/register",
+                &registration("ANN@example.com", "other"),
+            )
+            .await,
         StatusCode::CONFLICT,
     )
     .await;
@@ -133,7 +134,8 @@ async fn wrong_password_and_unknown_user_get_identical_401s() {
     let app = spawn_app().await;
     register(&app, "ann@example.com", "annlee").await;
     let wrong = app
-        .post_json(
+        .browser
+        .post_response(
             "/api/auth/login",
             &json!({ "login": "annlee", "password": "not it at all" }),
         )
@@ -141,7 +143,8 @@ async fn wrong_password_and_unknown_user_get_identical_401s() {
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let wrong: Value = wrong.json().await.expect("JSON");
     let unknown = app
-        .post_json(
+        .browser
+        .post_response(
             "/api/auth/login",
             &json!({ "login": "nobody", "password": PASSWORD }),
         )
@@ -161,14 +164,16 @@ async fn a_deactivated_account_answers_403_only_with_the_right_password() {
         .await
         .expect("deactivate");
     let wrong = app
-        .post_json(
+        .browser
+        .post_response(
             "/api/auth/login",
             &json!({ "login": "annlee", "password": "not it at all" }),
         )
         .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let right = app
-        .post_json(
+        .browser
+        .post_response(
             "/api/auth/login",
             &json!({ "login": "annlee", "password": PASSWORD }),
         )
@@ -183,7 +188,8 @@ async fn a_deactivated_account_answers_403_only_with_the_right_password() {
 async fn logout_answers_204_and_the_old_cookie_stops_working() {
     let app = spawn_app().await;
     let response = app
-        .post_json(
+        .browser
+        .post_response(
             "/api/auth/register",
             &registration("ann@example.com", "annlee"),
         )
@@ -192,14 +198,18 @@ async fn logout_answers_204_and_the_old_cookie_stops_working() {
     assert_eq!(me_with_cookie(&app, &cookie).await, StatusCode::OK);
 
     let logout = app
-        .client
-        .post(format!("{}/api/auth/logout", app.address))
+        .browser
+        .raw(Method::POST, "/api/auth/logout")
         .send()
         .await
         .expect("request completes");
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        error_body(app.get("/api/auth/me").await, StatusCode::UNAUTHORIZED).await["code"],
+        error_body(
+            app.browser.fetch("/api/auth/me").await,
+            StatusCode::UNAUTHORIZED
+        )
+        .await["code"],
         "unauthenticated"
     );
     assert_eq!(
@@ -244,8 +254,8 @@ async fn login_replaces_the_session_id() {
 async fn anonymous_form_posts_create_no_session() {
     let app = spawn_app().await;
     let failed = app
-        .client
-        .post(format!("{}{}", app.address, login_path()))
+        .browser
+        .raw(Method::POST, login_path())
         .header(header::ACCEPT, "text/html")
         .header(header::REFERER, format!("{}/login", app.address))
         .form(&[("login", "annlee"), ("password", "wrong")])
@@ -287,7 +297,8 @@ fn login_path() -> &'static str {
 async fn a_changed_session_secret_ends_existing_sessions() {
     let app = spawn_app().await;
     let response = app
-        .post_json(
+        .browser
+        .post_response(
             "/api/auth/register",
             &registration("ann@example.com", "annlee"),
         )
@@ -333,8 +344,8 @@ async fn remember_me_sets_a_persistent_cookie_and_its_absence_a_browser_session_
 async fn bodies_that_are_not_json_or_lack_fields_get_json_errors_saying_why() {
     let app = spawn_app().await;
     let send = |content_type: &'static str, body: &'static str| {
-        app.client
-            .post(format!("{}/api/auth/login", app.address))
+        app.browser
+            .raw(Method::POST, "/api/auth/login")
             .header(header::CONTENT_TYPE, content_type)
             .body(body)
             .send()
@@ -357,7 +368,8 @@ async fn bodies_that_are_not_json_or_lack_fields_get_json_errors_saying_why() {
     );
 
     let missing = app
-        .post_json("/api/auth/login", &json!({ "login": "ann" }))
+        .browser
+        .post_response("/api/auth/login", &json!({ "login": "ann" }))
         .await;
     let error = error_body(missing, StatusCode::BAD_REQUEST).await;
     assert!(
@@ -368,7 +380,8 @@ async fn bodies_that_are_not_json_or_lack_fields_get_json_errors_saying_why() {
     );
 
     let wrong_type = app
-        .post_json("/api/auth/register", &json!({ "email": 42 }))
+        .browser
+        .post_response("/api/auth/register", &json!({ "email": 42 }))
         .await;
     assert_eq!(
         error_body(wrong_type, StatusCode::BAD_REQUEST).await["code"],
@@ -379,7 +392,11 @@ async fn bodies_that_are_not_json_or_lack_fields_get_json_errors_saying_why() {
 #[tokio::test]
 async fn me_without_a_session_is_a_json_401() {
     let app = spawn_app().await;
-    let error = error_body(app.get("/api/auth/me").await, StatusCode::UNAUTHORIZED).await;
+    let error = error_body(
+        app.browser.fetch("/api/auth/me").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
     assert_eq!(error["code"], "unauthenticated");
 }
 
@@ -387,7 +404,8 @@ async fn me_without_a_session_is_a_json_401() {
 async fn a_password_change_ends_other_sessions_but_keeps_this_one() {
     let app = spawn_app().await;
     let registered = app
-        .post_json(
+        .browser
+        .post_response(
             "/api/auth/register",
             &registration("ann@example.com", "annlee"),
         )
@@ -403,7 +421,8 @@ async fn a_password_change_ends_other_sessions_but_keeps_this_one() {
     let other_browser = session_cookie(&other_login);
 
     let change = app
-        .post_json(
+        .browser
+        .post_response(
             "/api/auth/password",
             &json!({
                 "current_password": PASSWORD,
@@ -420,7 +439,7 @@ async fn a_password_change_ends_other_sessions_but_keeps_this_one() {
     );
 
     assert_eq!(
-        app.get("/api/auth/me").await.status(),
+        app.browser.fetch("/api/auth/me").await.status(),
         StatusCode::OK,
         "this session continues"
     );
@@ -440,7 +459,8 @@ async fn a_password_change_with_a_wrong_current_password_changes_nothing() {
     let app = spawn_app().await;
     register(&app, "ann@example.com", "annlee").await;
     let change = app
-        .post_json(
+        .browser
+        .post_response(
             "/api/auth/password",
             &json!({
                 "current_password": "not my password",
@@ -467,7 +487,8 @@ async fn a_password_change_with_a_wrong_current_password_changes_nothing() {
 async fn a_password_change_needs_a_login() {
     let app = spawn_app().await;
     let change = app
-        .post_json(
+        .browser
+        .post_response(
             "/api/auth/password",
             &json!({ "current_password": "x", "new_password": "y", "new_password_confirm": "y" }),
         )
@@ -481,7 +502,11 @@ async fn a_password_change_needs_a_login() {
 #[tokio::test]
 async fn unknown_api_paths_answer_json_404() {
     let app = spawn_app().await;
-    let error = error_body(app.get("/api/no/such/thing").await, StatusCode::NOT_FOUND).await;
+    let error = error_body(
+        app.browser.fetch("/api/no/such/thing").await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     assert_eq!(error["code"], "not_found");
 }
 

@@ -3,22 +3,12 @@
 
 use crate::common;
 
-use common::{smtp::SmtpSink, spawn_app_with, Api, TestApp, PASSWORD};
+use common::{app_mailing, smtp::SmtpSink, token_of, Api, TestApp, PASSWORD};
 use leptodo::config::EmailConfirmation;
 use reqwest::StatusCode;
 use serde_json::json;
 
 const NEW_PASSWORD: &str = "an entirely new passphrase";
-
-/// The app, sending its mail to `sink`, with email confirmation as `confirmation` says.
-async fn app_mailing(sink: &SmtpSink, confirmation: EmailConfirmation) -> TestApp {
-    let url = sink.url();
-    spawn_app_with(move |settings| {
-        settings.smtp_url = url.into();
-        settings.email_confirmation = confirmation;
-    })
-    .await
-}
 
 /// The path of a link from a mail (links start with the server's own address in tests).
 fn path_of(link: &str) -> String {
@@ -29,15 +19,8 @@ fn path_of(link: &str) -> String {
     )
 }
 
-/// The token at the end of a link.
-fn token_of(link: &str) -> String {
-    link.rsplit('/').next().unwrap_or_default().to_owned()
-}
-
 async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
-    let response = app.get(path).await;
-    let status = response.status();
-    (status, response.text().await.expect("page"))
+    app.browser.page(path).await
 }
 
 /// Uses a mail's link as a browser without JavaScript does: opens its page, which shows one button and
@@ -60,7 +43,8 @@ async fn use_link(app: &TestApp, link: &str) -> (StatusCode, String) {
         "the page posts the link: {html}"
     );
     let back = app
-        .post_form(action, &path, &[("token", &token_of(link))])
+        .browser
+        .submit_form(action, &path, &[("token", &token_of(link))])
         .await;
     page(app, &back).await
 }
@@ -621,7 +605,8 @@ async fn without_javascript_an_unconfirmed_login_is_told_why_and_offered_the_lin
     let sink = SmtpSink::start().await;
     let app = app_mailing(&sink, EmailConfirmation::Required).await;
     let back = app
-        .post_form(
+        .browser
+        .submit_form(
             leptodo::auth::register_page::Register::PATH,
             "/register",
             &[
@@ -643,7 +628,8 @@ async fn without_javascript_an_unconfirmed_login_is_told_why_and_offered_the_lin
     assert!(!login_page.contains("Send the link again"));
 
     let back = app
-        .post_form(
+        .browser
+        .submit_form(
             leptodo::auth::login_page::LogIn::PATH,
             "/login",
             &[
@@ -659,7 +645,8 @@ async fn without_javascript_an_unconfirmed_login_is_told_why_and_offered_the_lin
     );
 
     let back = app
-        .post_form(
+        .browser
+        .submit_form(
             leptodo::auth::login_page::LogIn::PATH,
             "/login",
             &[("login", "ann@example.com"), ("password", PASSWORD)],
@@ -673,7 +660,8 @@ async fn without_javascript_an_unconfirmed_login_is_told_why_and_offered_the_lin
     assert!(login_page.contains("Send the link again"), "{login_page}");
 
     let back = app
-        .post_form(
+        .browser
+        .submit_form(
             leptodo::auth::email::link_pages::ResendConfirmation::PATH,
             "/login",
             &[],
@@ -830,7 +818,7 @@ async fn a_link_is_made_only_while_the_credentials_it_was_asked_under_stand() {
     let app = app_mailing(&sink, EmailConfirmation::Optional).await;
     let ann = app.user("annlee").await;
     let pool = app.app_pool().await;
-    let as_seen = leptodo::auth::repository::find_by_login(pool.reads(), "annlee")
+    let as_seen = leptodo::auth::queries::find_by_login(pool.reads(), "annlee")
         .await
         .expect("lookup")
         .expect("Ann");

@@ -132,7 +132,7 @@ async fn accounts_made_before_email_keys_get_theirs_at_the_next_start() {
     let find = |login: &'static str| {
         let pool = pool.clone();
         async move {
-            leptodo::auth::repository::find_by_login(&pool, login)
+            leptodo::auth::queries::find_by_login(&pool, login)
                 .await
                 .expect("query")
                 .map(|user| user.username)

@@ -5,20 +5,14 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{process, smtp::SmtpSink, spawn_app_with, Api, TestApp, PASSWORD};
+use common::{
+    app_mailing, process, smtp::SmtpSink, spawn_app_with, token_of, Api, TestApp, PASSWORD,
+};
+use leptodo::config::EmailConfirmation;
 use reqwest::StatusCode;
 use serde_json::json;
 
 const NEW_PASSWORD: &str = "an entirely new passphrase";
-
-async fn app_mailing(sink: &SmtpSink) -> TestApp {
-    let url = sink.url();
-    spawn_app_with(move |settings| settings.smtp_url = url.into()).await
-}
-
-fn token_of(link: &str) -> String {
-    link.rsplit('/').next().unwrap_or_default().to_owned()
-}
 
 async fn forgot(app: &TestApp, email: &str) -> (StatusCode, serde_json::Value) {
     app.anonymous()
@@ -60,7 +54,7 @@ async fn login_status(app: &TestApp, login: &str, password: &str) -> StatusCode 
 #[tokio::test]
 async fn a_reset_link_sets_a_new_password_and_ends_every_session_and_token() {
     let sink = SmtpSink::start().await;
-    let app = app_mailing(&sink).await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
     let ann = app.user("annlee").await;
     let (_, body) = ann
         .post("/api/auth/tokens", &json!({ "name": "script" }))
@@ -73,7 +67,10 @@ async fn a_reset_link_sets_a_new_password_and_ends_every_session_and_token() {
     let link = reset_link(&sink, "annlee@example.com").await;
     assert!(link.starts_with(&format!("{}/reset/", app.address)));
 
-    let page = app.get(&format!("/reset/{}", token_of(&link))).await;
+    let page = app
+        .browser
+        .fetch(&format!("/reset/{}", token_of(&link)))
+        .await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page
         .text()
@@ -189,7 +186,7 @@ async fn an_unknown_address_gets_the_same_answer_before_any_mail_and_no_mail() {
 #[tokio::test]
 async fn reset_requests_are_throttled_per_address_whether_or_not_it_has_an_account() {
     let sink = SmtpSink::start().await;
-    let app = app_mailing(&sink).await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
     app.user("annlee").await;
     for email in ["annlee@example.com", "nobody@example.com"] {
         for _ in 0..5 {
@@ -205,7 +202,7 @@ async fn reset_requests_are_throttled_per_address_whether_or_not_it_has_an_accou
 #[tokio::test]
 async fn of_two_reset_links_only_the_newest_works() {
     let sink = SmtpSink::start().await;
-    let app = app_mailing(&sink).await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
     app.user("annlee").await;
     forgot(&app, "annlee@example.com").await;
     let first = token_of(&reset_link(&sink, "annlee@example.com").await);
@@ -228,7 +225,7 @@ async fn of_two_reset_links_only_the_newest_works() {
 #[tokio::test]
 async fn a_link_used_twice_at_once_sets_one_password() {
     let sink = SmtpSink::start().await;
-    let app = app_mailing(&sink).await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
     app.user("annlee").await;
     forgot(&app, "annlee@example.com").await;
     let token = token_of(&reset_link(&sink, "annlee@example.com").await);
@@ -258,7 +255,7 @@ async fn a_link_used_twice_at_once_sets_one_password() {
 #[tokio::test]
 async fn a_password_change_is_announced_by_mail_and_it_or_a_deactivation_voids_reset_links() {
     let sink = SmtpSink::start().await;
-    let app = app_mailing(&sink).await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
     let ann = app.user("annlee").await;
     forgot(&app, "annlee@example.com").await;
     let token = token_of(&reset_link(&sink, "annlee@example.com").await);
@@ -303,7 +300,7 @@ async fn a_password_change_is_announced_by_mail_and_it_or_a_deactivation_voids_r
 #[tokio::test]
 async fn an_expired_reset_link_shows_the_broken_link_page() {
     let sink = SmtpSink::start().await;
-    let app = app_mailing(&sink).await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
     app.user("annlee").await;
     forgot(&app, "annlee@example.com").await;
     let token = token_of(&reset_link(&sink, "annlee@example.com").await);
@@ -312,7 +309,7 @@ async fn an_expired_reset_link_shows_the_broken_link_page() {
         .execute(&db)
         .await
         .expect("expire");
-    let page = app.get(&format!("/reset/{token}")).await;
+    let page = app.browser.fetch(&format!("/reset/{token}")).await;
     assert_eq!(page.status(), StatusCode::BAD_REQUEST);
     assert!(page
         .text()
@@ -337,7 +334,7 @@ async fn a_mail_server_that_is_down_fails_no_request() {
 #[tokio::test]
 async fn a_mail_server_that_hangs_holds_up_no_request_and_its_mails_go_out_when_it_answers() {
     let sink = SmtpSink::start_held().await;
-    let app = app_mailing(&sink).await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
     // Every answer comes while the mail server answers nobody: none waited for its mail.
     asks_that_mail_are_answered(&app).await;
     sink.wait_for_connections(1).await;
@@ -364,7 +361,7 @@ async fn asks_that_mail_are_answered(app: &TestApp) {
 #[tokio::test]
 async fn a_mail_refused_at_first_is_delivered_by_a_later_attempt() {
     let sink = SmtpSink::start_refusing(1).await;
-    let app = app_mailing(&sink).await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
     app.user("annlee").await;
     let mails = sink.wait_for("annlee@example.com", 1).await;
     assert!(mails[0].subject().contains("Confirm"));
@@ -474,7 +471,7 @@ async fn without_a_mail_server_mails_go_to_the_outbox_and_their_links_to_the_deb
 #[tokio::test]
 async fn the_command_line_confirms_an_address() {
     let sink = SmtpSink::start().await;
-    let app = app_mailing(&sink).await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
     let ann = app.user("annlee").await;
     let output = process::command(&app.db.url, &["users", "confirm", "annlee"], "");
     assert!(output.status.success(), "{output:?}");

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{spawn_app, TestApp, PASSWORD};
+use common::{app_mailing, spawn_app, TestApp, PASSWORD};
 use futures::future::join_all;
 use leptodo::db::unix_now;
 use leptos::server_fn::ServerFn;
@@ -221,19 +221,6 @@ async fn logout_wins_against_requests_in_flight() {
     assert_eq!(rows, 0, "nothing wrote the logged-out session back");
 }
 
-/// The app with its mail going to `sink` and email confirmation as `confirmation` says.
-async fn app_mailing(
-    sink: &common::smtp::SmtpSink,
-    confirmation: leptodo::config::EmailConfirmation,
-) -> TestApp {
-    let url = sink.url();
-    common::spawn_app_with(move |settings| {
-        settings.smtp_url = url.into();
-        settings.email_confirmation = confirmation;
-    })
-    .await
-}
-
 /// Whether a session row holds `key` (rows are MessagePack, which keeps a map's keys as plain bytes).
 async fn a_session_row_holds(app: &TestApp, key: &str) -> bool {
     let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM tower_sessions")
@@ -291,24 +278,26 @@ async fn a_login_by_another_user_shows_nothing_left_for_the_one_before() {
     common::register(&app, "ann@example.com", "annlee").await;
     // Without JavaScript Ann asks for her link again, and leaves before the page it sends her to.
     let back = app
-        .post_form(ResendConfirmation::PATH, "/account", &[])
+        .browser
+        .submit_form(ResendConfirmation::PATH, "/account", &[])
         .await;
     assert_eq!(back, "/account");
 
     let back = app
-        .post_form(
+        .browser
+        .submit_form(
             LogIn::PATH,
             "/login",
             &[("login", "bob"), ("password", PASSWORD)],
         )
         .await;
     assert_eq!(back, "/");
-    let page = app.get("/").await.text().await.expect("page");
+    let page = app.browser.page("/").await.1;
     assert!(page.contains("todo"), "{page}");
     assert!(
         !page.contains("ann@example.com"),
         "Ann's message is not shown to Bob: {page}"
     );
-    let me: serde_json::Value = app.get("/api/auth/me").await.json().await.expect("JSON");
+    let me: serde_json::Value = app.browser.get("/api/auth/me").await.1;
     assert_eq!(me["user"]["username"], "bob");
 }

@@ -8,15 +8,14 @@ use std::sync::Arc;
 use common::{TestDatabase, PASSWORD};
 use leptodo::{
     auth::{
-        accounts,
-        hashing::PasswordHasher,
+        queries::UserRecord,
         registration::RegistrationInput,
-        repository::UserRecord,
+        service,
         session::{current_user_at, log_in},
-        throttle::Throttle,
     },
     db::{unix_now, Pool},
     session_store::{SessionPolicy, Store},
+    state::AppState,
 };
 use tower_sessions::{
     session::{Id, Record},
@@ -43,7 +42,6 @@ async fn fixture() -> Fixture {
         .await
         .expect("database");
     let store = Store::new(&pool);
-    let hasher = PasswordHasher::new(&settings).expect("hasher");
     let form = RegistrationInput {
         email: "ann@example.com".into(),
         username: "annlee".into(),
@@ -52,10 +50,12 @@ async fn fixture() -> Fixture {
         password: PASSWORD.into(),
         password_confirm: PASSWORD.into(),
     };
-    let throttle = Throttle::new(pool.clone(), &settings);
-    let user = accounts::register(&pool, &hasher, &throttle, &form, None, true)
+    let address = "127.0.0.1:3000".parse().expect("address");
+    let state = AppState::build(&settings, pool.clone(), address, false).expect("state");
+    let user = service::register(&state, &form, None)
         .await
-        .expect("registration");
+        .expect("registration")
+        .user;
     Fixture {
         pool,
         store: Arc::new(store),

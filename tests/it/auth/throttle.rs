@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use common::{spawn_app_with, Api, TestApp, PASSWORD};
+use common::{spawn_app_with, TestApp, PASSWORD};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 
@@ -16,14 +16,6 @@ async fn app() -> TestApp {
     .await
 }
 
-async fn log_in(api: &Api, login: &str, password: &str) -> (StatusCode, Value) {
-    api.post(
-        "/api/auth/login",
-        &json!({ "login": login, "password": password }),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn past_the_limit_even_the_right_password_is_refused_with_retry_after() {
     let app = app().await;
@@ -31,7 +23,7 @@ async fn past_the_limit_even_the_right_password_is_refused_with_retry_after() {
     let attacker = app.anonymous();
     for _ in 0..3 {
         assert_eq!(
-            log_in(&attacker, "annlee", "guess").await.0,
+            attacker.log_in("annlee", "guess").await.0,
             StatusCode::UNAUTHORIZED
         );
     }
@@ -62,18 +54,18 @@ async fn a_success_forgives_the_accounts_failures() {
     let ann = app.user("annlee").await;
     for _ in 0..2 {
         assert_eq!(
-            log_in(&ann, "annlee", "guess").await.0,
+            ann.log_in("annlee", "guess").await.0,
             StatusCode::UNAUTHORIZED
         );
     }
-    assert_eq!(log_in(&ann, "annlee", PASSWORD).await.0, StatusCode::OK);
+    assert_eq!(ann.log_in("annlee", PASSWORD).await.0, StatusCode::OK);
     for _ in 0..2 {
         assert_eq!(
-            log_in(&ann, "annlee", "guess").await.0,
+            ann.log_in("annlee", "guess").await.0,
             StatusCode::UNAUTHORIZED
         );
     }
-    assert_eq!(log_in(&ann, "annlee", PASSWORD).await.0, StatusCode::OK);
+    assert_eq!(ann.log_in("annlee", PASSWORD).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -82,15 +74,15 @@ async fn a_lockout_ends_when_its_failures_leave_the_window() {
     app.user("annlee").await;
     let client = app.anonymous();
     for _ in 0..3 {
-        log_in(&client, "annlee", "guess").await;
+        client.log_in("annlee", "guess").await;
     }
     assert_eq!(
-        log_in(&client, "annlee", PASSWORD).await.0,
+        client.log_in("annlee", PASSWORD).await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
     // Refused attempts are not counted: hammering does not extend the lockout.
     for _ in 0..5 {
-        log_in(&client, "annlee", "guess").await;
+        client.log_in("annlee", "guess").await;
     }
     let counted: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM auth_failures WHERE subject LIKE 'account:%'")
@@ -103,7 +95,7 @@ async fn a_lockout_ends_when_its_failures_leave_the_window() {
         .execute(&app.database().await)
         .await
         .expect("age the failures");
-    assert_eq!(log_in(&client, "annlee", PASSWORD).await.0, StatusCode::OK);
+    assert_eq!(client.log_in("annlee", PASSWORD).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -113,23 +105,23 @@ async fn unknown_accounts_and_one_address_trying_many_accounts_are_throttled() {
     let attacker = app.anonymous();
     for _ in 0..3 {
         assert_eq!(
-            log_in(&attacker, "nobody", "guess").await.0,
+            attacker.log_in("nobody", "guess").await.0,
             StatusCode::UNAUTHORIZED
         );
     }
     assert_eq!(
-        log_in(&attacker, "nobody", "guess").await.0,
+        attacker.log_in("nobody", "guess").await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
     for name in ["carol", "dave"] {
         assert_eq!(
-            log_in(&attacker, name, "guess").await.0,
+            attacker.log_in(name, "guess").await.0,
             StatusCode::UNAUTHORIZED
         );
     }
     // Five failures from this address: every account is closed to it, even with the right password …
     assert_eq!(
-        log_in(&attacker, "annlee", PASSWORD).await.0,
+        attacker.log_in("annlee", PASSWORD).await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
 }
@@ -146,21 +138,22 @@ async fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_count() {
     let from = |address: &'static str| app.anonymous().with_header("x-forwarded-for", address);
     for _ in 0..2 {
         assert_eq!(
-            log_in(&from("203.0.113.1"), "annlee", "guess").await.0,
+            from("203.0.113.1").log_in("annlee", "guess").await.0,
             StatusCode::UNAUTHORIZED
         );
     }
     assert_eq!(
-        log_in(&from("203.0.113.1"), "annlee", PASSWORD).await.0,
+        from("203.0.113.1").log_in("annlee", PASSWORD).await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
     assert_eq!(
-        log_in(&from("203.0.113.2"), "annlee", PASSWORD).await.0,
+        from("203.0.113.2").log_in("annlee", PASSWORD).await.0,
         StatusCode::OK
     );
     // A client cannot pick its address: only the proxy's (last) entry counts.
     assert_eq!(
-        log_in(&from("203.0.113.2, 203.0.113.1"), "annlee", PASSWORD)
+        from("203.0.113.2, 203.0.113.1")
+            .log_in("annlee", PASSWORD)
             .await
             .0,
         StatusCode::TOO_MANY_REQUESTS
@@ -183,7 +176,7 @@ async fn a_line_the_client_wrote_before_the_proxys_does_not_choose_its_address()
             .anonymous()
             .with_header("x-forwarded-for", &format!("198.51.100.{attempt}"))
             .with_header("x-forwarded-for", "203.0.113.7");
-        statuses.push(log_in(&client, "annlee", "guess").await.0);
+        statuses.push(client.log_in("annlee", "guess").await.0);
     }
     let refused = statuses
         .iter()
@@ -222,7 +215,7 @@ async fn wrong_current_passwords_are_throttled_too() {
         (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts"))
     );
     assert_eq!(
-        log_in(&app.anonymous(), "annlee", PASSWORD).await.0,
+        app.anonymous().log_in("annlee", PASSWORD).await.0,
         StatusCode::OK,
         "the password did not change"
     );
@@ -286,15 +279,16 @@ async fn an_attacker_cannot_lock_the_owner_out_from_an_address_that_has_not_fail
     let from = |address: String| app.anonymous().with_header("x-forwarded-for", &address);
     let attacker = from("203.0.113.1".into());
     for _ in 0..3 {
-        log_in(&attacker, "annlee", "guess").await;
+        attacker.log_in("annlee", "guess").await;
     }
     assert_eq!(
-        log_in(&attacker, "annlee", "guess").await.0,
+        attacker.log_in("annlee", "guess").await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
     // The owner, at home: an address with no recent failure is still checked.
     assert_eq!(
-        log_in(&from("198.51.100.7".into()), "annlee", PASSWORD)
+        from("198.51.100.7".into())
+            .log_in("annlee", PASSWORD)
             .await
             .0,
         StatusCode::OK
@@ -303,7 +297,8 @@ async fn an_attacker_cannot_lock_the_owner_out_from_an_address_that_has_not_fail
     let mut answers = Vec::new();
     for n in 0..8 {
         answers.push(
-            log_in(&from(format!("192.0.2.{n}")), "annlee", "guess")
+            from(format!("192.0.2.{n}"))
+                .log_in("annlee", "guess")
                 .await
                 .0,
         );
@@ -314,7 +309,8 @@ async fn an_attacker_cannot_lock_the_owner_out_from_an_address_that_has_not_fail
         .count();
     assert_eq!(checked, 6, "{answers:?}");
     assert_eq!(
-        log_in(&from("198.51.100.8".into()), "annlee", PASSWORD)
+        from("198.51.100.8".into())
+            .log_in("annlee", PASSWORD)
             .await
             .0,
         StatusCode::TOO_MANY_REQUESTS,
@@ -333,19 +329,20 @@ async fn ipv6_clients_are_counted_by_their_64() {
     let from = |address: &'static str| app.anonymous().with_header("x-forwarded-for", address);
     for address in ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9"] {
         assert_eq!(
-            log_in(&from(address), "nobody", "guess").await.0,
+            from(address).log_in("nobody", "guess").await.0,
             StatusCode::UNAUTHORIZED
         );
     }
     assert_eq!(
-        log_in(&from("2001:db8:1:2:abcd::42"), "someone", "guess")
+        from("2001:db8:1:2:abcd::42")
+            .log_in("someone", "guess")
             .await
             .0,
         StatusCode::TOO_MANY_REQUESTS,
         "another address of the same /64"
     );
     assert_eq!(
-        log_in(&from("2001:db8:1:3::1"), "someone", "guess").await.0,
+        from("2001:db8:1:3::1").log_in("someone", "guess").await.0,
         StatusCode::UNAUTHORIZED,
         "the next /64 is someone else"
     );
@@ -383,7 +380,7 @@ async fn an_unknown_login_is_counted_under_at_most_the_login_fields_limit() {
     let app = app().await;
     let typed = "x".repeat(60_000);
     assert_eq!(
-        log_in(&app.anonymous(), &typed, "guess").await.0,
+        app.anonymous().log_in(&typed, "guess").await.0,
         StatusCode::UNAUTHORIZED
     );
     let longest: i64 = sqlx::query_scalar("SELECT MAX(LENGTH(subject)) FROM auth_failures")
@@ -406,10 +403,10 @@ async fn an_unknown_login_is_counted_under_the_key_an_account_would_have() {
     for domain in ["example.com", "nobody.example"] {
         let attacker = app.anonymous();
         for _ in 0..3 {
-            let (status, _) = log_in(&attacker, &format!("straße@{domain}"), "guess").await;
+            let (status, _) = attacker.log_in(&format!("straße@{domain}"), "guess").await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{domain}");
         }
-        let (status, body) = log_in(&attacker, &format!("STRASSE@{domain}"), "guess").await;
+        let (status, body) = attacker.log_in(&format!("STRASSE@{domain}"), "guess").await;
         assert_eq!(
             status,
             StatusCode::TOO_MANY_REQUESTS,

@@ -264,7 +264,8 @@ async fn a_token_made_without_javascript_is_shown_once_and_never_stored_in_the_s
     let app = spawn_app().await;
     common::register(&app, "ann@example.com", "annlee").await;
     let back = app
-        .post_form(CreateToken::PATH, "/account", &[("name", "laptop")])
+        .browser
+        .submit_form(CreateToken::PATH, "/account", &[("name", "laptop")])
         .await;
     assert!(back.starts_with("/account"), "{back}");
     // The rows as they are between the form's answer and the page it returns to.
@@ -273,7 +274,7 @@ async fn a_token_made_without_javascript_is_shown_once_and_never_stored_in_the_s
         .await
         .expect("sessions");
     assert!(!sessions.is_empty());
-    let page = app.get(&back).await.text().await.expect("page");
+    let page = app.browser.page(&back).await.1;
     let shown: String = page
         .split_once("ltd_")
         .map(|(_, rest)| {
@@ -302,6 +303,6 @@ async fn a_token_made_without_javascript_is_shown_once_and_never_stored_in_the_s
         (StatusCode::OK, Some("annlee")),
         "the token shown is the one made"
     );
-    let again = app.get("/account").await.text().await.expect("page");
+    let again = app.browser.page("/account").await.1;
     assert!(!again.contains(&secret), "shown once");
 }

@@ -1,9 +1,6 @@
 //! Helpers for the administration tests: admins made the way an operator makes them, and what they see.
 
-use leptodo::{
-    admin::operations::{self, Actor},
-    domain::RoleName,
-};
+use leptodo::{admin::service, audit::Actor, domain::RoleName};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::AnyPool;
@@ -21,7 +18,7 @@ pub async fn id_of(api: &Api) -> i64 {
 pub async fn admin(app: &TestApp, username: &str) -> Api {
     let api = app.user(username).await;
     let id = id_of(&api).await;
-    operations::grant_role(
+    service::grant_role(
         &app.app_pool().await,
         &Actor::command_line(),
         id,

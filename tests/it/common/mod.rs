@@ -2,6 +2,7 @@
 //! PostgreSQL when the run is for it: see `database.rs`).
 
 pub mod admins;
+mod client;
 pub mod database;
 pub mod events;
 pub mod process;
@@ -13,12 +14,14 @@ use leptodo::{config::Settings, startup::Application};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 
+pub use client::Api;
 pub use database::TestDatabase;
 
 /// A running server and a client that keeps cookies, like a browser.
 pub struct TestApp {
     pub address: String,
-    pub client: reqwest::Client,
+    /// The test's browser: one client whose cookies persist from request to request.
+    pub browser: Api,
     /// The test's own database.
     pub db: TestDatabase,
     /// What the server's handlers reach, to arrange what no request can.
@@ -47,14 +50,9 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDatabase::new();
     let (address, state) = serve(&db, customise).await;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("HTTP client");
     TestApp {
+        browser: Api::new(&address),
         address,
-        client,
         db,
         state,
     }
@@ -85,41 +83,6 @@ async fn serve(
 }
 
 impl TestApp {
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.address))
-            .send()
-            .await
-            .expect("request completes")
-    }
-
-    /// POSTs a JSON body with this app's cookie-keeping client.
-    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.client
-            .post(format!("{}{path}", self.address))
-            .json(body)
-            .send()
-            .await
-            .expect("request completes")
-    }
-
-    /// Submits a form the way a browser with JavaScript off does, from the page at `from`; answers the path it
-    /// redirects to.
-    pub async fn post_form(&self, path: &str, from: &str, fields: &[(&str, &str)]) -> String {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.address))
-            .header(header::ACCEPT, "text/html")
-            .header(header::REFERER, format!("{}{from}", self.address))
-            .form(fields)
-            .send()
-            .await
-            .expect("request completes");
-        assert_eq!(response.status(), StatusCode::FOUND, "POST {path}");
-        let back = location(&response);
-        back.strip_prefix(&self.address).unwrap_or(back).to_owned()
-    }
-
     /// A connection to the test's database, to arrange or inspect what the API cannot (`$1` placeholders).
     pub async fn database(&self) -> sqlx::AnyPool {
         self.db.pool().await
@@ -152,117 +115,32 @@ pub fn registration(email: &str, username: &str) -> Value {
     })
 }
 
-/// Registers through the JSON API, which also logs `app.client` in; returns the answer.
+/// Registers through the JSON API, which also logs `app.browser` in; returns the answer.
 pub async fn register(app: &TestApp, email: &str, username: &str) -> Value {
-    let response = app
-        .post_json("/api/auth/register", &registration(email, username))
+    let (status, body) = app
+        .browser
+        .post("/api/auth/register", &registration(email, username))
         .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json().await.expect("JSON body")
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
 }
 
-/// A JSON API client with its own cookies: another browser, or a script with a token.
-pub struct Api {
-    base: String,
-    client: reqwest::Client,
-    headers: Vec<(String, String)>,
+/// A server that mails through `sink` and treats confirmation as `confirmation` says.
+pub async fn app_mailing(
+    sink: &smtp::SmtpSink,
+    confirmation: leptodo::config::EmailConfirmation,
+) -> TestApp {
+    let url = sink.url();
+    spawn_app_with(move |settings| {
+        settings.smtp_url = url.into();
+        settings.email_confirmation = confirmation;
+    })
+    .await
 }
 
-impl Api {
-    /// A new client of the server at `base` (`http://host:port`), with no cookies and no token.
-    pub fn new(base: &str) -> Self {
-        Self {
-            base: base.to_owned(),
-            client: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("HTTP client"),
-            headers: Vec::new(),
-        }
-    }
-
-    /// The same client, cookies and headers included, talking to the server at `base`: the same browser
-    /// reaching another instance of the site.
-    pub fn at(&self, base: &str) -> Self {
-        Self {
-            base: base.to_owned(),
-            client: self.client.clone(),
-            headers: self.headers.clone(),
-        }
-    }
-
-    /// A request from this client: its cookies, and the headers it always sends.
-    pub fn raw(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
-        }
-        request
-    }
-
-    /// Sends `method path` with an optional JSON body; answers the status and the body (`null` when empty).
-    pub async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> (StatusCode, Value) {
-        let request = self.raw(method, path);
-        let request = match body {
-            Some(body) => request.json(body),
-            None => request,
-        };
-        answer(request).await
-    }
-
-    /// Sends a JSON body with extra headers, such as the `Origin` a browser would add.
-    pub async fn send_with_headers(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: &Value,
-        headers: &[(&str, &str)],
-    ) -> (StatusCode, Value) {
-        let mut request = self.raw(method, path).json(body);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        answer(request).await
-    }
-
-    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(reqwest::Method::GET, path, None).await
-    }
-
-    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, path, Some(body)).await
-    }
-
-    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
-        self.send(reqwest::Method::DELETE, path, None).await
-    }
-
-    /// The same client (cookies included), sending `Authorization: Bearer <token>` from now on.
-    pub fn with_bearer(&self, token: &str) -> Self {
-        self.with_authorization(&format!("Bearer {token}"))
-    }
-
-    /// The same client (cookies included), sending this `Authorization` header from now on.
-    pub fn with_authorization(&self, value: &str) -> Self {
-        self.with_header(header::AUTHORIZATION.as_str(), value)
-    }
-
-    /// The same client (cookies included), sending this header with every request from now on.
-    pub fn with_header(&self, name: &str, value: &str) -> Self {
-        let mut headers = self.headers.clone();
-        headers.push((name.to_owned(), value.to_owned()));
-        Self {
-            base: self.base.clone(),
-            client: self.client.clone(),
-            headers,
-        }
-    }
+/// The token at the end of a link from a mail.
+pub fn token_of(link: &str) -> String {
+    link.rsplit('/').next().unwrap_or_default().to_owned()
 }
 
 impl TestApp {
@@ -274,20 +152,6 @@ impl TestApp {
     /// A new client that registered `username` (email `<username>@example.com`) and is logged in by cookie.
     pub async fn user(&self, username: &str) -> Api {
         self.anonymous().registered(username).await
-    }
-}
-
-impl Api {
-    /// This client, after registering `username` (email `<username>@example.com`): logged in by cookie.
-    pub async fn registered(self, username: &str) -> Self {
-        let (status, body) = self
-            .post(
-                "/api/auth/register",
-                &registration(&format!("{username}@example.com"), username),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        self
     }
 }
 
@@ -335,17 +199,4 @@ pub fn refusing_address() -> (tokio::net::TcpSocket, std::net::SocketAddr) {
         .expect("bind");
     let address = socket.local_addr().expect("its address");
     (socket, address)
-}
-
-/// Sends the request; answers the status and the JSON body (`null` when empty).
-async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let response = request.send().await.expect("request completes");
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON body, got {text:?}"))
-    };
-    (status, body)
 }

@@ -25,18 +25,6 @@ fn serve(database_url: &str) -> Server {
     )
 }
 
-async fn log_in(url: &str, login: &str) -> Api {
-    let api = Api::new(url);
-    let (status, body) = api
-        .post(
-            "/api/auth/login",
-            &json!({"login": login, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    api
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_log() {
     let source_dir = tempfile::tempdir().expect("temporary directory");
@@ -107,7 +95,7 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
     );
 
     let new = serve(&target.url);
-    let ann = log_in(&new.url, "ann@example.com").await;
+    let ann = Api::new(&new.url).logged_in_as("ann@example.com").await;
     let (status, after) = ann.get("/api/todos").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(after, before, "the same todos, ids, states and times");
@@ -134,7 +122,7 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let root = log_in(&new.url, "root").await;
+    let root = Api::new(&new.url).logged_in_as("root").await;
     let (status, audit) = root.get("/api/admin/users?q=ann").await;
     assert_eq!(status, StatusCode::OK, "{audit}");
     assert_eq!(audit["users"][0]["todo_count"], Value::from(4));

@@ -2,16 +2,16 @@
 
 use crate::common;
 
-use common::{register, registration, spawn_app, spawn_app_with, TestApp};
+use common::{register, registration, spawn_app, spawn_app_with, Api, TestApp};
 use leptodo::todos::server_fns::{AddTodo, LoadTodoPage};
 use leptos::server_fn::ServerFn;
-use reqwest::{header, StatusCode};
+use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
 
 #[tokio::test]
 async fn healthz_answers_ok_when_the_database_is_reachable() {
     let app = spawn_app().await;
-    let response = app.get("/healthz").await;
+    let response = app.browser.fetch("/healthz").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.text().await.expect("body"), "ok");
 }
@@ -29,7 +29,7 @@ async fn first_start_creates_the_sqlite_file_and_its_folder() {
 async fn the_todo_page_is_rendered_on_the_server_with_its_island_and_the_loader() {
     let app = spawn_app().await;
     register(&app, "ann@example.com", "annlee").await;
-    let response = app.get("/").await;
+    let response = app.browser.fetch("/").await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.expect("body");
     assert!(
@@ -55,7 +55,7 @@ async fn the_todo_page_is_rendered_on_the_server_with_its_island_and_the_loader(
 #[tokio::test]
 async fn unknown_paths_get_a_404_page() {
     let app = spawn_app().await;
-    let response = app.get("/no/such/page").await;
+    let response = app.browser.fetch("/no/such/page").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(response
         .text()
@@ -65,14 +65,9 @@ async fn unknown_paths_get_a_404_page() {
 }
 
 /// Calls a server function the way the hydrated page does: a form body, a JSON answer.
-async fn call(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
+async fn call(client: &Api, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
     client
-        .post(format!("{}{path}", app.address))
+        .raw(Method::POST, path)
         .header(header::ACCEPT, "application/json")
         .form(form)
         .send()
@@ -84,18 +79,12 @@ async fn call(
 async fn server_functions_write_to_the_database_and_read_it_back_per_user() {
     let app = spawn_app().await;
     register(&app, "ann@example.com", "annlee").await;
-    let added = call(
-        &app.client,
-        &app,
-        AddTodo::PATH,
-        &[("title", "  buy milk ")],
-    )
-    .await;
+    let added = call(&app.browser, AddTodo::PATH, &[("title", "  buy milk ")]).await;
     assert_eq!(added.status(), StatusCode::OK);
     let todo: Value = added.json().await.expect("JSON body");
     assert_eq!(todo["title"], "buy milk");
 
-    let page: Value = call(&app.client, &app, LoadTodoPage::PATH, &[])
+    let page: Value = call(&app.browser, LoadTodoPage::PATH, &[])
         .await
         .json()
         .await
@@ -103,14 +92,14 @@ async fn server_functions_write_to_the_database_and_read_it_back_per_user() {
     assert_eq!(page["todos"][0]["id"], todo["id"]);
 
     // A visitor gets no list, and cannot add to anyone's.
-    let visitor = reqwest::Client::new();
-    let theirs: Value = call(&visitor, &app, LoadTodoPage::PATH, &[])
+    let visitor = app.anonymous();
+    let theirs: Value = call(&visitor, LoadTodoPage::PATH, &[])
         .await
         .json()
         .await
         .expect("JSON body");
     assert_eq!(theirs, Value::Null);
-    let refused = call(&visitor, &app, AddTodo::PATH, &[("title", "x")]).await;
+    let refused = call(&visitor, AddTodo::PATH, &[("title", "x")]).await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     let error: Value = refused.json().await.expect("JSON error");
     assert_eq!(error, json!("Unauthenticated"));
@@ -121,8 +110,8 @@ async fn form_post_without_javascript_redirects_back_to_the_page() {
     let app = spawn_app().await;
     register(&app, "ann@example.com", "annlee").await;
     let response = app
-        .client
-        .post(format!("{}{}", app.address, AddTodo::PATH))
+        .browser
+        .raw(Method::POST, AddTodo::PATH)
         .header(header::ACCEPT, "text/html,application/xhtml+xml")
         .header(header::REFERER, format!("{}/active", app.address))
         .form(&[("title", "from a form")])
@@ -138,7 +127,7 @@ async fn form_post_without_javascript_redirects_back_to_the_page() {
         location.trim_end_matches('?'),
         format!("{}/active", app.address)
     );
-    let page: Value = call(&app.client, &app, LoadTodoPage::PATH, &[])
+    let page: Value = call(&app.browser, LoadTodoPage::PATH, &[])
         .await
         .json()
         .await
@@ -149,7 +138,8 @@ async fn form_post_without_javascript_redirects_back_to_the_page() {
 /// The session cookie a registration sets.
 async fn registration_cookie(app: &TestApp) -> String {
     let response = app
-        .post_json(
+        .browser
+        .post_response(
             "/api/auth/register",
             &registration("ann@example.com", "annlee"),
         )
@@ -200,10 +190,9 @@ async fn sessions_are_stored_server_side() {
 async fn a_failed_server_function_answers_with_its_own_status_or_a_redirect_for_plain_forms() {
     use leptodo::auth::login_page::LogIn;
     let app = spawn_app().await;
-    let url = format!("{}{}", app.address, LogIn::PATH);
     let from_javascript = app
-        .client
-        .post(&url)
+        .browser
+        .raw(Method::POST, LogIn::PATH)
         .header(header::ACCEPT, "application/json")
         .form(&[("login", "nobody"), ("password", "wrong password")])
         .send()
@@ -212,8 +201,8 @@ async fn a_failed_server_function_answers_with_its_own_status_or_a_redirect_for_
     assert_eq!(from_javascript.status(), StatusCode::UNAUTHORIZED);
 
     let from_plain_form = app
-        .client
-        .post(&url)
+        .browser
+        .raw(Method::POST, LogIn::PATH)
         .header(header::ACCEPT, "text/html")
         .header(header::REFERER, format!("{}/login", app.address))
         .form(&[("login", "nobody"), ("password", "wrong password")])
@@ -239,8 +228,8 @@ async fn malformed_server_function_arguments_are_a_400_not_a_500() {
         (LogIn::PATH, "password=only"),
     ] {
         let response = app
-            .client
-            .post(format!("{}{path}", app.address))
+            .browser
+            .raw(Method::POST, path)
             .header(header::ACCEPT, "application/json")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(form)

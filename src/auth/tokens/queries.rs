@@ -6,11 +6,8 @@ use sha2::{Digest, Sha256};
 
 use super::{ApiToken, NewApiToken};
 use crate::{
-    auth::{
-        repository::{self, UserRecord},
-        throttle::{Action, Subjects, Throttle},
-    },
-    db::{run, Executor, Lock, Pool},
+    auth::queries::{self, UserRecord},
+    db::{run, Executor, Pool, Transaction},
     domain::TokenName,
     error::AppError,
     security::random::{hex, random_secret},
@@ -43,40 +40,26 @@ fn well_formed(token: &str) -> bool {
     })
 }
 
-/// Creates a token for `owner`; its secret is in the answer and nowhere else. Throttled: every creation counts
-/// as an attempt, so a stolen session cannot mint tokens in bulk.
-///
-/// `owner` is the account as this request's session or token found it. The token is issued under that
-/// session secret, so if a password change or deactivation commits while it is being created, it is dead on
-/// arrival instead of outliving the change.
-pub async fn create(
-    pool: &Pool,
-    throttle: &Throttle,
-    owner: &UserRecord,
-    name: &TokenName,
-    ip: Option<&str>,
-) -> Result<NewApiToken, AppError> {
-    let reservation = throttle
-        .reserve(Action::TokenCreation, &Subjects::user(owner.id, ip))
-        .await?;
-    // Counting and inserting under the owner's lock keeps the cap exact under a burst.
-    let mut transaction = pool.begin_serialized(&[Lock::User(owner.id)]).await?;
-    let count: i64 = run!(&mut transaction, |connection| sqlx::query_scalar(
+/// How many tokens `owner` holds, inside the transaction that may add one.
+pub async fn count(transaction: &mut Transaction, owner: &UserRecord) -> Result<i64, sqlx::Error> {
+    run!(transaction, |connection| sqlx::query_scalar(
         "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1"
     )
     .bind(owner.id)
     .fetch_one(connection)
-    .await)?;
-    if count >= MAX_PER_USER {
-        drop(transaction);
-        throttle.release(reservation).await?;
-        return Err(AppError::invalid(
-            "name",
-            format!("You have {MAX_PER_USER} tokens already; revoke one first."),
-        ));
-    }
+    .await)
+}
+
+/// Stores a new token named `name` for `owner`, issued under the session secret `owner` was found with (so a
+/// password change or deactivation that commits meanwhile leaves it dead on arrival). Answers the token with
+/// its secret, which is kept only as a digest.
+pub async fn insert(
+    transaction: &mut Transaction,
+    owner: &UserRecord,
+    name: &TokenName,
+) -> Result<NewApiToken, sqlx::Error> {
     let token = new_secret();
-    let (id, created_at): (i64, Timestamp) = run!(&mut transaction, |connection| sqlx::query_as(
+    let (id, created_at): (i64, Timestamp) = run!(transaction, |connection| sqlx::query_as(
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at, issued_under)
          VALUES ($1, $2, $3, $4, $5)
          RETURNING id, created_at",
@@ -88,9 +71,6 @@ pub async fn create(
     .bind(&owner.session_secret)
     .fetch_one(connection)
     .await)?;
-    transaction.commit().await?;
-    reservation.keep();
-    tracing::info!(user_id = owner.id, token_id = id, "API token created");
     Ok(NewApiToken {
         id,
         name: name.as_str().to_owned(),
@@ -162,7 +142,7 @@ pub async fn authenticate(pool: &Pool, token: &str) -> Result<Option<UserRecord>
              FROM api_tokens JOIN users ON users.id = api_tokens.user_id
              WHERE api_tokens.token_hash = $1 AND api_tokens.issued_under = users.session_secret
                  AND users.active",
-            repository::user_columns_of("users")
+            queries::user_columns_of("users")
         )
     });
     let found: Option<TokenOwner> = run!(pool.reads(), |connection| sqlx::query_as(

@@ -6,7 +6,7 @@ use super::{
     Todo, TodoFilter,
 };
 use crate::{
-    auth::repository::UserRecord,
+    auth::queries::UserRecord,
     db::{run, Lock, Pool, Transaction},
     domain::TodoTitle,
     error::AppError,

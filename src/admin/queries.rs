@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{AuditEntry, ManagedUser, RoleSummary, UserPage, USERS_PER_PAGE};
+use super::{ManagedUser, RoleSummary, UserPage, USERS_PER_PAGE};
 use crate::{
     db::{run, Executor, Pool, Transaction},
     domain::RoleName,
@@ -169,45 +169,6 @@ pub async fn insert_role(
     Ok(inserted == 1)
 }
 
-/// Sets `active`; `false` when the user does not exist or already was so. Deactivating must also end the
-/// account's credentials ([`crate::auth::credentials::end_all`]), which the caller does in the same transaction.
-pub async fn set_active(
-    transaction: &mut Transaction,
-    user_id: i64,
-    active: bool,
-    now: &Timestamp,
-) -> Result<bool, sqlx::Error> {
-    let changed = run!(transaction, |connection| sqlx::query(
-        "UPDATE users SET active = $1, updated_at = $2 WHERE id = $3 AND active <> $1",
-    )
-    .bind(active)
-    .bind(now)
-    .bind(user_id)
-    .execute(connection)
-    .await
-    .map(|done| done.rows_affected()))?;
-    Ok(changed == 1)
-}
-
-/// Marks the user's current address confirmed; `false` when the user does not exist or already was.
-pub async fn set_confirmed(
-    transaction: &mut Transaction,
-    user_id: i64,
-    now: &Timestamp,
-) -> Result<bool, sqlx::Error> {
-    let changed = run!(transaction, |connection| {
-        sqlx::query(
-        "UPDATE users SET confirmed_at = $1, updated_at = $1 WHERE id = $2 AND confirmed_at IS NULL",
-    )
-    .bind(now)
-    .bind(user_id)
-    .execute(connection)
-    .await
-    .map(|done| done.rows_affected())
-    })?;
-    Ok(changed == 1)
-}
-
 /// Grants a role; `false` when the user already held it.
 pub async fn insert_grant(
     transaction: &mut Transaction,
@@ -251,57 +212,6 @@ pub async fn active_admin_count(transaction: &mut Transaction) -> Result<i64, sq
     )
     .bind(RoleName::ADMIN)
     .fetch_one(connection)
-    .await)
-}
-
-/// An audit entry about to be written.
-pub struct NewAuditEntry<'a> {
-    /// The acting admin's id; `None` for the command line.
-    pub actor_id: Option<i64>,
-    /// The admin's username or `command line (<OS user>)`.
-    pub actor: &'a str,
-    /// What was done.
-    pub action: &'a str,
-    /// The user acted on, if any.
-    pub target_user_id: Option<i64>,
-    /// The username acted on, or the role created.
-    pub target: &'a str,
-    /// The role granted or revoked, if any.
-    pub detail: Option<&'a str>,
-    /// The admin's client address.
-    pub ip: Option<&'a str>,
-}
-
-/// Writes an audit entry, in the transaction of the action it records.
-pub async fn record(
-    transaction: &mut Transaction,
-    entry: &NewAuditEntry<'_>,
-    now: &Timestamp,
-) -> Result<(), sqlx::Error> {
-    run!(transaction, |connection| sqlx::query(
-        "INSERT INTO audit_log (at, actor_id, actor, action, target_user_id, target, detail, ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(now)
-    .bind(entry.actor_id)
-    .bind(entry.actor)
-    .bind(entry.action)
-    .bind(entry.target_user_id)
-    .bind(entry.target)
-    .bind(entry.detail)
-    .bind(entry.ip)
-    .execute(connection)
-    .await
-    .map(|_| ()))
-}
-
-/// The latest `limit` audit entries, newest first.
-pub async fn recent_entries(pool: &Pool, limit: u32) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    run!(pool.reads(), |connection| sqlx::query_as(
-        "SELECT at, actor, action, target, detail, ip FROM audit_log ORDER BY id DESC LIMIT $1",
-    )
-    .bind(i64::from(limit))
-    .fetch_all(connection)
     .await)
 }
 

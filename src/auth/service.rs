@@ -1,13 +1,16 @@
-//! The account rules that need the database: registering, checking a login, changing the password. The
-//! pages' server functions and the JSON API both call these, so both follow exactly the same rules.
+//! The account use cases: registering, checking a login, changing the password. The pages' server functions
+//! and the JSON API both call these, so both follow exactly the same rules, and what each causes (the
+//! confirmation mail, the notice of a changed password, ending live streams) happens here, once.
 
 use super::{
+    attempts::turn_for,
     credentials::{self, PasswordOwner},
-    hashing::{PasswordHasher, Turn, Verification},
+    email,
+    hashing::{PasswordHasher, Verification},
     password_change::PasswordChangeInput,
+    queries::{self, InsertUserError, UserRecord},
     registration::{NewAccount, RegistrationInput},
-    repository::{self, InsertUserError, UserRecord},
-    throttle::{Action, Reservation, Subjects, Throttle},
+    throttle::{Action, Subjects, Throttle},
     User,
 };
 use crate::{
@@ -16,42 +19,58 @@ use crate::{
     domain::{Password, MAX_LOGIN_CHARS},
     error::{AppError, FieldErrors},
     security::random::random_secret,
+    state::AppState,
     timestamp::Timestamp,
 };
 
-/// Creates an account from the registration form and, with `logs_in`, records it as logged in from `ip` (a
-/// site that requires confirmed addresses logs nobody in at registration).
+/// A new account, and whether it is logged in now.
+pub struct Registered {
+    /// The account as stored.
+    pub user: UserRecord,
+    /// `false` where addresses must be confirmed before anyone logs in.
+    pub logged_in: bool,
+}
+
+/// Creates an account from the registration form, records it as logged in from `ip` unless the site requires
+/// confirmed addresses, and sends the confirmation link unless the site does not ask for one.
 ///
 /// Throttled per client address: every registration that gets as far as hashing counts, taken or not, and a
 /// refused one costs no hash.
+#[tracing::instrument(skip_all)]
 pub async fn register(
-    pool: &Pool,
-    hasher: &PasswordHasher,
-    throttle: &Throttle,
+    state: &AppState,
     input: &RegistrationInput,
     ip: Option<&str>,
-    logs_in: bool,
-) -> Result<UserRecord, AppError> {
+) -> Result<Registered, AppError> {
     let account = input.validate().map_err(AppError::Validation)?;
+    let throttle = &state.throttle;
     let reservation = throttle
         .reserve(Action::Registration, &Subjects::address(ip))
         .await?;
-    let (turn, reservation) = turn_for(hasher, throttle, reservation).await?;
+    let (turn, reservation) = turn_for(&state.hasher, throttle, reservation).await?;
     reservation.keep();
     let password_hash = turn.hash(&account.password).await?;
     drop(turn);
     let now = Timestamp::now();
-    let mut transaction = pool.begin().await?;
+    let mut transaction = state.pool.begin().await?;
     let user = insert_account(&mut transaction, &account, &password_hash, &now).await?;
     transaction.commit().await?;
     tracing::info!(user_id = user.id, "account registered");
-    if !logs_in {
-        return Ok(user);
+    email::service::after_registration(state, &user).await?;
+    if state.email.confirmation == EmailConfirmation::Required {
+        return Ok(Registered {
+            user,
+            logged_in: false,
+        });
     }
     // Nothing can have changed an account nobody knew of a moment ago; if it did, that change wins.
-    repository::record_login(pool, &user, ip, &now)
+    let user = queries::record_login(&state.pool, &user, ip, &now)
         .await?
-        .ok_or(AppError::Unauthenticated)
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(Registered {
+        user,
+        logged_in: true,
+    })
 }
 
 /// Inserts a validated account with the `user` role, inside the caller's transaction; a taken email or
@@ -62,7 +81,7 @@ pub async fn insert_account(
     password_hash: &str,
     now: &Timestamp,
 ) -> Result<UserRecord, AppError> {
-    repository::insert(transaction, account, password_hash, &random_secret(), now)
+    queries::insert(transaction, account, password_hash, &random_secret(), now)
         .await
         .map_err(|error| match error {
             InsertUserError::EmailTaken => {
@@ -80,6 +99,7 @@ pub async fn insert_account(
 /// password learns that the account is deactivated, or (when `confirmation` is `Required`) unconfirmed.
 ///
 /// Throttled: too many recent failures for the account or the address refuse the attempt before any check.
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(
     pool: &Pool,
     hasher: &PasswordHasher,
@@ -103,7 +123,7 @@ pub async fn authenticate(
         login.chars().count() > MAX_LOGIN_CHARS || password.chars().count() > Password::MAX_CHARS;
     let found = match too_long {
         true => None,
-        false => repository::find_by_login(pool.reads(), login).await?,
+        false => queries::find_by_login(pool.reads(), login).await?,
     };
     let subjects = match &found {
         Some(user) => Subjects::user(user.id, ip),
@@ -139,13 +159,13 @@ pub async fn authenticate(
     if needs_rehash {
         // A failed upgrade must not fail the login: the old hash still works.
         match turn.rehash(password).await {
-            Ok(hash) => repository::upgrade_password_hash(pool, &user, &hash).await?,
+            Ok(hash) => queries::upgrade_password_hash(pool, &user, &hash).await?,
             Err(error) => tracing::warn!(%error, user_id = user.id, "password hash upgrade failed"),
         }
     }
     // Recorded only if the account is as it was when the password was checked: a password change, reset or
     // deactivation that committed meanwhile wins, and this login gets no session.
-    let Some(user) = repository::record_login(pool, &user, ip, &Timestamp::now()).await? else {
+    let Some(user) = queries::record_login(pool, &user, ip, &Timestamp::now()).await? else {
         tracing::info!(
             account = user.id,
             address = ip,
@@ -158,19 +178,20 @@ pub async fn authenticate(
 }
 
 /// Replaces the password of `user` after checking the current one. The user's session secret is replaced
-/// too, which ends every other session; the caller moves the current session to the new secret. Wrong
-/// current passwords are throttled like failed logins.
+/// too, which ends every other session and live stream; the caller moves the current session to the new
+/// secret. The account's address is told of the change. Wrong current passwords are throttled like failed
+/// logins.
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn change_password(
-    pool: &Pool,
-    hasher: &PasswordHasher,
-    throttle: &Throttle,
+    state: &AppState,
     user: &UserRecord,
     input: &PasswordChangeInput,
     ip: Option<&str>,
 ) -> Result<UserRecord, AppError> {
+    let (pool, throttle) = (&state.pool, &state.throttle);
     let subjects = Subjects::user(user.id, ip);
     let reservation = throttle.reserve(Action::PasswordChange, &subjects).await?;
-    let (turn, reservation) = turn_for(hasher, throttle, reservation).await?;
+    let (turn, reservation) = turn_for(&state.hasher, throttle, reservation).await?;
     let checked = input.validate(&[&user.email, &user.username]);
     let current = input.current_password.expose();
     let current_is_right = !current.is_empty()
@@ -210,52 +231,9 @@ pub async fn change_password(
     // wins, and this session has ended with it.
     let updated = updated.ok_or(AppError::Unauthenticated)?;
     tracing::info!(user_id = user.id, "password changed; other sessions ended");
+    state.live.recheck(pool, updated.id).await;
+    email::service::notify_password_changed(state, &updated);
     Ok(updated)
-}
-
-/// Checks that `password` is the current password of `user`, as a change of address asks; wrong answers are
-/// throttled like wrong current passwords for a password change, and are answered on `current_password`.
-pub async fn check_current_password(
-    hasher: &PasswordHasher,
-    throttle: &Throttle,
-    user: &UserRecord,
-    password: &str,
-    ip: Option<&str>,
-) -> Result<(), AppError> {
-    let reservation = throttle
-        .reserve(Action::PasswordChange, &Subjects::user(user.id, ip))
-        .await?;
-    let (turn, reservation) = turn_for(hasher, throttle, reservation).await?;
-    let right = !password.is_empty()
-        && password.chars().count() <= Password::MAX_CHARS
-        && matches!(
-            turn.verify(password, &user.password_hash).await?,
-            Verification::Match { .. }
-        );
-    if !right {
-        reservation.keep();
-        return Err(AppError::invalid(
-            "current_password",
-            "This is not your current password.",
-        ));
-    }
-    throttle.release(reservation).await
-}
-
-/// A place in the hashing line for an attempt the throttle has just counted. When the line is full the attempt
-/// is given back before the 503: an overloaded server must not cost anyone one of their attempts.
-async fn turn_for<'a>(
-    hasher: &'a PasswordHasher,
-    throttle: &Throttle,
-    reservation: Reservation,
-) -> Result<(Turn<'a>, Reservation), AppError> {
-    match hasher.turn() {
-        Ok(turn) => Ok((turn, reservation)),
-        Err(error) => {
-            throttle.release(reservation).await?;
-            Err(error.into())
-        }
-    }
 }
 
 /// The account as the user may see it, with its roles.
@@ -264,7 +242,7 @@ pub async fn public_view(
     confirmation: EmailConfirmation,
     user: UserRecord,
 ) -> Result<User, AppError> {
-    let roles = repository::role_names(pool.reads(), user.id).await?;
+    let roles = queries::role_names(pool.reads(), user.id).await?;
     Ok(user.into_user(roles, confirmation.is_asked()))
 }
 

@@ -3,18 +3,21 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{
-    layout::{refusal_view, AdminNav},
-    AuditEntry,
+use super::AuditEntry;
+use crate::{
+    admin::layout::{refusal_view, AdminNav},
+    error::AppError,
 };
-use crate::error::AppError;
 
 /// The latest 100 audit entries, for an admin.
 #[server]
 pub async fn load_audit_log() -> Result<Vec<AuditEntry>, AppError> {
-    use crate::admin::{access::admin_in_server_fn, store, AUDIT_ENTRIES_SHOWN};
+    use crate::{
+        admin::access::admin_in_server_fn,
+        audit::{queries, AUDIT_ENTRIES_SHOWN},
+    };
     let (state, _) = admin_in_server_fn().await?;
-    Ok(store::recent_entries(&state.pool, AUDIT_ENTRIES_SHOWN).await?)
+    Ok(queries::recent_entries(&state.pool, AUDIT_ENTRIES_SHOWN).await?)
 }
 
 /// The audit log page.
@@ -67,7 +70,7 @@ fn entries_view(entries: Vec<AuditEntry>) -> AnyView {
                             <tr>
                                 <td>{entry.at.readable()}</td>
                                 <td class="actor">{entry.actor}</td>
-                                <td class="action">{entry.action.replace('_', " ")}</td>
+                                <td class="action">{entry.action.label()}</td>
                                 <td class="target">{entry.target}</td>
                                 <td>{entry.detail.unwrap_or_default()}</td>
                                 <td>{entry.ip.unwrap_or_default()}</td>

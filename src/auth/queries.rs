@@ -1,10 +1,11 @@
-//! Queries on `users`, `roles` and `roles_users`. Every statement is parameterised.
+//! Queries on `users`, `roles` and `roles_users`: the one writer of `users` besides the credentials it ends
+//! ([`super::credentials`]). Every statement is parameterised.
 
 use sqlx::FromRow;
 
 use super::{identity::email_key, registration::NewAccount, user::User};
 use crate::{
-    db::{run, Executor},
+    db::{run, Executor, Transaction},
     timestamp::Timestamp,
 };
 
@@ -218,6 +219,93 @@ pub async fn upgrade_password_hash(
     .execute(connection)
     .await
     .map(|_| ()))
+}
+
+/// Sets `active`; `false` when the user does not exist or already was so. Deactivating must also end the
+/// account's credentials ([`crate::auth::credentials::end_all`]), which the caller does in the same transaction.
+pub async fn set_active(
+    transaction: &mut Transaction,
+    user_id: i64,
+    active: bool,
+    now: &Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let changed = run!(transaction, |connection| sqlx::query(
+        "UPDATE users SET active = $1, updated_at = $2 WHERE id = $3 AND active <> $1",
+    )
+    .bind(active)
+    .bind(now)
+    .bind(user_id)
+    .execute(connection)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(changed == 1)
+}
+
+/// An address marked confirmed: whose, and whether it was unconfirmed until now.
+#[derive(Debug)]
+pub struct ConfirmedAddress {
+    /// The account's username, for the audit log.
+    pub username: String,
+    /// `false` when the address was confirmed already.
+    pub newly: bool,
+}
+
+/// Marks account `user_id`'s address confirmed if it is still `address` (whatever it is, with `None`): by a
+/// confirmation link, a reset link (it reached the mailbox too) or an operator. `None` when the account does
+/// not exist or has moved to another address since.
+pub async fn confirm_address(
+    transaction: &mut Transaction,
+    user_id: i64,
+    address: Option<&str>,
+    now: &Timestamp,
+) -> Result<Option<ConfirmedAddress>, sqlx::Error> {
+    let newly: Option<String> = run!(&mut *transaction, |connection| sqlx::query_scalar(
+        "UPDATE users SET confirmed_at = $1, updated_at = $1
+         WHERE id = $2 AND ($3 IS NULL OR email = $3) AND confirmed_at IS NULL RETURNING username",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(address)
+    .fetch_optional(connection)
+    .await)?;
+    if let Some(username) = newly {
+        return Ok(Some(ConfirmedAddress {
+            username,
+            newly: true,
+        }));
+    }
+    let already: Option<String> = run!(transaction, |connection| sqlx::query_scalar(
+        "SELECT username FROM users WHERE id = $1 AND ($2 IS NULL OR email = $2)",
+    )
+    .bind(user_id)
+    .bind(address)
+    .fetch_optional(connection)
+    .await)?;
+    Ok(already.map(|username| ConfirmedAddress {
+        username,
+        newly: false,
+    }))
+}
+
+/// Moves active account `user_id` to `address`, confirmed (its link reached that mailbox). Answers the
+/// username, `None` for an account that is gone or deactivated; a unique violation means another account
+/// took the address meanwhile.
+pub async fn move_to_address(
+    transaction: &mut Transaction,
+    user_id: i64,
+    address: &str,
+    now: &Timestamp,
+) -> Result<Option<String>, sqlx::Error> {
+    run!(transaction, |connection| sqlx::query_scalar(
+        "UPDATE users SET email = $1, email_key = $2, confirmed_at = $3, updated_at = $3
+         WHERE id = $4 AND active RETURNING username"
+    )
+    .bind(address)
+    .bind(email_key(address))
+    .bind(now)
+    .bind(user_id)
+    .fetch_optional(connection)
+    .await)
 }
 
 impl UserRecord {

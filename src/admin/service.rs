@@ -1,111 +1,25 @@
 //! What administrators may do to accounts and roles, and the rules that hold whoever does it: the admin pages,
-//! the JSON API and the command line all call these. Each runs in one transaction with its audit entry, so no
+//! the JSON API and the command line all call these, and nothing else changes an account for them. Each runs in one transaction with its audit entry, so no
 //! change is ever left without its entry. The transaction is serialised against every other administrative
 //! one ([`Pool::begin_serialized`]: `BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL), so the
 //! last-admin check sees what a concurrent admin — on this instance or another — committed.
 
-use super::{
-    store::{self, NewAuditEntry},
-    ManagedUser,
-};
+use super::{queries, ManagedUser};
 use crate::{
+    audit::{Actor, AuditAction},
     auth::{
-        accounts,
         credentials::{self, PasswordOwner},
         hashing::PasswordHasher,
+        queries::{self as user_queries, UserRecord},
         registration::RegistrationInput,
-        repository::UserRecord,
+        service::insert_account,
     },
     db::{Lock, Pool, Transaction},
     domain::{Password, RoleName},
     error::AppError,
     timestamp::Timestamp,
+    todos::live::hub::Hub,
 };
-
-/// Who is acting, for the rules (nobody deactivates themself) and the audit log.
-#[derive(Debug, Clone)]
-pub enum Actor {
-    /// A logged-in admin, from their client address.
-    Admin {
-        /// The admin's user id.
-        id: i64,
-        /// The admin's username.
-        username: String,
-        /// The admin's client address, if known.
-        ip: Option<String>,
-    },
-    /// An operator on the server's command line.
-    CommandLine {
-        /// The operating-system user running the command, if known.
-        os_user: Option<String>,
-    },
-}
-
-impl Actor {
-    /// The admin `user`, calling from `ip`.
-    pub fn admin(user: &UserRecord, ip: Option<String>) -> Self {
-        Self::Admin {
-            id: user.id,
-            username: user.username.clone(),
-            ip,
-        }
-    }
-
-    /// Whoever runs this process, as the environment names them.
-    pub fn command_line() -> Self {
-        Self::CommandLine {
-            os_user: ["USER", "LOGNAME"]
-                .into_iter()
-                .find_map(|var| std::env::var(var).ok().filter(|name| !name.is_empty())),
-        }
-    }
-
-    /// The acting admin's user id; `None` on the command line.
-    pub fn user_id(&self) -> Option<i64> {
-        match self {
-            Self::Admin { id, .. } => Some(*id),
-            Self::CommandLine { .. } => None,
-        }
-    }
-
-    fn label(&self) -> String {
-        match self {
-            Self::Admin { username, .. } => username.clone(),
-            Self::CommandLine {
-                os_user: Some(name),
-            } => format!("command line ({name})"),
-            Self::CommandLine { os_user: None } => "command line".into(),
-        }
-    }
-
-    fn ip(&self) -> Option<&str> {
-        match self {
-            Self::Admin { ip, .. } => ip.as_deref(),
-            Self::CommandLine { .. } => None,
-        }
-    }
-
-    /// Writes the audit entry of `action` on `target` (and, for role changes, the role in `detail`).
-    async fn record(
-        &self,
-        transaction: &mut Transaction,
-        action: &str,
-        target: (Option<i64>, &str),
-        detail: Option<&str>,
-    ) -> Result<(), sqlx::Error> {
-        let actor = self.label();
-        let entry = NewAuditEntry {
-            actor_id: self.user_id(),
-            actor: &actor,
-            action,
-            target_user_id: target.0,
-            target: target.1,
-            detail,
-            ip: self.ip(),
-        };
-        store::record(transaction, &entry, &Timestamp::now()).await
-    }
-}
 
 /// A user after an operation, and whether the operation changed anything (asking twice is not an error).
 #[derive(Debug, Clone)]
@@ -119,7 +33,7 @@ pub struct Outcome {
 /// Refuses a change that left no active admin while `user` was one: somebody must be able to manage the site.
 /// (A site that never had an admin is not stopped from managing its other users.)
 async fn keep_an_admin(transaction: &mut Transaction, user: &ManagedUser) -> Result<(), AppError> {
-    if store::active_admin_count(transaction).await? == 0 {
+    if queries::active_admin_count(transaction).await? == 0 {
         return Err(AppError::Refused(format!(
             "{} is the last active admin: make another user an admin first.",
             user.username
@@ -128,10 +42,13 @@ async fn keep_an_admin(transaction: &mut Transaction, user: &ManagedUser) -> Res
     Ok(())
 }
 
-/// Activates or deactivates a user. Deactivating ends all their sessions and revokes their API tokens at once;
-/// an admin cannot deactivate themself, and nobody can deactivate the last active admin.
+/// Activates or deactivates a user. Deactivating ends all their sessions and revokes their API tokens at once,
+/// and tells their live streams on every instance to check their login; an admin cannot deactivate themself,
+/// and nobody can deactivate the last active admin.
+#[tracing::instrument(skip_all, fields(user_id, active))]
 pub async fn set_active(
     pool: &Pool,
+    live: &Hub,
     actor: &Actor,
     user_id: i64,
     active: bool,
@@ -143,8 +60,8 @@ pub async fn set_active(
     }
     let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
     let now = Timestamp::now();
-    let changed = store::set_active(&mut transaction, user_id, active, &now).await?;
-    let user = store::find_user(&mut transaction, user_id)
+    let changed = user_queries::set_active(&mut transaction, user_id, active, &now).await?;
+    let user = queries::find_user(&mut transaction, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if changed {
@@ -155,7 +72,11 @@ pub async fn set_active(
                 keep_an_admin(&mut transaction, &user).await?;
             }
         }
-        let action = if active { "activate" } else { "deactivate" };
+        let action = if active {
+            AuditAction::Activate
+        } else {
+            AuditAction::Deactivate
+        };
         actor
             .record(
                 &mut transaction,
@@ -165,7 +86,10 @@ pub async fn set_active(
             )
             .await?;
         transaction.commit().await?;
-        tracing::info!(user_id, action, "account {action}d");
+        tracing::info!(user_id, %action, "account {action}d");
+        if !active {
+            live.recheck(pool, user_id).await;
+        }
     }
     Ok(Outcome { user, changed })
 }
@@ -198,15 +122,15 @@ async fn change_role(
     grant: bool,
 ) -> Result<Outcome, AppError> {
     let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
-    let role_id = store::role_id(&mut transaction, role)
+    let role_id = queries::role_id(&mut transaction, role)
         .await?
         .ok_or(AppError::NotFound)?;
-    let before = store::find_user(&mut transaction, user_id)
+    let before = queries::find_user(&mut transaction, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let changed = match grant {
-        true => store::insert_grant(&mut transaction, user_id, role_id).await?,
-        false => store::delete_grant(&mut transaction, user_id, role_id).await?,
+        true => queries::insert_grant(&mut transaction, user_id, role_id).await?,
+        false => queries::delete_grant(&mut transaction, user_id, role_id).await?,
     };
     if !changed {
         return Ok(Outcome {
@@ -217,7 +141,11 @@ async fn change_role(
     if !grant && role.as_str() == RoleName::ADMIN && before.active {
         keep_an_admin(&mut transaction, &before).await?;
     }
-    let action = if grant { "grant_role" } else { "revoke_role" };
+    let action = if grant {
+        AuditAction::GrantRole
+    } else {
+        AuditAction::RevokeRole
+    };
     actor
         .record(
             &mut transaction,
@@ -226,11 +154,11 @@ async fn change_role(
             Some(role.as_str()),
         )
         .await?;
-    let user = store::find_user(&mut transaction, user_id)
+    let user = queries::find_user(&mut transaction, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     transaction.commit().await?;
-    tracing::info!(user_id, role = role.as_str(), action, "role changed");
+    tracing::info!(user_id, role = role.as_str(), %action, "role changed");
     Ok(Outcome { user, changed })
 }
 
@@ -242,10 +170,15 @@ pub async fn create_role(
     description: &str,
 ) -> Result<bool, AppError> {
     let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
-    let created = store::insert_role(&mut transaction, name, description).await?;
+    let created = queries::insert_role(&mut transaction, name, description).await?;
     if created {
         actor
-            .record(&mut transaction, "create_role", (None, name.as_str()), None)
+            .record(
+                &mut transaction,
+                AuditAction::CreateRole,
+                (None, name.as_str()),
+                None,
+            )
             .await?;
         transaction.commit().await?;
     }
@@ -265,7 +198,7 @@ pub async fn create_user(
     // Hashed before the transaction: the write lock is not held through argon2's tens of milliseconds.
     let password_hash = hasher.hash(&account.password).await?;
     let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
-    let user = accounts::insert_account(
+    let user = insert_account(
         &mut transaction,
         &account,
         &password_hash,
@@ -274,23 +207,23 @@ pub async fn create_user(
     .await?;
     let target = (Some(user.id), user.username.as_str());
     actor
-        .record(&mut transaction, "create_user", target, None)
+        .record(&mut transaction, AuditAction::CreateUser, target, None)
         .await?;
     if admin {
-        let role_id = store::role_id(&mut transaction, &RoleName::admin())
+        let role_id = queries::role_id(&mut transaction, &RoleName::admin())
             .await?
             .ok_or(AppError::Internal)?;
-        store::insert_grant(&mut transaction, user.id, role_id).await?;
+        queries::insert_grant(&mut transaction, user.id, role_id).await?;
         actor
             .record(
                 &mut transaction,
-                "grant_role",
+                AuditAction::GrantRole,
                 target,
                 Some(RoleName::ADMIN),
             )
             .await?;
     }
-    let created = store::find_user(&mut transaction, user.id)
+    let created = queries::find_user(&mut transaction, user.id)
         .await?
         .ok_or(AppError::Internal)?;
     transaction.commit().await?;
@@ -299,9 +232,11 @@ pub async fn create_user(
 }
 
 /// Gives `user` a new password chosen by an operator; like a password change, it ends all the user's sessions
-/// and revokes their API tokens.
+/// and revokes their API tokens, and their live streams are told to check their login.
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn set_password(
     pool: &Pool,
+    live: &Hub,
     hasher: &PasswordHasher,
     actor: &Actor,
     user: &UserRecord,
@@ -322,7 +257,7 @@ pub async fn set_password(
     actor
         .record(
             &mut transaction,
-            "set_password",
+            AuditAction::SetPassword,
             (Some(user.id), &user.username),
             None,
         )
@@ -332,6 +267,7 @@ pub async fn set_password(
         user_id = user.id,
         "password set by an operator; sessions ended"
     );
+    live.recheck(pool, user.id).await;
     Ok(())
 }
 
@@ -343,12 +279,15 @@ pub async fn confirm_email(
     user: &UserRecord,
 ) -> Result<bool, AppError> {
     let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
-    let changed = store::set_confirmed(&mut transaction, user.id, &Timestamp::now()).await?;
+    let changed = user_queries::confirm_address(&mut transaction, user.id, None, &Timestamp::now())
+        .await?
+        .ok_or(AppError::NotFound)?
+        .newly;
     if changed {
         actor
             .record(
                 &mut transaction,
-                "confirm_email",
+                AuditAction::ConfirmEmail,
                 (Some(user.id), &user.username),
                 None,
             )

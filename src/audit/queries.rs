@@ -1,0 +1,58 @@
+//! The audit log's SQL: the only writer of `audit_log`.
+
+use super::{AuditAction, AuditEntry};
+use crate::{
+    db::{run, Pool, Transaction},
+    timestamp::Timestamp,
+};
+
+/// An audit entry about to be written.
+pub struct NewAuditEntry<'a> {
+    /// The acting user's id; `None` for the command line.
+    pub actor_id: Option<i64>,
+    /// The actor as the log names them.
+    pub actor: &'a str,
+    /// What was done.
+    pub action: AuditAction,
+    /// The user acted on, if any.
+    pub target_user_id: Option<i64>,
+    /// The username acted on, or the role created.
+    pub target: &'a str,
+    /// The role granted or revoked, if any.
+    pub detail: Option<&'a str>,
+    /// The actor's client address.
+    pub ip: Option<&'a str>,
+}
+
+/// Writes an audit entry, in the transaction of the action it records.
+pub async fn insert(
+    transaction: &mut Transaction,
+    entry: &NewAuditEntry<'_>,
+    now: &Timestamp,
+) -> Result<(), sqlx::Error> {
+    run!(transaction, |connection| sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor, action, target_user_id, target, detail, ip)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(now)
+    .bind(entry.actor_id)
+    .bind(entry.actor)
+    .bind(entry.action.as_str())
+    .bind(entry.target_user_id)
+    .bind(entry.target)
+    .bind(entry.detail)
+    .bind(entry.ip)
+    .execute(connection)
+    .await
+    .map(|_| ()))
+}
+
+/// The latest `limit` audit entries, newest first.
+pub async fn recent_entries(pool: &Pool, limit: u32) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    run!(pool.reads(), |connection| sqlx::query_as(
+        "SELECT at, actor, action, target, detail, ip FROM audit_log ORDER BY id DESC LIMIT $1",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(connection)
+    .await)
+}

@@ -1,0 +1,167 @@
+//! Tests of the configuration: the shipped file, overrides by environment, and refusals of bad values.
+
+use super::*;
+use std::io::Write;
+
+fn file_with(text: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().expect("temporary file");
+    file.write_all(text.as_bytes())
+        .expect("write temporary file");
+    file
+}
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn shipped_file_is_valid_and_uses_sqlite() {
+    let settings = Settings::load_with_env(Path::new("Leptos.toml"), HashMap::new())
+        .expect("the shipped Leptos.toml loads");
+    assert!(settings.database_url.starts_with("sqlite:"));
+    assert_eq!(settings.site_addr.to_string(), "127.0.0.1:3000");
+    assert!(!settings.cookie_secure);
+}
+
+#[test]
+fn cookies_are_secure_exactly_when_the_site_is_https_unless_told_and_a_contradiction_is_refused() {
+    let file = file_with("");
+    let secure = |pairs: &[(&str, &str)]| {
+        Settings::load_with_env(file.path(), env(pairs)).map(|settings| settings.cookie_secure)
+    };
+    assert!(!secure(&[]).expect("defaults"));
+    assert!(!secure(&[("LEPTODO_SITE_URL", "http://todo.example.com")]).expect("http"));
+    assert!(secure(&[("LEPTODO_SITE_URL", " HTTPS://todo.example.com ")]).expect("https"));
+    assert!(secure(&[("LEPTODO_COOKIE_SECURE", "true")]).expect("chosen"));
+    let refused = secure(&[
+        ("LEPTODO_SITE_URL", "https://todo.example.com"),
+        ("LEPTODO_COOKIE_SECURE", "false"),
+    ])
+    .expect_err("a contradiction")
+    .to_string();
+    assert!(
+        refused.contains("`cookie_secure`") && refused.contains("`site_url`"),
+        "{refused}"
+    );
+    let refused = secure(&[("LEPTODO_COOKIE_SECURE", "maybe")]).expect_err("not a bool");
+    assert!(refused.to_string().contains("cookie_secure"), "{refused}");
+}
+
+#[test]
+fn missing_keys_take_defaults() {
+    let file = file_with("");
+    let settings = Settings::load_with_env(file.path(), HashMap::new()).expect("defaults");
+    assert_eq!(settings.session_idle_minutes, 1440);
+    assert_eq!(settings.log_format, LogFormat::Text);
+    assert_eq!(
+        (
+            settings.argon2_memory_kib,
+            settings.argon2_iterations,
+            settings.argon2_parallelism
+        ),
+        (19_456, 2, 1)
+    );
+}
+
+#[test]
+fn environment_overrides_the_file_and_cargo_leptos_variables() {
+    let file =
+        file_with("database_url = \"sqlite://from-file.db\"\nsite_addr = \"127.0.0.1:4000\"\n");
+    let settings = Settings::load_with_env(
+        file.path(),
+        env(&[
+            ("LEPTODO_DATABASE_URL", "sqlite://from-env.db"),
+            ("LEPTODO_COOKIE_SECURE", "true"),
+            ("LEPTODO_SESSION_IDLE_MINUTES", "5"),
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:5000"),
+            ("LEPTOS_OUTPUT_NAME", "ignored"),
+        ]),
+    )
+    .expect("overrides apply");
+    assert_eq!(settings.database_url, "sqlite://from-env.db");
+    assert!(settings.cookie_secure);
+    assert_eq!(settings.session_idle_minutes, 5);
+    assert_eq!(settings.site_addr.to_string(), "127.0.0.1:5000");
+
+    let settings = Settings::load_with_env(
+        file.path(),
+        env(&[
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:5000"),
+            ("LEPTODO_SITE_ADDR", "127.0.0.1:6000"),
+        ]),
+    )
+    .expect("overrides apply");
+    assert_eq!(settings.site_addr.to_string(), "127.0.0.1:6000");
+}
+
+#[test]
+fn malformed_toml_names_the_file_and_line() {
+    let file = file_with("site_addr = \"127.0.0.1:3000\"\ndatabase_url = sqlite://oops\n");
+    let error = Settings::load_with_env(file.path(), HashMap::new())
+        .expect_err("invalid TOML is refused")
+        .to_string();
+    assert!(
+        error.contains(&file.path().display().to_string()),
+        "{error}"
+    );
+    assert!(error.contains("line 2"), "{error}");
+}
+
+#[test]
+fn wrong_type_names_the_key() {
+    let file = file_with("session_idle_minutes = \"soon\"\n");
+    let error = Settings::load_with_env(file.path(), HashMap::new())
+        .expect_err("a string is not a number")
+        .to_string();
+    assert!(error.contains("session_idle_minutes"), "{error}");
+}
+
+#[test]
+fn bad_environment_value_names_the_key() {
+    let file = file_with("");
+    let error = Settings::load_with_env(file.path(), env(&[("LEPTODO_SITE_ADDR", "nowhere")]))
+        .expect_err("not a socket address")
+        .to_string();
+    assert!(error.contains("site_addr"), "{error}");
+    assert!(error.contains("LEPTODO_SITE_ADDR"), "{error}");
+}
+
+#[test]
+fn a_nice_value_outside_0_to_19_is_refused_with_its_key() {
+    for (text, accepted) in [("0", true), ("19", true), ("20", false), ("-5", false)] {
+        let file = file_with(&format!("password_hashing_niceness = {text}\n"));
+        match Settings::load_with_env(file.path(), HashMap::new()) {
+            Ok(settings) => {
+                assert!(accepted, "{text} was accepted");
+                assert_eq!(settings.password_hashing_niceness.get().to_string(), text);
+            }
+            Err(error) => {
+                let error = error.to_string();
+                assert!(!accepted, "{text} was refused: {error}");
+                assert!(error.contains("password_hashing_niceness"), "{error}");
+                assert!(error.contains("0 to 19"), "{error}");
+            }
+        }
+    }
+}
+
+#[test]
+fn unknown_keys_are_refused_so_typos_do_not_pass_silently() {
+    let file = file_with("databse_url = \"sqlite://typo.db\"\n");
+    let error = Settings::load_with_env(file.path(), HashMap::new())
+        .expect_err("unknown key")
+        .to_string();
+    assert!(error.contains("databse_url"), "{error}");
+}
+
+#[test]
+fn missing_file_is_reported_not_panicked() {
+    let error = Settings::load_with_env(Path::new("/nonexistent/Leptos.toml"), HashMap::new())
+        .expect_err("no file")
+        .to_string();
+    assert!(error.contains("/nonexistent/Leptos.toml"), "{error}");
+    assert!(error.contains("cannot read"), "{error}");
+}
