@@ -95,6 +95,7 @@ pub async fn set_active(
 }
 
 /// Grants `role` to a user.
+#[tracing::instrument(skip_all)]
 pub async fn grant_role(
     pool: &Pool,
     actor: &Actor,
@@ -105,6 +106,7 @@ pub async fn grant_role(
 }
 
 /// Revokes `role` from a user; nobody can take `admin` from the last active admin.
+#[tracing::instrument(skip_all)]
 pub async fn revoke_role(
     pool: &Pool,
     actor: &Actor,
@@ -163,6 +165,7 @@ async fn change_role(
 }
 
 /// Adds a role; `false` when one of that name exists already (its description is left as it is).
+#[tracing::instrument(skip_all)]
 pub async fn create_role(
     pool: &Pool,
     actor: &Actor,
@@ -187,6 +190,7 @@ pub async fn create_role(
 
 /// Creates an account by the registration rules (the password is given once: the caller confirms it), with
 /// the `user` role and, if `admin`, the `admin` role.
+#[tracing::instrument(skip_all)]
 pub async fn create_user(
     pool: &Pool,
     hasher: &PasswordHasher,
@@ -273,6 +277,7 @@ pub async fn set_password(
 
 /// Marks a user's address as confirmed, as if they had used the link (for an operator who knows it is
 /// theirs); `changed` is `false` when it already was.
+#[tracing::instrument(skip_all)]
 pub async fn confirm_email(
     pool: &Pool,
     actor: &Actor,

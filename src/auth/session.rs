@@ -131,6 +131,7 @@ pub async fn unconfirmed_account(session: &Session, pool: &Pool) -> Result<UserR
 
 /// Deletes the session server-side, tells the browser to drop the cookie, and ends the live-update streams
 /// this session opened.
+#[tracing::instrument(skip_all)]
 pub async fn log_out(state: &AppState, session: &Session) -> Result<(), AppError> {
     let user_id = session.get::<i64>(USER_ID).await?;
     session.flush().await?;

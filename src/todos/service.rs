@@ -14,6 +14,7 @@ pub fn parse_title(input: &str) -> Result<TodoTitle, AppError> {
 }
 
 /// Adds a todo at the end of the owner's list, which holds at most `most`.
+#[tracing::instrument(skip_all)]
 pub async fn add(
     writer: &Writer<'_>,
     owner: Owner,
@@ -24,6 +25,7 @@ pub async fn add(
 }
 
 /// One of the owner's todos.
+#[tracing::instrument(skip_all)]
 pub async fn find(pool: &crate::db::Pool, owner: Owner, id: i64) -> Result<Todo, AppError> {
     queries::find(pool, owner, id)
         .await?
@@ -31,6 +33,7 @@ pub async fn find(pool: &crate::db::Pool, owner: Owner, id: i64) -> Result<Todo,
 }
 
 /// Changes a todo's title, its completion, or both.
+#[tracing::instrument(skip_all)]
 pub async fn update(
     writer: &Writer<'_>,
     owner: Owner,
@@ -44,6 +47,7 @@ pub async fn update(
 }
 
 /// Renames a todo; a blank title deletes it (TodoMVC's rule). Answers the todo, or `None` once deleted.
+#[tracing::instrument(skip_all)]
 pub async fn rename(
     writer: &Writer<'_>,
     owner: Owner,
@@ -60,6 +64,7 @@ pub async fn rename(
 }
 
 /// Deletes a todo.
+#[tracing::instrument(skip_all)]
 pub async fn delete(writer: &Writer<'_>, owner: Owner, id: i64) -> Result<(), AppError> {
     match queries::delete(writer, owner, id).await? {
         true => Ok(()),
@@ -68,6 +73,7 @@ pub async fn delete(writer: &Writer<'_>, owner: Owner, id: i64) -> Result<(), Ap
 }
 
 /// Marks every todo of the owner done or not done; answers the whole list.
+#[tracing::instrument(skip_all)]
 pub async fn set_all_completed(
     writer: &Writer<'_>,
     owner: Owner,
@@ -77,6 +83,7 @@ pub async fn set_all_completed(
 }
 
 /// Deletes every completed todo of the owner; answers how many there were.
+#[tracing::instrument(skip_all)]
 pub async fn clear_completed(writer: &Writer<'_>, owner: Owner) -> Result<u64, AppError> {
     Ok(queries::delete_completed(writer, owner).await?)
 }

@@ -52,6 +52,7 @@ pub async fn create(
 }
 
 /// The owner's tokens, oldest first, without secrets.
+#[tracing::instrument(skip_all)]
 pub async fn list(state: &AppState, owner: &UserRecord) -> Result<Vec<ApiToken>, AppError> {
     Ok(queries::list(&state.pool, owner).await?)
 }

@@ -27,6 +27,7 @@ use crate::{
 /// the mails happen after the answer. A taken address gets a notice for its owner instead of a link (as
 /// django-allauth does), and the account's earlier change-of-address link is voided either way. (Registration
 /// still says that an address is taken: this keeps a signed-in account from testing addresses without limit.)
+#[tracing::instrument(skip_all)]
 pub async fn request_email_change(
     state: &AppState,
     user: &UserRecord,
@@ -142,6 +143,7 @@ fn credentials_ended(user: &UserRecord) -> Result<(), AppError> {
 /// Uses a change-of-address link: the account takes the address the link was sent to, now confirmed, unless
 /// another account took it meanwhile (then the link is spent and the answer says why). Answers whose account
 /// moved, and where to.
+#[tracing::instrument(skip_all)]
 pub async fn apply_email_change(
     state: &AppState,
     token: &str,

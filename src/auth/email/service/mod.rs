@@ -55,6 +55,7 @@ async fn send_confirmation(state: &AppState, user: &UserRecord) -> Result<(), Ap
 
 /// Sends the confirmation link again (the newest link replaces the older); throttled per account. Answers
 /// what to tell the user.
+#[tracing::instrument(skip_all)]
 pub async fn resend_confirmation(
     state: &AppState,
     user: &UserRecord,
@@ -85,6 +86,7 @@ pub async fn resend_confirmation(
 
 /// Uses a confirmation link: the address it was sent to is confirmed, if it is still the account's. Answers
 /// whose address it was, and the address.
+#[tracing::instrument(skip_all)]
 pub async fn confirm(state: &AppState, token: &str) -> Result<links::Redeemed, AppError> {
     let (mut transaction, redeemed) = redeem(state, Purpose::Confirm, token).await?;
     let now = Timestamp::now();
@@ -112,6 +114,7 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<links::Redeemed, A
 
 /// Asks for a reset link. Answers the same, after the same work, whether or not an account has the address:
 /// the throttle counts the typed address either way, and the lookup and the mail happen after the answer.
+#[tracing::instrument(skip_all)]
 pub async fn request_reset(
     state: &AppState,
     input: &ForgotInput,
@@ -185,6 +188,7 @@ pub async fn link_owner(
 
 /// Uses a reset link: sets the new password (by the rules of registration), ends every session and API token
 /// of the account, and sends a notice. It logs nobody in: the owner logs in with the new password.
+#[tracing::instrument(skip_all)]
 pub async fn reset_password(
     state: &AppState,
     input: &ResetInput,
