@@ -96,37 +96,19 @@ async fn a_taken_email_answers_409_in_the_same_shape() {
 async fn login_by_username_sets_a_session_and_me_returns_the_user() {
     let app = spawn_app().await;
     register(&app, "ann@example.com", "annlee").await;
-    let other = browser();
-    let response = log_in_from(
-        &other,
-        &app,
-        json!({ "login": "AnnLee", "password": PASSWORD }),
-    )
-    .await;
+    let other = app.anonymous();
+    let response = other
+        .post_response(
+            "/api/auth/login",
+            &json!({ "login": "AnnLee", "password": PASSWORD }),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = session_cookie(&response);
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["user"]["username"], "annlee");
     assert_eq!(body["user"]["login_count"], 2);
     assert_eq!(me_with_cookie(&app, &cookie).await, StatusCode::OK);
-}
-
-/// Logs in from `client` (another browser than the app's own).
-async fn log_in_from(client: &reqwest::Client, app: &TestApp, body: Value) -> reqwest::Response {
-    client
-        .post(format!("{}/api/auth/login", app.address))
-        .json(&body)
-        .send()
-        .await
-        .expect("request completes")
-}
-
-/// A second browser, with cookies of its own.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("HTTP client")
 }
 
 #[tokio::test]
@@ -226,20 +208,20 @@ async fn login_replaces_the_session_id() {
     register(&app, "mallory@example.com", "mallory").await;
     // Anonymous visitors have no session to plant, so the attacker plants one of their own: a logged-in session
     // of theirs, set in the victim's browser before the victim logs in.
-    let browser = browser();
-    let attackers = log_in_from(
-        &browser,
-        &app,
-        json!({ "login": "mallory", "password": PASSWORD }),
-    )
-    .await;
+    let browser = app.anonymous();
+    let attackers = browser
+        .post_response(
+            "/api/auth/login",
+            &json!({ "login": "mallory", "password": PASSWORD }),
+        )
+        .await;
     let planted = session_cookie(&attackers);
-    let login = log_in_from(
-        &browser,
-        &app,
-        json!({ "login": "annlee", "password": PASSWORD }),
-    )
-    .await;
+    let login = browser
+        .post_response(
+            "/api/auth/login",
+            &json!({ "login": "annlee", "password": PASSWORD }),
+        )
+        .await;
     assert_eq!(login.status(), StatusCode::OK);
     let logged_in = session_cookie(&login);
     assert_ne!(planted, logged_in);
@@ -320,12 +302,13 @@ async fn remember_me_sets_a_persistent_cookie_and_its_absence_a_browser_session_
     let app = spawn_app().await;
     register(&app, "ann@example.com", "annlee").await;
     for (remember, persistent) in [(true, true), (false, false)] {
-        let response = log_in_from(
-            &reqwest::Client::new(),
-            &app,
-            json!({ "login": "annlee", "password": PASSWORD, "remember": remember }),
-        )
-        .await;
+        let response = app
+            .anonymous()
+            .post_response(
+                "/api/auth/login",
+                &json!({ "login": "annlee", "password": PASSWORD, "remember": remember }),
+            )
+            .await;
         let set_cookie = response
             .headers()
             .get(header::SET_COOKIE)
@@ -411,13 +394,13 @@ async fn a_password_change_ends_other_sessions_but_keeps_this_one() {
         )
         .await;
     let this_browser = session_cookie(&registered);
-    let other = browser();
-    let other_login = log_in_from(
-        &other,
-        &app,
-        json!({ "login": "annlee", "password": PASSWORD }),
-    )
-    .await;
+    let other = app.anonymous();
+    let other_login = other
+        .post_response(
+            "/api/auth/login",
+            &json!({ "login": "annlee", "password": PASSWORD }),
+        )
+        .await;
     let other_browser = session_cookie(&other_login);
 
     let change = app
@@ -474,12 +457,13 @@ async fn a_password_change_with_a_wrong_current_password_changes_nothing() {
         error["fields"]["current_password"][0].is_string(),
         "{error}"
     );
-    let login = log_in_from(
-        &browser(),
-        &app,
-        json!({ "login": "annlee", "password": PASSWORD }),
-    )
-    .await;
+    let login = app
+        .anonymous()
+        .post_response(
+            "/api/auth/login",
+            &json!({ "login": "annlee", "password": PASSWORD }),
+        )
+        .await;
     assert_eq!(login.status(), StatusCode::OK);
 }
 
