@@ -152,26 +152,7 @@ impl Modify for CommonErrors {
                     .security
                     .as_ref()
                     .is_some_and(|requirements| !requirements.is_empty());
-                let common = [
-                    (
-                        "400",
-                        true,
-                        "Malformed request: JSON that does not parse, a missing or unknown field, a bad parameter",
-                    ),
-                    (
-                        "401",
-                        needs_login,
-                        "Not logged in, or the token is not valid",
-                    ),
-                    (
-                        "403",
-                        is_unsafe,
-                        "Sent by a browser on behalf of another site",
-                    ),
-                    ("413", has_body, "Body larger than `max_body_bytes`"),
-                    ("415", has_body, "Body is not JSON"),
-                    ("422", has_body, "A rule is broken; `fields` says which"),
-                ];
+                let common = common_errors(needs_login, is_unsafe, has_body);
                 for (status, applies, description) in common {
                     if applies {
                         operation
@@ -184,4 +165,33 @@ impl Modify for CommonErrors {
             }
         }
     }
+}
+
+/// Each error an operation may answer whatever it does, and whether it applies to one that needs a login,
+/// takes an unsafe method or has a body.
+fn common_errors(
+    needs_login: bool,
+    is_unsafe: bool,
+    has_body: bool,
+) -> [(&'static str, bool, &'static str); 6] {
+    [
+        (
+            "400",
+            true,
+            "Malformed request: JSON that does not parse, a missing or unknown field, a bad parameter",
+        ),
+        (
+            "401",
+            needs_login,
+            "Not logged in, or the token is not valid",
+        ),
+        (
+            "403",
+            is_unsafe,
+            "Sent by a browser on behalf of another site",
+        ),
+        ("413", has_body, "Body larger than `max_body_bytes`"),
+        ("415", has_body, "Body is not JSON"),
+        ("422", has_body, "A rule is broken; `fields` says which"),
+    ]
 }

@@ -6,7 +6,7 @@ use super::{
     attempts::turn_for,
     credentials::{self, PasswordOwner},
     email,
-    hashing::{PasswordHasher, Verification},
+    hashing::{PasswordHasher, Turn, Verification},
     password_change::PasswordChangeInput,
     queries::{self, InsertUserError, UserRecord},
     registration::{NewAccount, RegistrationInput},
@@ -109,16 +109,7 @@ pub async fn authenticate(
     ip: Option<&str>,
     confirmation: EmailConfirmation,
 ) -> Result<UserRecord, AppError> {
-    let mut missing = FieldErrors::default();
-    if login.trim().is_empty() {
-        missing.add("login", "Enter your email address or username.");
-    }
-    if password.is_empty() {
-        missing.add("password", "Enter your password.");
-    }
-    if !missing.is_empty() {
-        return Err(AppError::Validation(missing));
-    }
+    both_given(login, password)?;
     let too_long =
         login.chars().count() > MAX_LOGIN_CHARS || password.chars().count() > Password::MAX_CHARS;
     let found = match too_long {
@@ -157,11 +148,7 @@ pub async fn authenticate(
         return Err(AppError::Unconfirmed);
     }
     if needs_rehash {
-        // A failed upgrade must not fail the login: the old hash still works.
-        match turn.rehash(password).await {
-            Ok(hash) => queries::upgrade_password_hash(pool, &user, &hash).await?,
-            Err(error) => tracing::warn!(%error, user_id = user.id, "password hash upgrade failed"),
-        }
+        upgrade_hash(pool, turn, &user, password).await?;
     }
     // Recorded only if the account is as it was when the password was checked: a password change, reset or
     // deactivation that committed meanwhile wins, and this login gets no session.
@@ -175,6 +162,36 @@ pub async fn authenticate(
     };
     tracing::info!(user_id = user.id, "logged in");
     Ok(user)
+}
+
+/// Refuses a login form with either field blank, naming each blank one.
+fn both_given(login: &str, password: &str) -> Result<(), AppError> {
+    let mut missing = FieldErrors::default();
+    if login.trim().is_empty() {
+        missing.add("login", "Enter your email address or username.");
+    }
+    if password.is_empty() {
+        missing.add("password", "Enter your password.");
+    }
+    match missing.is_empty() {
+        true => Ok(()),
+        false => Err(AppError::Validation(missing)),
+    }
+}
+
+/// Stores `password` hashed with the current parameters, for an account whose hash used older ones. A failed
+/// upgrade must not fail the login: the old hash still works.
+async fn upgrade_hash(
+    pool: &Pool,
+    turn: Turn<'_>,
+    user: &UserRecord,
+    password: &str,
+) -> Result<(), AppError> {
+    match turn.rehash(password).await {
+        Ok(hash) => queries::upgrade_password_hash(pool, user, &hash).await?,
+        Err(error) => tracing::warn!(%error, user_id = user.id, "password hash upgrade failed"),
+    }
+    Ok(())
 }
 
 /// Replaces the password of `user` after checking the current one. The user's session secret is replaced

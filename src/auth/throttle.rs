@@ -189,17 +189,8 @@ impl Throttle {
             Some(subject) => Some(window_count(&mut transaction, action, subject, since).await?),
             None => None,
         };
-        let ip_limit = match action {
-            Action::Registration => self.registrations_per_ip,
-            Action::Mail => self.mails_per_ip,
-            _ => self.per_ip,
-        };
-        // An address that has not failed lately may go on up to the ceiling; see the module's comment.
-        let account_limit = match (action, ip) {
-            (Action::Mail, _) => self.mails_per_account,
-            (Action::Login, Some((0, _))) => self.account_ceiling.max(self.per_account),
-            _ => self.per_account,
-        };
+        let (account_limit, ip_limit) =
+            self.limits(action, ip.is_some_and(|(count, _)| count == 0));
         let wait = [(account, account_limit), (ip, ip_limit)]
             .into_iter()
             .filter_map(|(count, limit)| {
@@ -234,6 +225,22 @@ impl Throttle {
         }
         transaction.commit().await?;
         Ok(Reservation { ids })
+    }
+
+    /// The most attempts of `action` an account and an address may make in the window. An address that has not
+    /// failed lately (`fresh_address`) may go on up to the account's ceiling; see the module's comment.
+    fn limits(&self, action: Action, fresh_address: bool) -> (i64, i64) {
+        let ip_limit = match action {
+            Action::Registration => self.registrations_per_ip,
+            Action::Mail => self.mails_per_ip,
+            _ => self.per_ip,
+        };
+        let account_limit = match (action, fresh_address) {
+            (Action::Mail, _) => self.mails_per_account,
+            (Action::Login, true) => self.account_ceiling.max(self.per_account),
+            _ => self.per_account,
+        };
+        (account_limit, ip_limit)
     }
 
     /// The attempt succeeded (or failed for a reason that is not a guess): it no longer counts.

@@ -28,53 +28,15 @@ pub async fn run(
             name,
             admin,
         } => {
-            let password = read_new_password()?;
             let input = RegistrationInput {
                 email,
                 username,
                 name,
-                website: String::new(),
-                password_confirm: password.clone().into(),
-                password: password.into(),
+                ..RegistrationInput::default()
             };
-            let user = service::create_user(pool, hasher, &actor, &input, admin).await?;
-            Ok(format!(
-                "Created user {} (id {}) with the roles {}.",
-                user.username,
-                user.id,
-                user.roles.join(", ")
-            ))
+            create(pool, hasher, &actor, input, admin).await
         }
-        UsersCommand::List => {
-            let users = admin_queries::all_users(pool).await?;
-            let rows: Vec<Vec<String>> = users
-                .into_iter()
-                .map(|user| {
-                    vec![
-                        user.id.to_string(),
-                        user.email,
-                        user.username,
-                        user.roles.join(","),
-                        if user.active { "yes" } else { "no" }.to_owned(),
-                        if user.confirmed { "yes" } else { "no" }.to_owned(),
-                        user.last_login_at
-                            .map_or_else(|| "never".into(), |at| at.to_string()),
-                    ]
-                })
-                .collect();
-            Ok(table::render(
-                &[
-                    "id",
-                    "email",
-                    "username",
-                    "roles",
-                    "active",
-                    "confirmed",
-                    "last login",
-                ],
-                &rows,
-            ))
-        }
+        UsersCommand::List => list(pool).await,
         UsersCommand::Activate { user } => {
             let record = find(pool, &user).await?;
             let outcome = service::set_active(pool, live, &actor, record.id, true).await?;
@@ -114,6 +76,61 @@ pub async fn run(
             ))
         }
     }
+}
+
+/// Creates the account `input` describes, with the password the operator types twice.
+async fn create(
+    pool: &Pool,
+    hasher: &PasswordHasher,
+    actor: &Actor,
+    input: RegistrationInput,
+    admin: bool,
+) -> Result<String, CommandError> {
+    let password = read_new_password()?;
+    let input = RegistrationInput {
+        password_confirm: password.clone().into(),
+        password: password.into(),
+        ..input
+    };
+    let user = service::create_user(pool, hasher, actor, &input, admin).await?;
+    Ok(format!(
+        "Created user {} (id {}) with the roles {}.",
+        user.username,
+        user.id,
+        user.roles.join(", ")
+    ))
+}
+
+/// Every account as a table.
+async fn list(pool: &Pool) -> Result<String, CommandError> {
+    let users = admin_queries::all_users(pool).await?;
+    let rows: Vec<Vec<String>> = users
+        .into_iter()
+        .map(|user| {
+            vec![
+                user.id.to_string(),
+                user.email,
+                user.username,
+                user.roles.join(","),
+                if user.active { "yes" } else { "no" }.to_owned(),
+                if user.confirmed { "yes" } else { "no" }.to_owned(),
+                user.last_login_at
+                    .map_or_else(|| "never".into(), |at| at.to_string()),
+            ]
+        })
+        .collect();
+    Ok(table::render(
+        &[
+            "id",
+            "email",
+            "username",
+            "roles",
+            "active",
+            "confirmed",
+            "last login",
+        ],
+        &rows,
+    ))
 }
 
 /// The account whose email or username is `login`.
