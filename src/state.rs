@@ -14,10 +14,10 @@ use crate::{
     auth::{email::policy::EmailPolicy, hashing::PasswordHasher, throttle::Throttle},
     config::Settings,
     db::Pool,
+    error::startup::StartupError,
     mail::Mailer,
     security::client_ip::ClientIpSource,
     session_store::SessionPolicy,
-    startup::StartupError,
     todos::live::hub::Hub,
 };
 
@@ -45,6 +45,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Refuses the settings [`AppState::build`] would refuse, without opening or starting anything: the server
+    /// checks them before it binds its port or touches the database.
+    pub fn check(settings: &Settings) -> Result<(), StartupError> {
+        PasswordHasher::parameters(settings)?;
+        ClientIpSource::new(&settings.client_ip_header).map_err(StartupError::ClientIpHeader)?;
+        Mailer::new(settings)?;
+        Ok(())
+    }
+
     /// Everything handlers reach, as `settings` say, on `pool`. Links in mails start with `local_addr` where
     /// `site_url` is empty; `fingerprinted` when the built site's file names carry their hashes. The server and
     /// the tests that call services directly build it the same way.

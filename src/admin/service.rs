@@ -1,5 +1,5 @@
 //! What administrators may do to accounts and roles, and the rules that hold whoever does it: the admin pages,
-//! the JSON API and the command line all call these, and nothing else changes an account for them. Each runs in one transaction with its audit entry, so no
+//! the JSON API and the command line all call these. Each runs in one transaction with its audit entry, so no
 //! change is ever left without its entry. The transaction is serialised against every other administrative
 //! one ([`Pool::begin_serialized`]: `BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL), so the
 //! last-admin check sees what a concurrent admin — on this instance or another — committed.
@@ -45,7 +45,7 @@ async fn keep_an_admin(transaction: &mut Transaction, user: &ManagedUser) -> Res
 /// Activates or deactivates a user. Deactivating ends all their sessions and revokes their API tokens at once,
 /// and tells their live streams on every instance to check their login; an admin cannot deactivate themself,
 /// and nobody can deactivate the last active admin.
-#[tracing::instrument(skip_all, fields(user_id, active))]
+#[tracing::instrument(skip_all, fields(user_id = user_id, active = active))]
 pub async fn set_active(
     pool: &Pool,
     live: &Hub,

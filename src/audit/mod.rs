@@ -1,6 +1,7 @@
-//! The audit log: who changed which account or role, when and from where. Every change an admin, an operator
-//! or the account holder makes to an account is written here by the service that makes it, in the same
-//! transaction, so no change is ever left without its entry; `/admin/audit` shows the latest.
+//! The audit log: who changed which account or role, when and from where. Every change an admin or an
+//! operator makes, and the account holder's own confirmations, resets and changes of address, are written here
+//! by the service that makes them, in the same transaction, so none is left without its entry; `/admin/audit`
+//! shows the latest.
 
 #[cfg(feature = "ssr")]
 mod actor;

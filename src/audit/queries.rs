@@ -1,4 +1,4 @@
-//! The audit log's SQL: the only writer of `audit_log`.
+//! The audit log's SQL: the one writer of `audit_log` (besides `db copy`, which moves it whole).
 
 use super::{AuditAction, AuditEntry};
 use crate::{

@@ -1,5 +1,6 @@
-//! Queries on `users`, `roles` and `roles_users`: the one writer of `users` besides the credentials it ends
-//! ([`super::credentials`]). Every statement is parameterised.
+//! Queries on `users`, `roles` and `roles_users`: what an account is and how it changes. The other writes of
+//! `users` are the credentials ending ([`super::credentials`]), the email keys' backfill ([`super::identity`]),
+//! the todo list's version (`todos::queries`) and `db copy`. Every statement is parameterised.
 
 use sqlx::FromRow;
 

@@ -56,21 +56,16 @@ pub async fn register(
     let user = insert_account(&mut transaction, &account, &password_hash, &now).await?;
     transaction.commit().await?;
     tracing::info!(user_id = user.id, "account registered");
+    let logged_in = state.email.confirmation != EmailConfirmation::Required;
+    let user = match logged_in {
+        // Nothing can have changed an account nobody knew of a moment ago; if it did, that change wins.
+        true => queries::record_login(&state.pool, &user, ip, &now)
+            .await?
+            .ok_or(AppError::Unauthenticated)?,
+        false => user,
+    };
     email::service::after_registration(state, &user).await?;
-    if state.email.confirmation == EmailConfirmation::Required {
-        return Ok(Registered {
-            user,
-            logged_in: false,
-        });
-    }
-    // Nothing can have changed an account nobody knew of a moment ago; if it did, that change wins.
-    let user = queries::record_login(&state.pool, &user, ip, &now)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    Ok(Registered {
-        user,
-        logged_in: true,
-    })
+    Ok(Registered { user, logged_in })
 }
 
 /// Inserts a validated account with the `user` role, inside the caller's transaction; a taken email or

@@ -1,8 +1,11 @@
-//! The errors a client may see, in both faces: a server function's (here) and the JSON API's (`json`).
-//! Internal details are logged on the server and never sent.
+//! The errors a client may see, in both faces: a server function's (here) and the JSON API's (`json`), and
+//! the operator's reasons a server could not start (`startup`). Internal details are logged on the server and
+//! never sent.
 
 #[cfg(feature = "ssr")]
 pub mod json;
+#[cfg(feature = "ssr")]
+pub mod startup;
 
 use leptos::server_fn::{self, codec::JsonEncoding, error::FromServerFnError};
 use std::collections::BTreeMap;

@@ -1,11 +1,10 @@
 //! Assembling the server: state, router, listener, and a graceful stop. The composition root: the one place
 //! that imports every feature, to route it.
 
-mod error;
 mod http;
 mod signal;
 
-pub use error::StartupError;
+pub use crate::error::startup::StartupError;
 pub use signal::shutdown_signal;
 
 use std::{future::Future, net::SocketAddr};
@@ -47,6 +46,7 @@ pub struct Application {
 impl Application {
     /// Opens the database, applies migrations and binds the listener.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        AppState::check(settings)?;
         let cross_origin =
             CrossOriginPolicy::new(&settings.site_url).map_err(StartupError::SiteUrl)?;
         let bind_error = |source| StartupError::Bind {

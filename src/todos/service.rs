@@ -1,5 +1,5 @@
 //! The todo list's use cases, for the page's server functions and the JSON API alike, so the two cannot
-//! differ: each writes through `repository` (whose [`Writer`] announces the change to the owner's live
+//! differ: each writes through `queries` (whose [`Writer`] announces the change to the owner's live
 //! streams after its commit) and answers "not found" for a todo the owner does not have.
 
 use super::{

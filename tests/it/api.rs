@@ -55,10 +55,10 @@ async fn the_document_describes_every_route_and_nothing_else() {
         .as_object()
         .expect("paths")
         .iter()
-        .flat_map(|(path, service)| {
-            service
+        .flat_map(|(path, operations)| {
+            operations
                 .as_object()
-                .expect("service")
+                .expect("operations")
                 .keys()
                 .map(move |method| (method.clone(), path.clone()))
         })
@@ -124,8 +124,8 @@ async fn schemas_match_what_the_api_answers() {
 #[tokio::test]
 async fn every_operation_that_needs_a_login_documents_401() {
     let doc = document().await;
-    for (path, service) in doc["paths"].as_object().expect("paths") {
-        for (method, operation) in service.as_object().expect("service") {
+    for (path, operations) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
             let secured = operation["security"]
                 .as_array()
                 .is_some_and(|requirements| !requirements.is_empty());

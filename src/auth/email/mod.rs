@@ -1,6 +1,6 @@
 //! Mail between the site and its users: confirming an address, resetting a forgotten password, moving an
 //! account to a new address. Every flow has a page (working without JavaScript) and a JSON route under
-//! `/api/auth/`; links are single-use tokens stored only as hashes (`tokens`).
+//! `/api/auth/`; links are single-use tokens stored only as hashes (`queries`).
 
 #[cfg(feature = "ssr")]
 pub mod api;

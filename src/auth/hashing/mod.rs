@@ -82,15 +82,21 @@ impl std::fmt::Debug for PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// Builds the hasher from the configuration; refuses parameters argon2 would reject.
-    pub fn new(settings: &Settings) -> Result<Self, HashingError> {
-        let params = Params::new(
+    /// The argon2 parameters the configuration asks for, or why argon2 refuses them: checked without starting
+    /// the hashing threads.
+    pub fn parameters(settings: &Settings) -> Result<Params, HashingError> {
+        Params::new(
             settings.argon2_memory_kib,
             settings.argon2_iterations,
             settings.argon2_parallelism,
             None,
         )
-        .map_err(HashingError::Parameters)?;
+        .map_err(HashingError::Parameters)
+    }
+
+    /// Builds the hasher from the configuration; refuses parameters argon2 would reject.
+    pub fn new(settings: &Settings) -> Result<Self, HashingError> {
+        let params = Self::parameters(settings)?;
         let concurrency = match settings.password_hashing_concurrency {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
             n => n as usize,

@@ -1,4 +1,4 @@
-//! The admin feature: its JSON API and service, and its pages.
+//! The admin feature: its JSON API and use cases, and its pages.
 
 mod api;
 mod pages;

@@ -242,3 +242,32 @@ async fn malformed_server_function_arguments_are_a_400_not_a_500() {
         assert!(message.contains("malformed"), "{body}");
     }
 }
+
+#[tokio::test]
+async fn a_wrong_setting_is_refused_before_the_port_is_taken_or_the_database_made() {
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let database = folder.path().join("never.db");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let taken = listener.local_addr().expect("its address");
+    type Spoil = fn(&mut leptodo::config::Settings);
+    let wrong: [(&str, Spoil); 3] = [
+        ("client_ip_header", |settings| {
+            settings.client_ip_header = "not a header".into()
+        }),
+        ("mail_from", |settings| settings.mail_from = "nobody".into()),
+        ("argon2", |settings| settings.argon2_memory_kib = 1),
+    ];
+    for (key, spoil) in wrong {
+        let mut settings = common::test_settings();
+        settings.database_url = format!("sqlite://{}", database.display());
+        // The port is taken too: the wrong setting must be what the operator hears of, not the port.
+        settings.site_addr = taken;
+        spoil(&mut settings);
+        let error = match leptodo::startup::Application::build(&settings).await {
+            Ok(_) => panic!("{key}: the server started"),
+            Err(error) => error.to_string(),
+        };
+        assert!(!error.contains("cannot listen"), "{key}: {error}");
+        assert!(!database.exists(), "{key}: the database was made");
+    }
+}
