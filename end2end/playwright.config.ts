@@ -10,10 +10,14 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 const database = "../target/e2e/leptodo.db";
 const cluster = process.env.E2E_DATABASE_URL;
-// The app's mail goes to a real SMTP server that the tests read back (mail-sink.mjs; tests/mail.ts).
+// The app's mail goes to a real SMTP server that the tests read back (mail-sink.mjs; tests/mail.ts), from a
+// sender whose name is not ASCII, so that every mail proves its headers are encoded and decoded.
 const smtpPort = port + 25;
 const mailSinkPort = port + 26;
-const mail = `LEPTODO_SMTP_URL=smtp://127.0.0.1:${smtpPort} LEPTODO_OUTBOX_DIR=../target/e2e/outbox `;
+const MAIL_FROM = "Léa’s Leptodo <noreply@leptodo.test>";
+const mail =
+  `LEPTODO_SMTP_URL=smtp://127.0.0.1:${smtpPort} LEPTODO_OUTBOX_DIR=../target/e2e/outbox ` +
+  `LEPTODO_MAIL_FROM='${MAIL_FROM}' `;
 const singleServer =
   `mkdir -p ../target/e2e && rm -f ${database} ${database}-wal ${database}-shm && ` +
   `LEPTODO_SITE_ADDR=127.0.0.1:${port} LEPTODO_SITE_ROOT=../target/site ` +

@@ -53,11 +53,14 @@ request = function()
 end
 LUA
 
+# One flash-cookie key for every instance behind HAProxy.
+cookie_key=$(head -c 64 /dev/urandom | base64 -w0)
 # serve NAME DATABASE_URL PORT: one release instance in the background. The registrations of the seeding come
 # from one address, so that address may register more than 20 accounts; every other bound is the default one.
 serve() {
   LEPTODO_SITE_ADDR="127.0.0.1:$3" LEPTODO_SITE_ROOT=target/site LEPTODO_DATABASE_URL="$2" \
   LEPTODO_LOG_LEVEL=warn LEPTODO_THROTTLE_REGISTRATIONS_PER_IP=1000 LEPTODO_CLIENT_IP_HEADER="${BENCH_CLIENT_IP_HEADER:-}" \
+  LEPTODO_TRUSTED_PROXIES=127.0.0.1 LEPTODO_COOKIE_KEY="$cookie_key" \
   LEPTODO_OUTBOX_DIR="$work/outbox" \
     target/release/leptodo --config Leptos.toml 2>"$work/$1.log" &
   pids+=($!)

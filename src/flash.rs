@@ -6,7 +6,12 @@
 //! the form's page with only the error in the URL. The message and the values travel in a short-lived HttpOnly
 //! cookie that the next page load reads and deletes: never in the URL (logs, history), and not in the
 //! server-side session, so an anonymous visitor posting forms creates no database row at all. Passwords are
-//! never kept, and each value only up to its field's own limit.
+//! never kept, and each value only up to its field's own limit. The cookie is signed (`cookie_key`): a page
+//! shows no message that another site, or a script on another subdomain, planted; a forged or stale cookie
+//! reads as none and is deleted.
+//!
+//! Written here rather than taken from a crate: the flash crates for axum keep their messages in the session,
+//! which is the database row an anonymous visitor must not create, and none keeps a form's typed values.
 
 use std::collections::BTreeMap;
 
@@ -48,7 +53,7 @@ mod server {
     use serde::{Deserialize, Serialize};
     use tower_cookies::{
         cookie::{time::Duration, SameSite},
-        Cookie, Cookies,
+        Cookie, Cookies, Key,
     };
 
     use super::TypedValues;
@@ -85,35 +90,90 @@ mod server {
         }
     }
 
-    async fn cookies() -> Result<(Cookies, &'static str), AppError> {
-        let (cookies, secure) = jar().await?;
-        Ok((cookies, cookie_name(secure)))
+    /// The request's cookies, signed with the site's key, and whether they are `Secure` ones.
+    struct Jar {
+        cookies: Cookies,
+        key: Key,
+        secure: bool,
     }
 
-    fn cookie_name(secure: bool) -> &'static str {
-        match secure {
-            true => SECURE_COOKIE_NAME,
-            false => COOKIE_NAME,
+    impl Jar {
+        async fn of_request() -> Result<Self, AppError> {
+            let state = leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+                tracing::error!("application state missing");
+                AppError::Internal
+            })?;
+            let cookies = leptos_axum::extract::<Cookies>().await.map_err(|error| {
+                tracing::error!(%error, "cookie layer missing");
+                AppError::Internal
+            })?;
+            Ok(Self {
+                cookies,
+                key: state.cookie_key.clone(),
+                secure: state.sessions.secure_cookies,
+            })
         }
-    }
 
-    /// The request's cookies, and whether they are `Secure` ones.
-    async fn jar() -> Result<(Cookies, bool), AppError> {
-        let secure = leptos::prelude::use_context::<AppState>()
-            .is_some_and(|state| state.sessions.secure_cookies);
-        let cookies = leptos_axum::extract::<Cookies>().await.map_err(|error| {
-            tracing::error!(%error, "cookie layer missing");
-            AppError::Internal
-        })?;
-        Ok((cookies, secure))
-    }
+        /// The flash cookie's name in this jar.
+        fn flash_name(&self) -> &'static str {
+            match self.secure {
+                true => SECURE_COOKIE_NAME,
+                false => COOKIE_NAME,
+            }
+        }
 
-    fn read<T: serde::de::DeserializeOwned + Default>(cookies: &Cookies, name: &str) -> T {
-        cookies
-            .get(name)
-            .and_then(|cookie| URL_SAFE_NO_PAD.decode(cookie.value()).ok())
-            .and_then(|json| serde_json::from_slice(&json).ok())
-            .unwrap_or_default()
+        /// The secret cookie's name in this jar.
+        fn secret_name(&self) -> &'static str {
+            match self.secure {
+                true => "__Host-leptodo_secret",
+                false => "leptodo_secret",
+            }
+        }
+
+        /// Whether the browser sent a cookie `name` at all, signed or not.
+        fn has(&self, name: &str) -> bool {
+            self.cookies.get(name).is_some()
+        }
+
+        /// The value of cookie `name` if its signature holds; a forged or unreadable one reads as the default.
+        fn read<T: serde::de::DeserializeOwned + Default>(&self, name: &str) -> T {
+            self.cookies
+                .signed(&self.key)
+                .get(name)
+                .and_then(|cookie| URL_SAFE_NO_PAD.decode(cookie.value()).ok())
+                .and_then(|json| serde_json::from_slice(&json).ok())
+                .unwrap_or_default()
+        }
+
+        fn add(&self, name: &'static str, value: String) {
+            self.cookies.signed(&self.key).add(
+                Cookie::build((name, value))
+                    .path("/")
+                    .http_only(true)
+                    .secure(self.secure)
+                    .same_site(SameSite::Lax)
+                    .max_age(LIFETIME)
+                    .build(),
+            );
+        }
+
+        fn remove(&self, name: &'static str) {
+            self.cookies.remove(
+                Cookie::build((name, ""))
+                    .path("/")
+                    .secure(self.secure)
+                    .build(),
+            );
+        }
+
+        fn write(&self, mut flash: Flash) {
+            let mut value = encode(&flash);
+            if value.len() > MAX_COOKIE_BYTES {
+                flash.typed = None;
+                value = encode(&flash);
+            }
+            self.add(self.flash_name(), value);
+        }
     }
 
     fn encode<T: Serialize>(value: &T) -> String {
@@ -122,37 +182,12 @@ mod server {
             .unwrap_or_default()
     }
 
-    fn add(cookies: &Cookies, name: &'static str, value: String, secure: bool) {
-        cookies.add(
-            Cookie::build((name, value))
-                .path("/")
-                .http_only(true)
-                .secure(secure)
-                .same_site(SameSite::Lax)
-                .max_age(LIFETIME)
-                .build(),
-        );
-    }
-
-    fn remove(cookies: &Cookies, name: &'static str, secure: bool) {
-        cookies.remove(Cookie::build((name, "")).path("/").secure(secure).build());
-    }
-
-    fn write(cookies: &Cookies, name: &'static str, mut flash: Flash) {
-        let mut value = encode(&flash);
-        if value.len() > MAX_COOKIE_BYTES {
-            flash.typed = None;
-            value = encode(&flash);
-        }
-        add(cookies, name, value, name == SECURE_COOKIE_NAME);
-    }
-
     /// Leaves `message` for the next page this browser loads.
     pub async fn set_message(message: &str) -> Result<(), AppError> {
-        let (cookies, name) = cookies().await?;
-        let mut flash: Flash = read(&cookies, name);
+        let jar = Jar::of_request().await?;
+        let mut flash: Flash = jar.read(jar.flash_name());
         flash.message = Some(message.to_owned());
-        write(&cookies, name, flash);
+        jar.write(flash);
         Ok(())
     }
 
@@ -163,22 +198,23 @@ mod server {
         result: &Result<T, AppError>,
     ) -> Result<(), AppError> {
         if result.is_err() && is_plain_form_post() {
-            let (cookies, name) = cookies().await?;
-            let mut flash: Flash = read(&cookies, name);
+            let jar = Jar::of_request().await?;
+            let mut flash: Flash = jar.read(jar.flash_name());
             flash.typed = Some((form.to_owned(), values));
-            write(&cookies, name, flash);
+            jar.write(flash);
         }
         Ok(())
     }
 
     /// Takes what was left for this page load; it is shown once.
     pub async fn take() -> Result<Flash, AppError> {
-        let (cookies, name) = cookies().await?;
-        if cookies.get(name).is_none() {
+        let jar = Jar::of_request().await?;
+        let name = jar.flash_name();
+        if !jar.has(name) {
             return Ok(Flash::default());
         }
-        let flash: Flash = read(&cookies, name);
-        remove(&cookies, name, name == SECURE_COOKIE_NAME);
+        let flash: Flash = jar.read(name);
+        jar.remove(name);
         Ok(flash)
     }
 
@@ -186,39 +222,32 @@ mod server {
     /// cookie of its own, HttpOnly and gone after a minute or its first reading, so that it is never stored
     /// in the session's row, where a copy of the database would keep it.
     pub async fn set_secret<T: Serialize>(secret: &T) -> Result<(), AppError> {
-        let (cookies, secure) = jar().await?;
-        add(&cookies, secret_cookie(secure), encode(secret), secure);
+        let jar = Jar::of_request().await?;
+        jar.add(jar.secret_name(), encode(secret));
         Ok(())
     }
 
     /// Takes the secret [`set_secret`] left, if any.
     pub async fn take_secret<T: serde::de::DeserializeOwned>() -> Result<Option<T>, AppError> {
-        let (cookies, secure) = jar().await?;
-        let name = secret_cookie(secure);
-        if cookies.get(name).is_none() {
+        let jar = Jar::of_request().await?;
+        let name = jar.secret_name();
+        if !jar.has(name) {
             return Ok(None);
         }
-        let secret: Option<T> = read(&cookies, name);
-        remove(&cookies, name, secure);
+        let secret: Option<T> = jar.read(name);
+        jar.remove(name);
         Ok(secret)
     }
 
     /// Drops whatever was left for the next page load, when that page is another account's (a login).
     pub async fn discard() -> Result<(), AppError> {
-        let (cookies, secure) = jar().await?;
-        for name in [cookie_name(secure), secret_cookie(secure)] {
-            if cookies.get(name).is_some() {
-                remove(&cookies, name, secure);
+        let jar = Jar::of_request().await?;
+        for name in [jar.flash_name(), jar.secret_name()] {
+            if jar.has(name) {
+                jar.remove(name);
             }
         }
         Ok(())
-    }
-
-    fn secret_cookie(secure: bool) -> &'static str {
-        match secure {
-            true => "__Host-leptodo_secret",
-            false => "leptodo_secret",
-        }
     }
 }
 

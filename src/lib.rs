@@ -1,6 +1,10 @@
 //! Leptodo: a TodoMVC behind real user accounts, rendered on the server and hydrated in the browser.
 //!
 //! Modules are split by feature; server-only code sits behind `#[cfg(feature = "ssr")]` inside each one.
+//!
+//! No `unsafe` outside the one documented `allow` (the password hash's memory, `auth/hashing/threads.rs`).
+
+#![deny(unsafe_code)]
 
 pub mod admin;
 #[cfg(feature = "ssr")]

@@ -244,32 +244,3 @@ impl Inner {
         Ok(())
     }
 }
-
-/// `text` with the characters that mean something in HTML escaped, for values put into a mail's HTML part.
-pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape_html;
-
-    #[test]
-    fn markup_in_a_name_stays_text() {
-        assert_eq!(
-            escape_html(r#"<b>Ann</b> & "Bo" 'x'"#),
-            "&lt;b&gt;Ann&lt;/b&gt; &amp; &quot;Bo&quot; &#39;x&#39;"
-        );
-    }
-}

@@ -1,5 +1,7 @@
 //! The `leptodo` binary: the server, and the operator's commands.
 
+#![deny(unsafe_code)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

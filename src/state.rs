@@ -36,6 +36,8 @@ pub struct AppState {
     pub throttle: Throttle,
     /// Where the client's address is read from.
     pub client_ips: ClientIpSource,
+    /// What signs the flash cookie (`cookie_key`).
+    pub cookie_key: tower_cookies::Key,
     /// The most todos one list may hold.
     pub todos_per_user: i64,
     /// Mail: the mailer, confirmation, links.
@@ -49,7 +51,8 @@ impl AppState {
     /// checks them before it binds its port or touches the database.
     pub fn check(settings: &Settings) -> Result<(), StartupError> {
         PasswordHasher::parameters(settings)?;
-        ClientIpSource::new(&settings.client_ip_header).map_err(StartupError::ClientIpHeader)?;
+        ClientIpSource::new(settings)?;
+        crate::security::cookie_key::from_settings(settings).map_err(StartupError::CookieKey)?;
         Mailer::new(settings)?;
         Ok(())
     }
@@ -63,8 +66,9 @@ impl AppState {
         local_addr: SocketAddr,
         fingerprinted: bool,
     ) -> Result<Self, StartupError> {
-        let client_ips = ClientIpSource::new(&settings.client_ip_header)
-            .map_err(StartupError::ClientIpHeader)?;
+        let client_ips = ClientIpSource::new(settings)?;
+        let cookie_key = crate::security::cookie_key::from_settings(settings)
+            .map_err(StartupError::CookieKey)?;
         let mailer = Mailer::new(settings)?;
         Ok(Self {
             leptos_options: LeptosOptions::builder()
@@ -78,6 +82,7 @@ impl AppState {
             sessions: SessionPolicy::new(settings),
             throttle: Throttle::new(pool.clone(), settings),
             client_ips,
+            cookie_key,
             todos_per_user: i64::from(settings.todos_per_user),
             email: EmailPolicy::new(settings, mailer, local_addr),
             live: Hub::new(settings),

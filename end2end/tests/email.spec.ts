@@ -47,6 +47,31 @@ test("a new account confirms its address from the mail; the banner offers the li
   await expect(banner).toHaveCount(0);
 });
 
+test("a mail to a non-ASCII address arrives with its sender's name, subject and parts decoded", async ({ page }) => {
+  const user = uniqueUser();
+  const address = `zoë.${user.username}@example.com`;
+  await page.goto("/register");
+  await waitForHydration(page);
+  await fillRegistration(page, { ...user, email: address, name: "Zoë Ñúñez" });
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL("/");
+
+  const mail = await waitForMail(address, "Confirm your email address — Leptodo");
+  expect(mail.recipients).toEqual([address]);
+  expect(mail.subject).toBe("Confirm your email address — Leptodo");
+  // The sender's name as playwright.config.ts sets it (mail_from): a header that must be encoded.
+  expect(mail.from).toEqual({ name: "Léa’s Leptodo", address: "noreply@leptodo.test" });
+  for (const part of [mail.text, mail.html]) {
+    expect(part).toContain(address);
+    expect(part).toContain("— Leptodo");
+    expect(part).not.toContain("Zoë Ñúñez");
+  }
+  expect(mail.html).toContain("<a href=");
+  await page.goto(linkPath(mail, "/confirm/"));
+  await page.getByRole("button", { name: "Confirm my address" }).click();
+  await expect(page.getByText(`${address} is confirmed as your address.`)).toBeVisible();
+});
+
 test("a link that does not work gets one clear page, whatever is wrong with it", async ({ page }) => {
   for (const path of ["/confirm/abc", `/reset/${"0".repeat(64)}`, `/change-email/${"f".repeat(64)}`]) {
     const response = await page.goto(path);
@@ -70,7 +95,7 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByRole("button", { name: "Send me a link" }).click();
       await expect(page.getByRole("status")).toContainText("If an account uses that address");
 
-      const mail = await waitForMail(user.email, "Reset your Leptodo password");
+      const mail = await waitForMail(user.email, "Reset your password");
       await page.goto(linkPath(mail, "/reset/"));
       await page.getByLabel("New password", { exact: true }).fill("short");
       await page.getByLabel("Confirm new password").fill("short");
@@ -112,7 +137,7 @@ test("the address is changed from the account page by keyboard alone", async ({ 
   await page.keyboard.press("Enter");
   await expect(page.getByRole("status")).toContainText(`We sent a link to ${newEmail}`);
 
-  const notice = await waitForMail(user.email, "change of your Leptodo email address");
+  const notice = await waitForMail(user.email, "change of your email address");
   expect(notice.text).toContain(newEmail);
   expect(notice.text).not.toContain("/change-email/");
   const mail = await waitForMail(newEmail, "Confirm your new email address");
@@ -167,7 +192,7 @@ test("the forgotten-password page is accessible and usable by keyboard alone", a
   await page.keyboard.type(user.email);
   await page.keyboard.press("Enter");
   await expect(page.getByRole("status")).toContainText("If an account uses that address");
-  const mail = await waitForMail(user.email, "Reset your Leptodo password");
+  const mail = await waitForMail(user.email, "Reset your password");
   await page.goto(linkPath(mail, "/reset/"));
   await expectAccessible(page);
   await page.getByLabel("New password", { exact: true }).focus();

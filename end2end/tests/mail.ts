@@ -3,7 +3,13 @@ import { expect } from "@playwright/test";
 /** Where the mail sink started by playwright.config.ts answers (mail-sink.mjs). */
 const sink = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 26}`;
 
-export type Mail = { recipients: string[]; subject: string; text: string; html: string };
+export type Mail = {
+  recipients: string[];
+  from: { name: string; address: string };
+  subject: string;
+  text: string;
+  html: string;
+};
 
 /** Every mail the app has sent to `address`, in the order the sink received them. */
 export async function mailsTo(address: string): Promise<Mail[]> {

@@ -1,6 +1,8 @@
 //! Throttling of password guessing and of costly creations: attempts are counted per account and per client
 //! address within a sliding window; past a limit, attempts are refused (429 with `Retry-After`) before any
-//! password is checked.
+//! password is checked. Written here, not a rate-limit crate (`tower_governor`): those count requests in one
+//! process's memory, and these counts are of failures, per account as well as per address, and shared by
+//! every instance through the database.
 //!
 //! An attempt is *reserved* before the expensive work: counting and recording happen in one transaction that
 //! runs alone among those touching the same counts, so sixty attempts sent at once cannot all read "nine

@@ -1,10 +1,11 @@
 //! The operator's runtime configuration: `Leptos.toml`, layered with environment variables.
 //!
 //! Precedence, lowest first: built-in defaults, the file, `LEPTOS_SITE_ADDR` / `LEPTOS_SITE_ROOT` (set by
-//! cargo-leptos when it runs the server), then `LEPTODO_<KEY>`. Defaults live here so that a file written for an
-//! older release keeps working when a key is added; the shipped `Leptos.toml` documents every key.
+//! cargo-leptos when it runs the server), then `LEPTODO_<KEY>`. Defaults live here, in one `impl Default`, so
+//! that a file written for an older release keeps working when a key is added; the shipped `Leptos.toml` and
+//! the README's table document every key (a test holds the table to these values).
 
-use std::{collections::HashMap, fmt, net::SocketAddr, path::Path};
+use std::{collections::HashMap, fmt, net::SocketAddr, num::NonZeroU32, path::Path};
 
 use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
@@ -19,7 +20,8 @@ const CARGO_LEPTOS_VARS: [(&str, &str); 2] = [
 
 /// Every setting an operator may change.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Address and port the server listens on.
     pub site_addr: SocketAddr,
@@ -53,10 +55,10 @@ pub struct Settings {
     /// Seconds a request may take before it is abandoned with 503.
     pub request_timeout_seconds: u32,
     /// Seconds a connection may take to send a request's headers, from when it waits for one.
-    pub header_read_timeout_seconds: std::num::NonZeroU32,
+    pub header_read_timeout_seconds: NonZeroU32,
     /// Connections waiting for their next request (new ones, idle keep-alive ones) that are kept; a newer
     /// one closes the oldest.
-    pub max_pending_connections: std::num::NonZeroU32,
+    pub max_pending_connections: NonZeroU32,
     /// Whether cookies carry `Secure` and the `__Host-` prefix, and HSTS is sent; when not given, whether
     /// `site_url` is `https://`.
     pub cookie_secure: bool,
@@ -86,6 +88,12 @@ pub struct Settings {
     pub events_keep_alive_seconds: u32,
     /// Header a trusted reverse proxy sets to the client's address (`X-Forwarded-For`); empty: the TCP peer.
     pub client_ip_header: String,
+    /// The proxies whose `client_ip_header` is believed (addresses or CIDR ranges); from any other peer the
+    /// header is ignored. Empty: any peer's, for a server only the proxy can reach.
+    pub trusted_proxies: TrustedProxies,
+    /// The key that signs the flash cookie (base64 of at least 64 random bytes); empty: a key made at start,
+    /// so a message left just before a restart, or by another instance, is dropped.
+    pub cookie_key: crate::secret::Secret,
     /// Where mail goes: `smtps://USER:PASSWORD@HOST:465` (TLS), `smtp://USER:PASSWORD@HOST:587?tls=required`
     /// (STARTTLS) or `smtp://HOST:PORT` (plain, for a local catcher). Empty: each mail is written to
     /// `outbox_dir` as an `.eml` file instead, and its link is logged.
@@ -117,6 +125,7 @@ pub struct Settings {
 
 /// How hard SQLite pushes each commit to the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "lowercase")]
 pub enum Synchronous {
     /// Sync the write-ahead log at every commit.
@@ -127,6 +136,7 @@ pub enum Synchronous {
 
 /// Whether an account must prove it owns its email address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "lowercase")]
 pub enum EmailConfirmation {
     /// No confirmation mail is sent and nobody is asked to confirm.
@@ -146,6 +156,7 @@ impl EmailConfirmation {
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// One human-readable line per event.
@@ -208,8 +219,7 @@ impl Settings {
             .filter(|(var, _)| var.starts_with(&format!("{ENV_PREFIX}_")))
             .collect();
 
-        let config = with_defaults(Config::builder())
-            .map_err(|error| fail(None, error.to_string()))?
+        let config = Config::builder()
             .add_source(File::from_str(&text, FileFormat::Toml))
             .add_source(Environment::default().source(Some(cargo_leptos_env)))
             .add_source(
@@ -234,52 +244,58 @@ impl Settings {
     }
 }
 
-/// Every key's value when neither the file nor the environment gives one.
-fn with_defaults(
-    builder: config::ConfigBuilder<config::builder::DefaultState>,
-) -> Result<config::ConfigBuilder<config::builder::DefaultState>, config::ConfigError> {
-    builder
-        .set_default("site_addr", "127.0.0.1:3000")
-        .and_then(|b| b.set_default("site_root", "target/site"))
-        .and_then(|b| b.set_default("database_url", "sqlite://data/leptodo.db"))
-        .and_then(|b| b.set_default("database_max_connections", 8))
-        .and_then(|b| b.set_default("database_synchronous", "full"))
-        .and_then(|b| b.set_default("session_idle_minutes", 60 * 24))
-        .and_then(|b| b.set_default("session_absolute_hours", 30 * 24))
-        .and_then(|b| b.set_default("remember_me_days", 30))
-        .and_then(|b| b.set_default("argon2_memory_kib", 19_456))
-        .and_then(|b| b.set_default("argon2_iterations", 2))
-        .and_then(|b| b.set_default("argon2_parallelism", 1))
-        .and_then(|b| b.set_default("password_hashing_concurrency", 0))
-        .and_then(|b| b.set_default("password_hashing_queue", 32))
-        .and_then(|b| b.set_default("password_hashing_niceness", 3))
-        .and_then(|b| b.set_default("request_timeout_seconds", 30))
-        .and_then(|b| b.set_default("header_read_timeout_seconds", 10))
-        .and_then(|b| b.set_default("max_pending_connections", 256))
-        .and_then(|b| b.set_default("site_url", ""))
-        .and_then(|b| b.set_default("max_body_bytes", 64 * 1024))
-        .and_then(|b| b.set_default("throttle_failures_per_account", 10))
-        .and_then(|b| b.set_default("throttle_account_ceiling", 25))
-        .and_then(|b| b.set_default("throttle_failures_per_ip", 50))
-        .and_then(|b| b.set_default("throttle_registrations_per_ip", 20))
-        .and_then(|b| b.set_default("throttle_window_minutes", 15))
-        .and_then(|b| b.set_default("client_ip_header", ""))
-        .and_then(|b| b.set_default("todos_per_user", 10_000))
-        .and_then(|b| b.set_default("events_streams_per_user", 16))
-        .and_then(|b| b.set_default("events_streams_total", 1000))
-        .and_then(|b| b.set_default("events_keep_alive_seconds", 15))
-        .and_then(|b| b.set_default("smtp_url", ""))
-        .and_then(|b| b.set_default("mail_from", "Leptodo <leptodo@localhost>"))
-        .and_then(|b| b.set_default("outbox_dir", "data/outbox"))
-        .and_then(|b| b.set_default("mail_attempts", 5))
-        .and_then(|b| b.set_default("email_confirmation", "optional"))
-        .and_then(|b| b.set_default("confirm_email_hours", 24))
-        .and_then(|b| b.set_default("reset_password_minutes", 60))
-        .and_then(|b| b.set_default("change_email_hours", 24))
-        .and_then(|b| b.set_default("throttle_mails_per_account", 5))
-        .and_then(|b| b.set_default("throttle_mails_per_ip", 30))
-        .and_then(|b| b.set_default("log_level", "info"))
-        .and_then(|b| b.set_default("log_format", "text"))
+impl Default for Settings {
+    /// Every key's value when neither the file nor the environment gives one.
+    fn default() -> Self {
+        Self {
+            site_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            site_root: "target/site".into(),
+            database_url: "sqlite://data/leptodo.db".into(),
+            database_max_connections: 8,
+            database_synchronous: Synchronous::Full,
+            session_idle_minutes: 60 * 24,
+            session_absolute_hours: 30 * 24,
+            remember_me_days: 30,
+            // OWASP's minimum for argon2id.
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            password_hashing_concurrency: 0,
+            password_hashing_queue: 32,
+            password_hashing_niceness: Niceness(3),
+            request_timeout_seconds: 30,
+            header_read_timeout_seconds: const { NonZeroU32::new(10).expect("not zero") },
+            max_pending_connections: const { NonZeroU32::new(256).expect("not zero") },
+            // Replaced by `load`: when not given, it follows `site_url`.
+            cookie_secure: false,
+            site_url: String::new(),
+            max_body_bytes: 64 * 1024,
+            throttle_failures_per_account: 10,
+            throttle_account_ceiling: 25,
+            throttle_failures_per_ip: 50,
+            throttle_registrations_per_ip: 20,
+            throttle_window_minutes: 15,
+            todos_per_user: 10_000,
+            events_streams_per_user: 16,
+            events_streams_total: 1000,
+            events_keep_alive_seconds: 15,
+            client_ip_header: String::new(),
+            trusted_proxies: TrustedProxies::default(),
+            cookie_key: crate::secret::Secret::default(),
+            smtp_url: crate::secret::Secret::default(),
+            mail_from: "Leptodo <leptodo@localhost>".into(),
+            outbox_dir: "data/outbox".into(),
+            mail_attempts: 5,
+            email_confirmation: EmailConfirmation::Optional,
+            confirm_email_hours: 24,
+            reset_password_minutes: 60,
+            change_email_hours: 24,
+            throttle_mails_per_account: 5,
+            throttle_mails_per_ip: 30,
+            log_level: "info".into(),
+            log_format: LogFormat::Text,
+        }
+    }
 }
 
 /// `cookie_secure` as given, or, when it is not given, whether `site_url` is `https://`: a site served over
@@ -304,6 +320,7 @@ fn cookie_secure_for(config: &Config) -> Result<bool, String> {
 /// Steps of Unix nice value, 0 to 19: how much lower than its own a thread may make its priority without
 /// privilege.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(try_from = "i64")]
 pub struct Niceness(u8);
 
@@ -323,6 +340,79 @@ impl TryFrom<i64> for Niceness {
             .filter(|value| *value <= 19)
             .map(Self)
             .ok_or_else(|| format!("expected a nice value from 0 to 19, got {value}"))
+    }
+}
+
+/// The peers whose forwarding header is believed (`trusted_proxies`): addresses and CIDR ranges, given as a
+/// TOML array or, from the environment, one string separated by commas or spaces.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "ListOrText")]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    /// Addresses and ranges separated by commas or spaces, as the environment gives them.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Self::try_from(ListOrText::Text(text.to_owned()))
+    }
+
+    /// Whether no proxy is named, so any peer's header is believed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `peer` is one of the proxies.
+    pub fn contains(&self, peer: std::net::IpAddr) -> bool {
+        // An IPv4 peer on a dual-stack socket arrives as `::ffff:a.b.c.d`; it is the IPv4 proxy.
+        let peer = match peer {
+            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer, std::net::IpAddr::V4),
+            v4 => v4,
+        };
+        self.0.iter().any(|range| range.contains(&peer))
+    }
+}
+
+#[cfg(test)]
+impl serde::Serialize for TrustedProxies {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(ToString::to_string))
+    }
+}
+
+/// `trusted_proxies` as it may be written.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ListOrText {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl TryFrom<ListOrText> for TrustedProxies {
+    type Error = String;
+
+    fn try_from(given: ListOrText) -> Result<Self, String> {
+        let entries: Vec<String> = match given {
+            ListOrText::List(list) => list,
+            ListOrText::Text(text) => text
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .map(str::to_owned)
+                .collect(),
+        };
+        entries
+            .iter()
+            .map(|entry| entry.trim())
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        format!(
+                            "`{entry}` is neither an address nor a CIDR range such as 10.0.0.0/8"
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
     }
 }
 

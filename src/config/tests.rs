@@ -165,3 +165,110 @@ fn missing_file_is_reported_not_panicked() {
     assert!(error.contains("/nonexistent/Leptos.toml"), "{error}");
     assert!(error.contains("cannot read"), "{error}");
 }
+
+/// The items written between backticks in `cell`.
+fn backticked(cell: &str) -> Vec<&str> {
+    cell.split('`').skip(1).step_by(2).collect()
+}
+
+/// The backticked values a cell starts with (`` `24`, `60`, `24` ``), none when it starts with prose.
+fn leading_values(cell: &str) -> Vec<&str> {
+    let mut values = Vec::new();
+    let mut rest = cell.trim();
+    while let Some(after) = rest.strip_prefix('`') {
+        let Some((value, tail)) = after.split_once('`') else {
+            break;
+        };
+        values.push(value);
+        match tail.strip_prefix(", ") {
+            Some(next) if next.starts_with('`') => rest = next,
+            _ => break,
+        }
+    }
+    values
+}
+
+/// A default as the README writes it.
+fn as_written(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) if text.is_empty() => "\"\"".into(),
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[test]
+fn the_readme_table_names_every_key_with_its_default() {
+    let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+    let section = readme
+        .split("\n## Configuration\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Configuration section");
+    let defaults = serde_json::to_value(Settings::default()).expect("serialisable");
+    let defaults = defaults.as_object().expect("a table of keys");
+    let mut documented = std::collections::BTreeSet::new();
+    for row in section.lines().filter(|line| line.starts_with("| `")) {
+        let cells: Vec<&str> = row.trim_start_matches("| ").split(" | ").collect();
+        let (keys, values) = (backticked(cells[0]), leading_values(cells[1]));
+        for key in &keys {
+            assert!(
+                defaults.contains_key(*key),
+                "the README names `{key}`, which is no key"
+            );
+            documented.insert(key.to_string());
+        }
+        if values.is_empty() {
+            continue;
+        }
+        assert_eq!(values.len(), keys.len(), "one default per key: {row}");
+        for (key, value) in keys.iter().zip(values) {
+            assert_eq!(
+                as_written(&defaults[*key]),
+                value,
+                "the README's default of `{key}`"
+            );
+        }
+    }
+    let missing: Vec<&String> = defaults
+        .keys()
+        .filter(|key| !documented.contains(*key))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "keys the README's table leaves out: {missing:?}"
+    );
+}
+
+#[test]
+fn trusted_proxies_are_read_from_a_list_or_one_string_and_a_wrong_entry_is_named() {
+    let file = file_with("client_ip_header = \"X-Forwarded-For\"\ntrusted_proxies = [\"10.0.0.5\", \"10.1.0.0/16\"]\n");
+    let settings = Settings::load_with_env(file.path(), HashMap::new()).expect("a list");
+    assert!(settings
+        .trusted_proxies
+        .contains("10.1.200.3".parse().expect("ip")));
+    assert!(!settings
+        .trusted_proxies
+        .contains("10.0.0.6".parse().expect("ip")));
+    let settings = Settings::load_with_env(
+        file.path(),
+        env(&[("LEPTODO_TRUSTED_PROXIES", "192.0.2.1, 2001:db8::/32")]),
+    )
+    .expect("one string");
+    assert!(settings
+        .trusted_proxies
+        .contains("2001:db8::9".parse().expect("ip")));
+    assert!(!settings
+        .trusted_proxies
+        .contains("10.0.0.5".parse().expect("ip")));
+    let error = Settings::load_with_env(
+        file.path(),
+        env(&[("LEPTODO_TRUSTED_PROXIES", "10.0.0.5, proxy.internal")]),
+    )
+    .expect_err("not an address")
+    .to_string();
+    assert!(
+        error.contains("trusted_proxies") && error.contains("proxy.internal"),
+        "{error}"
+    );
+}

@@ -19,9 +19,12 @@ pub enum StartupError {
     /// The mail settings are not usable.
     #[error(transparent)]
     Mail(#[from] crate::mail::MailSettingsError),
-    /// `client_ip_header` is not a header name.
-    #[error("configuration: key `client_ip_header`: {0}")]
-    ClientIpHeader(String),
+    /// `cookie_key` is not a usable key.
+    #[error("configuration: key `cookie_key`: {0}")]
+    CookieKey(String),
+    /// `client_ip_header` or `trusted_proxies` cannot be used.
+    #[error(transparent)]
+    ClientIp(#[from] crate::security::client_ip::ClientIpError),
     /// The address is taken or not ours.
     #[error("cannot listen on {addr} (key `site_addr`): {source}")]
     Bind {

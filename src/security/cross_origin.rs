@@ -6,6 +6,9 @@
 //! A cross-site request that carries a valid API token passes (a page may call the API with a token its user
 //! pasted), but without its cookies: it is the token's, not the browser's session. A bogus token exempts
 //! nothing, or any attacker's page could add `Authorization: Bearer x` to ride the victim's cookie.
+//!
+//! Written here, not taken from a CSRF-token crate: a token per form would need the session that an anonymous
+//! visitor must not create, and none of them knows that a request with a valid API token carries no cookies.
 
 use axum::{
     extract::{Request, State},

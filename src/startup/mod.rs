@@ -63,6 +63,11 @@ impl Application {
             );
         }
         let pool = open_database(settings).await?;
+        if matches!(pool, Pool::Postgres(_)) && settings.cookie_key.expose().trim().is_empty() {
+            tracing::warn!(
+                "cookie_key is empty: this instance signs its one-time messages with a key of its own; give every instance the same cookie_key, or a message left by one is dropped by another"
+            );
+        }
         let fingerprints = Fingerprints::load();
         let state = AppState::build(settings, pool.clone(), local_addr, fingerprints.is_some())?;
         let (session_layer, session_cleanup) =

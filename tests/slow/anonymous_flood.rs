@@ -51,6 +51,8 @@ async fn ten_thousand_anonymous_failed_posts_leave_the_database_bounded() {
     let _alone = crate::alone().await;
     let app = spawn_app_with(|settings| {
         settings.client_ip_header = "X-Forwarded-For".into();
+        settings.trusted_proxies =
+            leptodo::config::TrustedProxies::parse("127.0.0.1").expect("an address");
     })
     .await;
     let bot = reqwest::Client::builder()

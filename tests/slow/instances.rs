@@ -31,8 +31,14 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
 const NEEDS: &str = "needs PostgreSQL and HAProxy: make test runs it in its PostgreSQL pass";
 
 /// Settings every instance gets: behind HAProxy, cheap hashing (the rules do not depend on the cost).
-const INSTANCE_SETTINGS: [(&str, &str); 3] = [
+const INSTANCE_SETTINGS: [(&str, &str); 5] = [
     ("LEPTODO_CLIENT_IP_HEADER", "X-Forwarded-For"),
+    ("LEPTODO_TRUSTED_PROXIES", "127.0.0.1"),
+    // One key for all: a message one instance leaves is read by whichever answers next.
+    (
+        "LEPTODO_COOKIE_KEY",
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==",
+    ),
     ("LEPTODO_ARGON2_MEMORY_KIB", "1024"),
     ("LEPTODO_ARGON2_ITERATIONS", "1"),
 ];

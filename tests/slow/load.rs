@@ -141,6 +141,7 @@ async fn many_clients_mixing_logins_and_todo_calls_get_no_errors() {
         &database.url,
         &[
             ("LEPTODO_CLIENT_IP_HEADER", "X-Forwarded-For"),
+            ("LEPTODO_TRUSTED_PROXIES", "127.0.0.1"),
             // Every client logs in at the same instant at the start; this test measures the mixed load, not the
             // shedding of a flood of logins (startup::overload does).
             ("LEPTODO_PASSWORD_HASHING_QUEUE", "1000"),

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     db::{run, Executor, Transaction},
-    security::random::{hex, random_secret},
+    security::random::random_secret,
     timestamp::Timestamp,
 };
 
@@ -64,7 +64,7 @@ pub struct Redeemed {
 
 /// What the database keeps instead of the token: a fast hash is enough for 256 random bits.
 fn digest(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Whether `token` has the shape of ours; anything else is refused without a query.

@@ -5,10 +5,11 @@
 //! memory. So hashes run on `password_hashing_concurrency` threads of their own ([`HashingThreads`]); and since
 //! a line that only grows answers nobody in time, past `password_hashing_queue` waiting hashes a new one is
 //! refused at once ([`HashingError::Overloaded`], a 503 with `Retry-After`) while the rest of the app, which
-//! needs no hashing, stays fast.
+//! needs no hashing, stays fast. Not tokio's `spawn_blocking`: its pool grows to 512 threads under a flood,
+//! each holding a hash's memory, at the runtime's priority.
 
 use std::sync::{
-    atomic::{AtomicI64, AtomicUsize, Ordering},
+    atomic::{AtomicI64, Ordering},
     Arc,
 };
 
@@ -63,8 +64,8 @@ pub enum Verification {
 pub struct PasswordHasher {
     params: Params,
     threads: HashingThreads,
-    /// Hashes running or waiting for a thread, and how many may be at once.
-    in_line: Arc<AtomicUsize>,
+    /// A permit for each hash that may be running or waiting for a thread at once.
+    line: Arc<tokio::sync::Semaphore>,
     line_limit: usize,
     /// Unix time of the last "overloaded" warning, so a flood of refusals logs once every ten seconds.
     last_warned: Arc<AtomicI64>,
@@ -107,14 +108,15 @@ impl PasswordHasher {
             &mut HashMemory::default(),
         )?
         .into();
+        let line_limit = concurrency.max(1) + settings.password_hashing_queue as usize;
         Ok(Self {
             params,
             threads: HashingThreads::start(
                 concurrency.max(1),
                 settings.password_hashing_niceness.get(),
             ),
-            in_line: Arc::new(AtomicUsize::new(0)),
-            line_limit: concurrency.max(1) + settings.password_hashing_queue as usize,
+            line: Arc::new(tokio::sync::Semaphore::new(line_limit)),
+            line_limit,
             last_warned: Arc::new(AtomicI64::new(0)),
             decoy_hash,
         })
@@ -124,22 +126,22 @@ impl PasswordHasher {
     /// before counting an attempt, so that an overloaded server does not cost the user one; its hashes then
     /// wait only for a permit.
     pub fn turn(&self) -> Result<Turn<'_>, HashingError> {
-        let ahead = self.in_line.fetch_add(1, Ordering::AcqRel);
-        let place = Place(Arc::clone(&self.in_line));
-        if ahead >= self.line_limit {
-            let now = crate::db::unix_now();
-            if self.last_warned.swap(now, Ordering::Relaxed) + 10 <= now {
-                tracing::warn!(
-                    waiting = ahead,
-                    "password hashing overloaded: logins are answered 503 until the line shortens"
-                );
+        match Arc::clone(&self.line).try_acquire_owned() {
+            Ok(place) => Ok(Turn {
+                hasher: self,
+                _place: place,
+            }),
+            Err(_) => {
+                let now = crate::db::unix_now();
+                if self.last_warned.swap(now, Ordering::Relaxed) + 10 <= now {
+                    tracing::warn!(
+                        waiting = self.line_limit,
+                        "password hashing overloaded: logins are answered 503 until the line shortens"
+                    );
+                }
+                Err(HashingError::Overloaded)
             }
-            return Err(HashingError::Overloaded);
         }
-        Ok(Turn {
-            hasher: self,
-            _place: place,
-        })
     }
 
     /// Hashes a new password into a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
@@ -174,7 +176,8 @@ impl PasswordHasher {
 /// A place in the hashing line ([`PasswordHasher::turn`]); its hashes run one after the other.
 pub struct Turn<'a> {
     hasher: &'a PasswordHasher,
-    _place: Place,
+    /// Given back when the turn ends (or its request is dropped).
+    _place: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl Turn<'_> {
@@ -248,15 +251,6 @@ fn normalized(password: &str) -> std::borrow::Cow<'_, str> {
     match is_nfkc_quick(password.chars()) {
         IsNormalized::Yes => std::borrow::Cow::Borrowed(password),
         IsNormalized::No | IsNormalized::Maybe => password.nfkc().collect::<String>().into(),
-    }
-}
-
-/// A place in line, given back when its turn ends (or its request is dropped).
-struct Place(Arc<AtomicUsize>);
-
-impl Drop for Place {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -1,6 +1,6 @@
 //! The threads that compute password hashes, and the memory each hash runs in.
 
-use std::{ptr::NonNull, time::Duration};
+use std::time::Duration;
 
 use argon2::Block;
 use tokio::sync::oneshot;
@@ -81,22 +81,15 @@ impl HashingThreads {
 fn lower_priority(niceness: i32) {
     #[cfg(target_os = "linux")]
     {
-        // SAFETY: `gettid` has no preconditions; `getpriority` and `setpriority` only read their arguments.
-        // `getpriority` of the calling thread cannot fail, so its -1 is the nice value -1, not an error.
-        let result = unsafe {
-            let thread = libc::gettid() as libc::id_t;
-            let inherited = libc::getpriority(libc::PRIO_PROCESS, thread);
-            libc::setpriority(
-                libc::PRIO_PROCESS,
-                thread,
-                inherited.saturating_add(niceness).min(19),
-            )
-        };
-        if result != 0 {
-            tracing::warn!(
-                error = %std::io::Error::last_os_error(),
-                "cannot lower the priority of a password hashing thread"
-            );
+        use rustix::process::{getpriority_process, setpriority_process};
+        // The thread's own id: on Linux a nice value belongs to one thread, and `None` would mean the same
+        // one, but naming it says so.
+        let thread = Some(rustix::thread::gettid());
+        let lowered = getpriority_process(thread).and_then(|inherited| {
+            setpriority_process(thread, inherited.saturating_add(niceness).min(19))
+        });
+        if let Err(error) = lowered {
+            tracing::warn!(%error, "cannot lower the priority of a password hashing thread");
         }
     }
     #[cfg(not(target_os = "linux"))]
@@ -138,50 +131,28 @@ impl HashMemory {
     }
 }
 
-/// Anonymous private memory for `blocks` argon2 blocks; unmapped when dropped.
+/// Anonymous private memory for `blocks` argon2 blocks; unmapped when dropped (`memmap2`'s own `Drop`).
 struct Mapping {
-    start: NonNull<Block>,
+    memory: memmap2::MmapMut,
     blocks: usize,
 }
 
 impl Mapping {
     fn new(blocks: usize) -> std::io::Result<Self> {
-        let length = blocks.max(1) * std::mem::size_of::<Block>();
-        // SAFETY: a new anonymous private mapping aliases nothing; the result is checked before use.
-        let start = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                length,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        if start == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
-        }
-        let start = NonNull::new(start.cast::<Block>()).ok_or(std::io::ErrorKind::OutOfMemory)?;
-        Ok(Self {
-            start,
-            blocks: blocks.max(1),
-        })
+        let blocks = blocks.max(1);
+        let memory = memmap2::MmapMut::map_anon(blocks * std::mem::size_of::<Block>())?;
+        Ok(Self { memory, blocks })
     }
 
+    /// The mapping as the blocks argon2 computes in. The one place the crate needs `unsafe`: argon2 takes
+    /// `&mut [Block]`, and `Block` (a `[u64; 128]`) has no safe conversion from bytes.
+    #[allow(unsafe_code)]
     fn as_mut_slice(&mut self) -> &mut [Block] {
-        // SAFETY: the mapping holds `blocks` blocks, page-aligned (more than `Block`'s 64 bytes), zero-filled by
-        // the system (a valid `Block`), and only this value reaches it; `&mut self` makes the borrow unique.
-        unsafe { std::slice::from_raw_parts_mut(self.start.as_ptr(), self.blocks) }
-    }
-}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        let length = self.blocks * std::mem::size_of::<Block>();
-        // SAFETY: the range is exactly the mapping `new` made, and no borrow of it outlives `self`.
-        if unsafe { libc::munmap(self.start.as_ptr().cast(), length) } != 0 {
-            tracing::warn!(error = %std::io::Error::last_os_error(), "cannot unmap password hash memory");
-        }
+        let start = self.memory.as_mut_ptr().cast::<Block>();
+        // SAFETY: the mapping is `blocks` blocks long and page-aligned (more than `Block`'s 64 bytes), the
+        // system zero-fills it (all zeroes are a valid `Block`), and `&mut self` makes the borrow unique for
+        // as long as the slice lives.
+        unsafe { std::slice::from_raw_parts_mut(start, self.blocks) }
     }
 }
 

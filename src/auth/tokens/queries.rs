@@ -10,7 +10,7 @@ use crate::{
     db::{run, Executor, Pool, Transaction},
     domain::TokenName,
     error::AppError,
-    security::random::{hex, random_secret},
+    security::random::random_secret,
     timestamp::Timestamp,
 };
 
@@ -30,7 +30,7 @@ fn new_secret() -> String {
 /// What the database keeps instead of the token. A fast hash is enough: the input is 256 random bits, not a
 /// password someone could guess.
 fn digest(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Whether `token` has our shape; anything else is refused without a database query.

@@ -1,6 +1,7 @@
 //! The streams one instance holds open, by user, and how a committed change reaches them: on SQLite (one
 //! process) straight from the writer; on PostgreSQL through `NOTIFY` inside the writing transaction, which
-//! every instance's listener hands to its own streams.
+//! every instance's listener hands to its own streams. Written here, not a broadcast crate: a stream belongs to
+//! one user and must end the moment that user's sessions end, which no generic channel knows of.
 
 use std::{
     collections::HashMap,

@@ -235,15 +235,7 @@ async fn login_replaces_the_session_id() {
 #[tokio::test]
 async fn anonymous_form_posts_create_no_session() {
     let app = spawn_app().await;
-    let failed = app
-        .browser
-        .raw(Method::POST, login_path())
-        .header(header::ACCEPT, "text/html")
-        .header(header::REFERER, format!("{}/login", app.address))
-        .form(&[("login", "annlee"), ("password", "wrong")])
-        .send()
-        .await
-        .expect("request completes");
+    let failed = failed_login_without_javascript(&app.browser, &app).await;
     assert_eq!(failed.status(), StatusCode::FOUND);
     let cookies: Vec<&str> = failed
         .headers()
@@ -268,6 +260,64 @@ async fn anonymous_form_posts_create_no_session() {
         .await
         .expect("count");
     assert_eq!(sessions, 0);
+}
+
+#[tokio::test]
+async fn a_flash_cookie_the_server_did_not_sign_is_dropped_silently() {
+    use base64::Engine;
+    let app = spawn_app().await;
+    register(&app, "ann@example.com", "annlee").await;
+    let failed = failed_login_without_javascript(&app.anonymous(), &app).await;
+    let genuine = common::set_cookie(&failed, "leptodo_flash")
+        .and_then(|line| line.split(';').next().map(str::to_owned))
+        .expect("a flash cookie");
+    let value = genuine.trim_start_matches("leptodo_flash=");
+    // The signature (44 characters of base64) comes first, then the value it signs.
+    let (signature, _) = value.split_at(44);
+    let words = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
+        r#"{"message":"Your account is locked: call +1 555 0100","typed":["login",{"login":"planted"}]}"#,
+    );
+    let page_with = |cookie: String| {
+        let browser = app.anonymous().with_header("cookie", &cookie);
+        async move {
+            let response = browser.navigate("/login").await;
+            let cleared = common::set_cookie(&response, "leptodo_flash");
+            (response.text().await.expect("page"), cleared)
+        }
+    };
+
+    let (page, _) = page_with(genuine.clone()).await;
+    assert!(
+        page.contains(r#"value="annlee""#),
+        "the signed cookie is read"
+    );
+    for forged in [
+        format!("leptodo_flash={signature}{words}"),
+        format!("leptodo_flash={words}"),
+    ] {
+        let (page, cleared) = page_with(forged.clone()).await;
+        assert!(!page.contains("555 0100"), "{forged}: {page}");
+        assert!(!page.contains("planted"), "{forged}: {page}");
+        assert!(
+            cleared.is_some_and(|line| line.contains("Max-Age=0")),
+            "{forged}: the forged cookie is deleted"
+        );
+    }
+}
+
+/// A wrong password posted by the login form of a browser without JavaScript, answered as it came.
+async fn failed_login_without_javascript(
+    browser: &common::Api,
+    app: &TestApp,
+) -> reqwest::Response {
+    browser
+        .raw(Method::POST, login_path())
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, format!("{}/login", app.address))
+        .form(&[("login", "annlee"), ("password", "wrong")])
+        .send()
+        .await
+        .expect("request completes")
 }
 
 fn login_path() -> &'static str {

@@ -176,6 +176,57 @@ async fn no_mail_carries_words_the_registering_visitor_chose() {
 }
 
 #[tokio::test]
+async fn markup_in_a_name_a_title_and_addresses_never_becomes_markup_in_a_mail() {
+    // The HTML part is rendered by Leptos, which escapes every value: the addresses (which may hold `&` and
+    // `'`) show as typed, and the name and the todo title, which no mail carries, stay out of both parts.
+    let sink = SmtpSink::start().await;
+    let app = app_mailing(&sink, EmailConfirmation::Optional).await;
+    let (old, new) = ("o'neil&co@example.com", "new&'addr@example.com");
+    let mut registration = common::registration(old, "oneil");
+    registration["name"] = json!("<b>Ann</b> & \"Bo\" <img src=x onerror=alert(1)>");
+    let ann = app.anonymous();
+    let (status, body) = ann.post("/api/auth/register", &registration).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = ann
+        .post(
+            "/api/todos",
+            &json!({ "title": "<script>alert('title')</script>" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = ann
+        .post(
+            "/api/auth/email",
+            &json!({ "new_email": new, "current_password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+
+    let mail = sink.latest(new, "Confirm your new email address").await;
+    let (text, html) = (mail.text(), mail.part("text/html").expect("an HTML part"));
+    assert!(text.contains(&format!("from {old} to {new}")), "{text}");
+    assert!(
+        html.contains("from o'neil&amp;co@example.com to new&amp;'addr@example.com"),
+        "{html}"
+    );
+    for part in [&text, &html] {
+        for chosen in ["<b>", "Ann", "<img", "<script", "alert("] {
+            assert!(!part.contains(chosen), "{chosen} reached a mail: {part}");
+        }
+    }
+    assert_eq!(
+        html.matches("<a ").count(),
+        1,
+        "one link, the button: {html}"
+    );
+    assert_eq!(
+        mail.subject(),
+        "Confirm your new email address — Leptodo",
+        "the subject, decoded"
+    );
+}
+
+#[tokio::test]
 async fn tampered_foreign_malformed_and_expired_confirmation_links_all_get_the_same_answer() {
     let sink = SmtpSink::start().await;
     let app = app_mailing(&sink, EmailConfirmation::Optional).await;
@@ -412,7 +463,7 @@ async fn changing_the_address_needs_the_password_and_the_link_sent_to_the_new_ad
         .link("/change-email/")
         .expect("the link goes to the new address");
     let notice = sink
-        .latest("annlee@example.com", "change of your Leptodo email")
+        .latest("annlee@example.com", "change of your email")
         .await;
     assert!(notice.text().contains("ann@new.example"));
     assert!(
@@ -755,11 +806,7 @@ async fn a_reset_voids_every_outstanding_link_of_the_account() {
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let reset = sink
-        .latest_link(
-            "annlee@example.com",
-            "Reset your Leptodo password",
-            "/reset/",
-        )
+        .latest_link("annlee@example.com", "Reset your password", "/reset/")
         .await;
     let (status, body) = app
         .anonymous()

@@ -35,7 +35,7 @@ async fn reset(
 }
 
 async fn reset_link(sink: &SmtpSink, email: &str) -> String {
-    sink.latest(email, "Reset your Leptodo password")
+    sink.latest(email, "Reset your password")
         .await
         .link("/reset/")
         .expect("a reset link")

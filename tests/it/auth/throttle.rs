@@ -3,6 +3,7 @@
 use crate::common;
 
 use common::{spawn_app_with, TestApp, PASSWORD};
+use leptodo::config::TrustedProxies;
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 
@@ -132,6 +133,7 @@ async fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_count() {
         settings.throttle_failures_per_account = 100;
         settings.throttle_failures_per_ip = 2;
         settings.client_ip_header = "X-Forwarded-For".into();
+        settings.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("an address");
     })
     .await;
     app.user("annlee").await;
@@ -161,12 +163,48 @@ async fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_count() {
 }
 
 #[tokio::test]
+async fn the_header_of_a_peer_that_is_not_the_proxy_is_ignored() {
+    // An instance reachable directly as well as through its proxy: the test's client is such a direct peer.
+    let app = spawn_app_with(|settings| {
+        settings.throttle_failures_per_account = 100;
+        settings.throttle_failures_per_ip = 2;
+        settings.client_ip_header = "X-Forwarded-For".into();
+        settings.trusted_proxies = TrustedProxies::parse("10.9.9.9, 192.0.2.0/24").expect("ranges");
+    })
+    .await;
+    app.user("annlee").await;
+    for claimed in ["203.0.113.1", "203.0.113.2"] {
+        let client = app.anonymous().with_header("x-forwarded-for", claimed);
+        assert_eq!(
+            client.log_in("annlee", "guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let fresh_claim = app
+        .anonymous()
+        .with_header("x-forwarded-for", "203.0.113.3");
+    assert_eq!(
+        fresh_claim.log_in("annlee", PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "every claimed address was the one peer's"
+    );
+    let counted: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT subject FROM auth_failures WHERE action = 'login' AND subject LIKE 'ip:%'",
+    )
+    .fetch_all(&app.database().await)
+    .await
+    .expect("failures");
+    assert_eq!(counted, ["ip:127.0.0.1"], "the peer's own address counted");
+}
+
+#[tokio::test]
 async fn a_line_the_client_wrote_before_the_proxys_does_not_choose_its_address() {
     // HAProxy's `option forwardfor` adds its line after whatever the client sent.
     let app = spawn_app_with(|settings| {
         settings.throttle_failures_per_account = 1_000;
         settings.throttle_failures_per_ip = 5;
         settings.client_ip_header = "X-Forwarded-For".into();
+        settings.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("an address");
     })
     .await;
     app.user("annlee").await;
@@ -273,6 +311,7 @@ async fn an_attacker_cannot_lock_the_owner_out_from_an_address_that_has_not_fail
         settings.throttle_account_ceiling = 6;
         settings.throttle_failures_per_ip = 100;
         settings.client_ip_header = "X-Forwarded-For".into();
+        settings.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("an address");
     })
     .await;
     app.user("annlee").await;
@@ -324,6 +363,7 @@ async fn ipv6_clients_are_counted_by_their_64() {
         settings.throttle_failures_per_account = 100;
         settings.throttle_failures_per_ip = 2;
         settings.client_ip_header = "X-Forwarded-For".into();
+        settings.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("an address");
     })
     .await;
     let from = |address: &'static str| app.anonymous().with_header("x-forwarded-for", address);

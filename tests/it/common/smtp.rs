@@ -6,7 +6,6 @@ use std::{
     time::Duration,
 };
 
-use base64::Engine;
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::{TcpListener, TcpStream},
@@ -23,46 +22,33 @@ pub struct ReceivedMail {
 }
 
 impl ReceivedMail {
-    /// The value of header `name` (the first one), unfolded.
-    pub fn header(&self, name: &str) -> Option<String> {
-        let head = self.raw.split("\r\n\r\n").next()?;
-        let mut value: Option<String> = None;
-        for line in head.split("\r\n") {
-            match &mut value {
-                Some(found) if line.starts_with([' ', '\t']) => found.push_str(line.trim_start()),
-                Some(_) => break,
-                None => {
-                    if let Some((key, rest)) = line.split_once(':') {
-                        if key.eq_ignore_ascii_case(name) {
-                            value = Some(rest.trim().to_owned());
-                        }
-                    }
-                }
-            }
-        }
-        value
+    /// The message as a mail reader sees it: encoded headers decoded, parts found however they nest.
+    fn parsed(&self) -> mailparse::ParsedMail<'_> {
+        mailparse::parse_mail(self.raw.as_bytes()).expect("a MIME message")
     }
 
-    /// The subject line.
+    /// The value of header `name` (the first one), unfolded and decoded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        use mailparse::MailHeaderMap;
+        self.parsed().headers.get_first_value(name)
+    }
+
+    /// The subject line, decoded.
     pub fn subject(&self) -> String {
         self.header("Subject").unwrap_or_default()
     }
 
     /// The decoded body of the part whose type is `content_type` (`text/plain`, `text/html`).
     pub fn part(&self, content_type: &str) -> Option<String> {
-        let boundary = self
-            .header("Content-Type")?
-            .split("boundary=")
-            .nth(1)?
-            .trim_matches('"')
-            .to_owned();
-        self.raw.split(&format!("--{boundary}")).find_map(|part| {
-            let (head, body) = part.split_once("\r\n\r\n")?;
-            let head_lower = head.to_ascii_lowercase();
-            head_lower
-                .contains(&format!("content-type: {content_type}"))
-                .then(|| decode(&head_lower, body))
-        })
+        fn find(part: &mailparse::ParsedMail<'_>, content_type: &str) -> Option<String> {
+            if part.ctype.mimetype == content_type {
+                return part.get_body().ok();
+            }
+            part.subparts
+                .iter()
+                .find_map(|subpart| find(subpart, content_type))
+        }
+        find(&self.parsed(), content_type)
     }
 
     /// The plain-text part.
@@ -77,34 +63,6 @@ impl ReceivedMail {
             .find(|word| word.starts_with("http") && word.contains(path))
             .map(str::to_owned)
     }
-}
-
-fn decode(head: &str, body: &str) -> String {
-    if head.contains("content-transfer-encoding: base64") {
-        let joined: String = body.split_whitespace().collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(joined)
-            .expect("base64 body");
-        return String::from_utf8(bytes).expect("UTF-8 body");
-    }
-    if head.contains("content-transfer-encoding: quoted-printable") {
-        let unfolded = body.replace("=\r\n", "");
-        let mut bytes = Vec::new();
-        let mut rest = unfolded.as_bytes();
-        while let Some((&byte, tail)) = rest.split_first() {
-            if byte == b'=' && tail.len() >= 2 {
-                if let Ok(value) = u8::from_str_radix(&String::from_utf8_lossy(&tail[..2]), 16) {
-                    bytes.push(value);
-                    rest = &tail[2..];
-                    continue;
-                }
-            }
-            bytes.push(byte);
-            rest = tail;
-        }
-        return String::from_utf8(bytes).expect("UTF-8 body");
-    }
-    body.to_owned()
 }
 
 #[derive(Default)]

@@ -250,9 +250,14 @@ async fn a_wrong_setting_is_refused_before_the_port_is_taken_or_the_database_mad
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
     let taken = listener.local_addr().expect("its address");
     type Spoil = fn(&mut leptodo::config::Settings);
-    let wrong: [(&str, Spoil); 3] = [
+    let wrong: [(&str, Spoil); 4] = [
         ("client_ip_header", |settings| {
-            settings.client_ip_header = "not a header".into()
+            settings.client_ip_header = "not a header".into();
+            settings.trusted_proxies =
+                leptodo::config::TrustedProxies::parse("127.0.0.1").expect("an address");
+        }),
+        ("trusted_proxies", |settings| {
+            settings.client_ip_header = "X-Forwarded-For".into()
         }),
         ("mail_from", |settings| settings.mail_from = "nobody".into()),
         ("argon2", |settings| settings.argon2_memory_kib = 1),
@@ -268,6 +273,7 @@ async fn a_wrong_setting_is_refused_before_the_port_is_taken_or_the_database_mad
             Err(error) => error.to_string(),
         };
         assert!(!error.contains("cannot listen"), "{key}: {error}");
+        assert!(error.contains(key), "the message names {key}: {error}");
         assert!(!database.exists(), "{key}: the database was made");
     }
 }
