@@ -6,9 +6,10 @@
 //! the form's page with only the error in the URL. The message and the values travel in a short-lived HttpOnly
 //! cookie that the next page load reads and deletes: never in the URL (logs, history), and not in the
 //! server-side session, so an anonymous visitor posting forms creates no database row at all. Passwords are
-//! never kept, and each value only up to its field's own limit. The cookie is signed (`cookie_key`): a page
-//! shows no message that another site, or a script on another subdomain, planted; a forged or stale cookie
-//! reads as none and is deleted.
+//! never kept, and each value only up to its field's own limit. The cookie is signed (`cookie_key`) over its
+//! value, the cookie's name and the time it was written: one the server did not write, or wrote for another
+//! cookie or over a minute ago, reads as none and is deleted. (A cookie the server did write can still be
+//! replayed within its minute: over HTTPS the `__Host-` prefix keeps other hosts from planting it.)
 //!
 //! Written here rather than taken from a crate: the flash crates for axum keep their messages in the session,
 //! which is the database row an anonymous visitor must not create, and none keeps a form's typed values.
@@ -67,8 +68,21 @@ mod server {
     const SECURE_COOKIE_NAME: &str = "__Host-leptodo_flash";
     /// Long enough for the redirect that follows, short enough not to greet a visitor days later.
     const LIFETIME: Duration = Duration::seconds(60);
-    /// Browsers drop cookies over 4096 bytes; past this the values are not kept (the message always is).
+    /// Browsers drop cookies over 4096 bytes; past this the values are not kept (the message always is). The
+    /// signature (44 bytes) and the name come on top, and still fit.
     const MAX_COOKIE_BYTES: usize = 3800;
+    /// How far ahead of this server's clock a cookie's time may be (another instance's clock).
+    const CLOCK_SKEW_SECONDS: i64 = 5;
+
+    /// What a signed cookie holds: its value, with the cookie it was written for and when. The signature covers
+    /// only the value, so these are inside it: a value cannot be moved to another cookie, nor replayed once
+    /// its minute is over.
+    #[derive(Serialize, Deserialize)]
+    struct Stamped<T> {
+        cookie: String,
+        at: i64,
+        value: T,
+    }
 
     /// What the page load after a redirect shows once.
     #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -135,13 +149,21 @@ mod server {
             self.cookies.get(name).is_some()
         }
 
-        /// The value of cookie `name` if its signature holds; a forged or unreadable one reads as the default.
+        /// The value of cookie `name` if its signature holds and it was written for `name` within its
+        /// lifetime; a forged, moved, stale or unreadable one reads as the default.
         fn read<T: serde::de::DeserializeOwned + Default>(&self, name: &str) -> T {
+            let now = crate::db::unix_now();
             self.cookies
                 .signed(&self.key)
                 .get(name)
                 .and_then(|cookie| URL_SAFE_NO_PAD.decode(cookie.value()).ok())
-                .and_then(|json| serde_json::from_slice(&json).ok())
+                .and_then(|json| serde_json::from_slice::<Stamped<T>>(&json).ok())
+                .filter(|stamped| {
+                    stamped.cookie == name
+                        && (-CLOCK_SKEW_SECONDS..=LIFETIME.whole_seconds())
+                            .contains(&(now - stamped.at))
+                })
+                .map(|stamped| stamped.value)
                 .unwrap_or_default()
         }
 
@@ -167,17 +189,24 @@ mod server {
         }
 
         fn write(&self, mut flash: Flash) {
-            let mut value = encode(&flash);
+            let name = self.flash_name();
+            let mut value = encode(name, &flash);
             if value.len() > MAX_COOKIE_BYTES {
                 flash.typed = None;
-                value = encode(&flash);
+                value = encode(name, &flash);
             }
-            self.add(self.flash_name(), value);
+            self.add(name, value);
         }
     }
 
-    fn encode<T: Serialize>(value: &T) -> String {
-        serde_json::to_vec(value)
+    /// `value` stamped for cookie `name` and now, as the cookie's text (before its signature).
+    fn encode<T: Serialize>(name: &str, value: &T) -> String {
+        let stamped = Stamped {
+            cookie: name.to_owned(),
+            at: crate::db::unix_now(),
+            value,
+        };
+        serde_json::to_vec(&stamped)
             .map(|json| URL_SAFE_NO_PAD.encode(json))
             .unwrap_or_default()
     }
@@ -223,7 +252,8 @@ mod server {
     /// in the session's row, where a copy of the database would keep it.
     pub async fn set_secret<T: Serialize>(secret: &T) -> Result<(), AppError> {
         let jar = Jar::of_request().await?;
-        jar.add(jar.secret_name(), encode(secret));
+        let name = jar.secret_name();
+        jar.add(name, encode(name, secret));
         Ok(())
     }
 

@@ -36,7 +36,7 @@ pub struct AppState {
     pub throttle: Throttle,
     /// Where the client's address is read from.
     pub client_ips: ClientIpSource,
-    /// What signs the flash cookie (`cookie_key`).
+    /// What signs the flash and secret cookies (`cookie_key`).
     pub cookie_key: tower_cookies::Key,
     /// The most todos one list may hold.
     pub todos_per_user: i64,

@@ -89,10 +89,10 @@ pub struct Settings {
     /// Header a trusted reverse proxy sets to the client's address (`X-Forwarded-For`); empty: the TCP peer.
     pub client_ip_header: String,
     /// The proxies whose `client_ip_header` is believed (addresses or CIDR ranges); from any other peer the
-    /// header is ignored. Empty: any peer's, for a server only the proxy can reach.
+    /// header is ignored. At least one is needed when `client_ip_header` is set.
     pub trusted_proxies: TrustedProxies,
-    /// The key that signs the flash cookie (base64 of at least 64 random bytes); empty: a key made at start,
-    /// so a message left just before a restart, or by another instance, is dropped.
+    /// The key that signs the flash and secret cookies (base64 of at least 64 random bytes); empty: a key made
+    /// at start, so a message left just before a restart, or by another instance, is dropped.
     pub cookie_key: crate::secret::Secret,
     /// Where mail goes: `smtps://USER:PASSWORD@HOST:465` (TLS), `smtp://USER:PASSWORD@HOST:587?tls=required`
     /// (STARTTLS) or `smtp://HOST:PORT` (plain, for a local catcher). Empty: each mail is written to
@@ -352,7 +352,7 @@ pub struct TrustedProxies(Vec<ipnet::IpNet>);
 impl TrustedProxies {
     /// Addresses and ranges separated by commas or spaces, as the environment gives them.
     pub fn parse(text: &str) -> Result<Self, String> {
-        Self::try_from(ListOrText::Text(text.to_owned()))
+        Self::from_entries(text.split(|c: char| c == ',' || c.is_whitespace()))
     }
 
     /// Whether no proxy is named, so any peer's header is believed.
@@ -362,11 +362,9 @@ impl TrustedProxies {
 
     /// Whether `peer` is one of the proxies.
     pub fn contains(&self, peer: std::net::IpAddr) -> bool {
-        // An IPv4 peer on a dual-stack socket arrives as `::ffff:a.b.c.d`; it is the IPv4 proxy.
-        let peer = match peer {
-            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer, std::net::IpAddr::V4),
-            v4 => v4,
-        };
+        // An IPv4 peer on a dual-stack socket arrives as `::ffff:a.b.c.d`; it is the IPv4 proxy (entries are
+        // made canonical the same way when they are read).
+        let peer = peer.to_canonical();
         self.0.iter().any(|range| range.contains(&peer))
     }
 }
@@ -390,30 +388,41 @@ impl TryFrom<ListOrText> for TrustedProxies {
     type Error = String;
 
     fn try_from(given: ListOrText) -> Result<Self, String> {
-        let entries: Vec<String> = match given {
-            ListOrText::List(list) => list,
-            ListOrText::Text(text) => text
-                .split(|c: char| c == ',' || c.is_whitespace())
-                .map(str::to_owned)
-                .collect(),
-        };
+        match given {
+            ListOrText::List(list) => Self::from_entries(list.iter().map(String::as_str)),
+            ListOrText::Text(text) => Self::parse(&text),
+        }
+    }
+}
+
+impl TrustedProxies {
+    fn from_entries<'a>(entries: impl Iterator<Item = &'a str>) -> Result<Self, String> {
         entries
-            .iter()
-            .map(|entry| entry.trim())
+            .map(str::trim)
             .filter(|entry| !entry.is_empty())
-            .map(|entry| {
-                entry
-                    .parse::<ipnet::IpNet>()
-                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| {
-                        format!(
-                            "`{entry}` is neither an address nor a CIDR range such as 10.0.0.0/8"
-                        )
-                    })
-            })
+            .map(proxy_range)
             .collect::<Result<_, _>>()
             .map(Self)
     }
+}
+
+/// One entry: an address (a range of one) or a CIDR range, an IPv4-mapped IPv6 one read as the IPv4 it is.
+fn proxy_range(entry: &str) -> Result<ipnet::IpNet, String> {
+    let range = entry
+        .parse::<ipnet::IpNet>()
+        .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            format!("`{entry}` is neither an address nor a CIDR range such as 10.0.0.0/8")
+        })?;
+    Ok(match range {
+        ipnet::IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96)
+                .map(ipnet::IpNet::V4)
+                .unwrap_or(range),
+            None => range,
+        },
+        other => other,
+    })
 }
 
 #[cfg(test)]

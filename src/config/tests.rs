@@ -271,4 +271,15 @@ fn trusted_proxies_are_read_from_a_list_or_one_string_and_a_wrong_entry_is_named
         error.contains("trusted_proxies") && error.contains("proxy.internal"),
         "{error}"
     );
+    // An IPv4 proxy written, or seen, as an IPv4-mapped IPv6 address is the same proxy.
+    let mapped = TrustedProxies::parse("::ffff:10.0.0.5, ::ffff:192.0.2.0/120").expect("mapped");
+    for peer in [
+        "10.0.0.5",
+        "::ffff:10.0.0.5",
+        "192.0.2.77",
+        "::ffff:192.0.2.77",
+    ] {
+        assert!(mapped.contains(peer.parse().expect("ip")), "{peer}");
+    }
+    assert!(!mapped.contains("10.0.0.6".parse().expect("ip")));
 }

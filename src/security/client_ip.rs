@@ -41,13 +41,18 @@ impl ClientIpSource {
     fn with(header: &str, proxies: TrustedProxies) -> Result<Self, ClientIpError> {
         let header = header.trim();
         if header.is_empty() {
+            if !proxies.is_empty() {
+                tracing::warn!(
+                    "trusted_proxies is set but client_ip_header is empty: every client counts as the TCP peer"
+                );
+            }
             return Ok(Self::default());
-        }
-        if proxies.is_empty() {
-            return Err(ClientIpError::NoProxies);
         }
         let header =
             HeaderName::try_from(header).map_err(|_| ClientIpError::Header(header.to_owned()))?;
+        if proxies.is_empty() {
+            return Err(ClientIpError::NoProxies);
+        }
         Ok(Self {
             header: Some(header),
             proxies,

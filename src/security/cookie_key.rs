@@ -1,4 +1,5 @@
-//! The key that signs the site's own cookies (the flash cookie): from `cookie_key`, or made at start.
+//! The key that signs the site's own cookies (the flash and secret cookies): from `cookie_key`, or made at
+//! start.
 
 use base64::Engine as _;
 use tower_cookies::Key;

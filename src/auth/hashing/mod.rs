@@ -5,8 +5,8 @@
 //! memory. So hashes run on `password_hashing_concurrency` threads of their own ([`HashingThreads`]); and since
 //! a line that only grows answers nobody in time, past `password_hashing_queue` waiting hashes a new one is
 //! refused at once ([`HashingError::Overloaded`], a 503 with `Retry-After`) while the rest of the app, which
-//! needs no hashing, stays fast. Not tokio's `spawn_blocking`: its pool grows to 512 threads under a flood,
-//! each holding a hash's memory, at the runtime's priority.
+//! needs no hashing, stays fast. Not tokio's `spawn_blocking`: its threads would run every admitted hash at
+//! once, each holding its memory, at the runtime's priority, and free that memory to the allocator after each.
 
 use std::sync::{
     atomic::{AtomicI64, Ordering},
@@ -135,7 +135,7 @@ impl PasswordHasher {
                 let now = crate::db::unix_now();
                 if self.last_warned.swap(now, Ordering::Relaxed) + 10 <= now {
                     tracing::warn!(
-                        waiting = self.line_limit,
+                        limit = self.line_limit,
                         "password hashing overloaded: logins are answered 503 until the line shortens"
                     );
                 }

@@ -320,6 +320,55 @@ async fn failed_login_without_javascript(
         .expect("request completes")
 }
 
+#[tokio::test]
+async fn a_signed_flash_cookie_that_is_stale_or_was_written_for_another_cookie_is_dropped() {
+    use base64::Engine;
+    use tower_cookies::cookie::{Cookie, CookieJar, Key};
+    let key_bytes: Vec<u8> = (0..64).collect();
+    let app = common::spawn_app_with({
+        let key = base64::engine::general_purpose::STANDARD.encode(&key_bytes);
+        move |settings| settings.cookie_key = key.into()
+    })
+    .await;
+    // Signed as the server signs, with the server's key: only the stamp inside differs.
+    let signed = |cookie: &str, seconds_ago: i64, login: &str| {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let stamped = json!({
+            "cookie": cookie,
+            "at": now - seconds_ago,
+            "value": { "message": null, "typed": ["login", { "login": login }] },
+        });
+        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(stamped.to_string());
+        let mut jar = CookieJar::new();
+        jar.signed_mut(&Key::from(&key_bytes))
+            .add(Cookie::new("leptodo_flash", text));
+        let value = jar.get("leptodo_flash").map(|c| c.value().to_owned());
+        format!("leptodo_flash={}", value.unwrap_or_default())
+    };
+    let login_field = |cookie: String| {
+        let browser = app.anonymous().with_header("cookie", &cookie);
+        async move {
+            let page = browser.navigate("/login").await.text().await.expect("page");
+            ["fresh", "stale", "moved"]
+                .into_iter()
+                .find(|login| page.contains(&format!(r#"value="{login}""#)))
+        }
+    };
+    assert_eq!(
+        login_field(signed("leptodo_flash", 2, "fresh")).await,
+        Some("fresh"),
+        "a cookie signed and stamped as the server does is read"
+    );
+    assert_eq!(
+        login_field(signed("leptodo_flash", 120, "stale")).await,
+        None
+    );
+    assert_eq!(
+        login_field(signed("leptodo_secret", 2, "moved")).await,
+        None
+    );
+}
+
 fn login_path() -> &'static str {
     use leptos::server_fn::ServerFn;
     leptodo::auth::login_page::LogIn::PATH

@@ -177,11 +177,12 @@ async fn no_mail_carries_words_the_registering_visitor_chose() {
 
 #[tokio::test]
 async fn markup_in_a_name_a_title_and_addresses_never_becomes_markup_in_a_mail() {
-    // The HTML part is rendered by Leptos, which escapes every value: the addresses (which may hold `&` and
-    // `'`) show as typed, and the name and the todo title, which no mail carries, stay out of both parts.
+    // The HTML part is rendered by Leptos, which escapes every value: the addresses (a quoted local part may
+    // hold `<`, `>` and `&`) show as typed, and the name and the todo title, which no mail carries, stay out of
+    // both parts.
     let sink = SmtpSink::start().await;
     let app = app_mailing(&sink, EmailConfirmation::Optional).await;
-    let (old, new) = ("o'neil&co@example.com", "new&'addr@example.com");
+    let (old, new) = (r#""<b>o'neil</b>&co"@example.com"#, "new&'addr@example.com");
     let mut registration = common::registration(old, "oneil");
     registration["name"] = json!("<b>Ann</b> & \"Bo\" <img src=x onerror=alert(1)>");
     let ann = app.anonymous();
@@ -206,11 +207,14 @@ async fn markup_in_a_name_a_title_and_addresses_never_becomes_markup_in_a_mail()
     let (text, html) = (mail.text(), mail.part("text/html").expect("an HTML part"));
     assert!(text.contains(&format!("from {old} to {new}")), "{text}");
     assert!(
-        html.contains("from o'neil&amp;co@example.com to new&amp;'addr@example.com"),
+        html.contains(
+            r#"from "&lt;b&gt;o'neil&lt;/b&gt;&amp;co"@example.com to new&amp;'addr@example.com"#
+        ),
         "{html}"
     );
+    assert!(!html.contains("<b>"), "{html}");
     for part in [&text, &html] {
-        for chosen in ["<b>", "Ann", "<img", "<script", "alert("] {
+        for chosen in ["Ann", "<img", "<script", "alert("] {
             assert!(!part.contains(chosen), "{chosen} reached a mail: {part}");
         }
     }
