@@ -38,6 +38,16 @@ pub struct Input {
     value: Option<String>,
 }
 
+/// The `type` an input of `kind` is given: an email address is `text` with the email keyboard (`inputmode`),
+/// because browsers' `type="email"` refuses internationalised addresses (`zoë@example.com`) before the form is
+/// sent, which the server accepts and the app's own check explains when it does not.
+pub fn html_type(kind: &'static str) -> &'static str {
+    match kind {
+        "email" => "text",
+        other => other,
+    }
+}
+
 impl Input {
     /// A one-line text input labelled `label`.
     pub fn text(label: &'static str) -> Self {
@@ -52,7 +62,7 @@ impl Input {
         }
     }
 
-    /// An email-address input labelled `label`.
+    /// An email-address input labelled `label` (see [`html_type`]).
     pub fn email(label: &'static str) -> Self {
         Self {
             kind: "email",
@@ -205,7 +215,10 @@ impl FormErrors {
                 <input
                     id=field.id
                     name=field.name
-                    type=input.kind
+                    type=html_type(input.kind)
+                    inputmode=(input.kind == "email").then_some("email")
+                    autocapitalize=(input.kind == "email").then_some("none")
+                    spellcheck=(input.kind == "email").then_some("false")
                     autocomplete=input.autocomplete
                     required=input.required
                     maxlength=input.max_length
