@@ -38,13 +38,39 @@ pub struct Input {
     value: Option<String>,
 }
 
-/// The `type` an input of `kind` is given: an email address is `text` with the email keyboard (`inputmode`),
-/// because browsers' `type="email"` refuses internationalised addresses (`zoë@example.com`) before the form is
-/// sent, which the server accepts and the app's own check explains when it does not.
-pub fn html_type(kind: &'static str) -> &'static str {
-    match kind {
-        "email" => "text",
-        other => other,
+/// How an input of a kind (`text`, `email`, `password`, `url`) is written in HTML. An email address is
+/// `type="text"` with the email keyboard, because browsers' `type="email"` refuses internationalised addresses
+/// (`zoë@example.com`) before the form is sent, which the server accepts and the app's own check explains when
+/// it does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputKind {
+    /// The `type` attribute.
+    pub html_type: &'static str,
+    /// The `inputmode` attribute, which keyboard a phone shows.
+    pub inputmode: Option<&'static str>,
+    /// The `autocapitalize` attribute.
+    pub autocapitalize: Option<&'static str>,
+    /// The `spellcheck` attribute.
+    pub spellcheck: Option<&'static str>,
+}
+
+impl InputKind {
+    /// The attributes of an input of `kind`.
+    pub fn of(kind: &'static str) -> Self {
+        match kind {
+            "email" => Self {
+                html_type: "text",
+                inputmode: Some("email"),
+                autocapitalize: Some("none"),
+                spellcheck: Some("false"),
+            },
+            other => Self {
+                html_type: other,
+                inputmode: None,
+                autocapitalize: None,
+                spellcheck: None,
+            },
+        }
     }
 }
 
@@ -62,7 +88,7 @@ impl Input {
         }
     }
 
-    /// An email-address input labelled `label` (see [`html_type`]).
+    /// An email-address input labelled `label` (see [`InputKind`]).
     pub fn email(label: &'static str) -> Self {
         Self {
             kind: "email",
@@ -209,16 +235,17 @@ impl FormErrors {
     /// `field`'s label and input, described by `input`, flagged and described by its message, and the message
     /// under it.
     pub fn input(&self, field: Field, input: Input) -> impl IntoView {
+        let kind = InputKind::of(input.kind);
         view! {
             <label>
                 {input.label}
                 <input
                     id=field.id
                     name=field.name
-                    type=html_type(input.kind)
-                    inputmode=(input.kind == "email").then_some("email")
-                    autocapitalize=(input.kind == "email").then_some("none")
-                    spellcheck=(input.kind == "email").then_some("false")
+                    type=kind.html_type
+                    inputmode=kind.inputmode
+                    autocapitalize=kind.autocapitalize
+                    spellcheck=kind.spellcheck
                     autocomplete=input.autocomplete
                     required=input.required
                     maxlength=input.max_length

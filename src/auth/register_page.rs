@@ -220,16 +220,16 @@ fn RegistrationForm(typed: TypedValues, refused: Option<AppError>) -> impl IntoV
         move |field: Field, label: &'static str, kind: &'static str, autocomplete: &'static str| {
             let id = field.id;
             let error_id = format!("{id}-error");
-            let email = kind == "email";
+            let kind = form_errors::InputKind::of(kind);
             view! {
                 <label for=id>{label}</label>
                 <input
                     id=id
                     name=field.name
-                    type=form_errors::html_type(kind)
-                    inputmode=email.then_some("email")
-                    autocapitalize=email.then_some("none")
-                    spellcheck=email.then_some("false")
+                    type=kind.html_type
+                    inputmode=kind.inputmode
+                    autocapitalize=kind.autocapitalize
+                    spellcheck=kind.spellcheck
                     autocomplete=autocomplete
                     aria-describedby=error_id.clone()
                     value=field.value.get_untracked()

@@ -355,7 +355,7 @@ impl TrustedProxies {
         Self::from_entries(text.split(|c: char| c == ',' || c.is_whitespace()))
     }
 
-    /// Whether no proxy is named, so any peer's header is believed.
+    /// Whether no proxy is named.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -366,6 +366,15 @@ impl TrustedProxies {
         // made canonical the same way when they are read).
         let peer = peer.to_canonical();
         self.0.iter().any(|range| range.contains(&peer))
+    }
+
+    fn from_entries<'a>(entries: impl Iterator<Item = &'a str>) -> Result<Self, String> {
+        entries
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(proxy_range)
+            .collect::<Result<_, _>>()
+            .map(Self)
     }
 }
 
@@ -392,17 +401,6 @@ impl TryFrom<ListOrText> for TrustedProxies {
             ListOrText::List(list) => Self::from_entries(list.iter().map(String::as_str)),
             ListOrText::Text(text) => Self::parse(&text),
         }
-    }
-}
-
-impl TrustedProxies {
-    fn from_entries<'a>(entries: impl Iterator<Item = &'a str>) -> Result<Self, String> {
-        entries
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
-            .map(proxy_range)
-            .collect::<Result<_, _>>()
-            .map(Self)
     }
 }
 

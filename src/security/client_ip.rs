@@ -41,11 +41,6 @@ impl ClientIpSource {
     fn with(header: &str, proxies: TrustedProxies) -> Result<Self, ClientIpError> {
         let header = header.trim();
         if header.is_empty() {
-            if !proxies.is_empty() {
-                tracing::warn!(
-                    "trusted_proxies is set but client_ip_header is empty: every client counts as the TCP peer"
-                );
-            }
             return Ok(Self::default());
         }
         let header =

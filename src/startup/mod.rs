@@ -62,6 +62,11 @@ impl Application {
                 "site_url is empty: links in mails start with http://{local_addr}, which only works on this machine"
             );
         }
+        if settings.client_ip_header.trim().is_empty() && !settings.trusted_proxies.is_empty() {
+            tracing::warn!(
+                "trusted_proxies is set but client_ip_header is empty: every client counts as the TCP peer"
+            );
+        }
         let pool = open_database(settings).await?;
         if matches!(pool, Pool::Postgres(_)) && settings.cookie_key.expose().trim().is_empty() {
             tracing::warn!(

@@ -127,13 +127,28 @@ async fn unknown_accounts_and_one_address_trying_many_accounts_are_throttled() {
     );
 }
 
+/// The test's client stands in for the proxy: it connects from 127.0.0.1 and sets `X-Forwarded-For`.
+fn behind_a_proxy_on_loopback(settings: &mut leptodo::config::Settings) {
+    settings.client_ip_header = "X-Forwarded-For".into();
+    settings.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("an address");
+}
+
+/// The client addresses failed logins were counted for (`ip:…`).
+async fn addresses_with_failed_logins(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT subject FROM auth_failures WHERE action = 'login' AND subject LIKE 'ip:%'",
+    )
+    .fetch_all(&app.database().await)
+    .await
+    .expect("failures")
+}
+
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_count() {
     let app = spawn_app_with(|settings| {
         settings.throttle_failures_per_account = 100;
         settings.throttle_failures_per_ip = 2;
-        settings.client_ip_header = "X-Forwarded-For".into();
-        settings.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("an address");
+        behind_a_proxy_on_loopback(settings);
     })
     .await;
     app.user("annlee").await;
@@ -188,12 +203,7 @@ async fn the_header_of_a_peer_that_is_not_the_proxy_is_ignored() {
         StatusCode::TOO_MANY_REQUESTS,
         "every claimed address was the one peer's"
     );
-    let counted: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT subject FROM auth_failures WHERE action = 'login' AND subject LIKE 'ip:%'",
-    )
-    .fetch_all(&app.database().await)
-    .await
-    .expect("failures");
+    let counted = addresses_with_failed_logins(&app).await;
     assert_eq!(counted, ["ip:127.0.0.1"], "the peer's own address counted");
 }
 
@@ -203,8 +213,7 @@ async fn a_line_the_client_wrote_before_the_proxys_does_not_choose_its_address()
     let app = spawn_app_with(|settings| {
         settings.throttle_failures_per_account = 1_000;
         settings.throttle_failures_per_ip = 5;
-        settings.client_ip_header = "X-Forwarded-For".into();
-        settings.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("an address");
+        behind_a_proxy_on_loopback(settings);
     })
     .await;
     app.user("annlee").await;
@@ -221,12 +230,7 @@ async fn a_line_the_client_wrote_before_the_proxys_does_not_choose_its_address()
         .filter(|status| **status == StatusCode::TOO_MANY_REQUESTS)
         .count();
     assert_eq!(refused, 55, "{statuses:?}");
-    let counted: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT subject FROM auth_failures WHERE action = 'login' AND subject LIKE 'ip:%'",
-    )
-    .fetch_all(&app.database().await)
-    .await
-    .expect("failures");
+    let counted = addresses_with_failed_logins(&app).await;
     assert_eq!(counted, ["ip:203.0.113.7"], "one address counted");
 }
 
@@ -310,8 +314,7 @@ async fn an_attacker_cannot_lock_the_owner_out_from_an_address_that_has_not_fail
         settings.throttle_failures_per_account = 3;
         settings.throttle_account_ceiling = 6;
         settings.throttle_failures_per_ip = 100;
-        settings.client_ip_header = "X-Forwarded-For".into();
-        settings.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("an address");
+        behind_a_proxy_on_loopback(settings);
     })
     .await;
     app.user("annlee").await;
@@ -362,8 +365,7 @@ async fn ipv6_clients_are_counted_by_their_64() {
     let app = spawn_app_with(|settings| {
         settings.throttle_failures_per_account = 100;
         settings.throttle_failures_per_ip = 2;
-        settings.client_ip_header = "X-Forwarded-For".into();
-        settings.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("an address");
+        behind_a_proxy_on_loopback(settings);
     })
     .await;
     let from = |address: &'static str| app.anonymous().with_header("x-forwarded-for", address);
