@@ -14,6 +14,7 @@ use crate::{
     audit::AuditPage,
     auth::{
         email::{ConfirmPage, ConfirmationBanner, EmailChangePage, ForgotPage, ResetPage},
+        two_factor::{RecoveryCodesPage, SecondStepPage, TwoFactorSetupPage},
         AccountPage, Auth, LoginPage, LogoutButton, RegisterPage,
     },
     todos::TodoPage,
@@ -66,8 +67,27 @@ fn Layout() -> impl IntoView {
                 // JavaScript off, and a page may still set its status or redirect once its data is known.
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("login"), StaticSegment("code"))
+                        view=SecondStepPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("account"), StaticSegment("two-factor"))
+                        view=TwoFactorSetupPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(
+                            StaticSegment("account"),
+                            StaticSegment("two-factor"),
+                            StaticSegment("recovery-codes"),
+                        )
+                        view=RecoveryCodesPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("forgot") view=ForgotPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("reset"), ParamSegment("token"))

@@ -64,6 +64,21 @@ impl InputKind {
                 autocapitalize: Some("none"),
                 spellcheck: Some("false"),
             },
+            // Six digits from an authenticator app: the digit keyboard, and the browser may offer a code it
+            // received (`autocomplete="one-time-code"`).
+            "one-time-code" => Self {
+                html_type: "text",
+                inputmode: Some("numeric"),
+                autocapitalize: Some("none"),
+                spellcheck: Some("false"),
+            },
+            // A code copied letter by letter (a recovery code): nothing corrected or capitalised.
+            "code" => Self {
+                html_type: "text",
+                inputmode: None,
+                autocapitalize: Some("none"),
+                spellcheck: Some("false"),
+            },
             other => Self {
                 html_type: other,
                 inputmode: None,
@@ -102,6 +117,22 @@ impl Input {
         Self {
             kind: "password",
             ..Self::text(label).autocomplete(autocomplete)
+        }
+    }
+
+    /// A code from an authenticator app: digits, offered by the browser when it has one.
+    pub fn one_time_code(label: &'static str) -> Self {
+        Self {
+            kind: "one-time-code",
+            ..Self::text(label).autocomplete("one-time-code")
+        }
+    }
+
+    /// A code copied from paper (a recovery code): nothing corrected, capitalised or remembered.
+    pub fn code(label: &'static str) -> Self {
+        Self {
+            kind: "code",
+            ..Self::text(label).autocomplete("off")
         }
     }
 

@@ -34,17 +34,20 @@ pub struct SessionPolicy {
     pub(crate) idle_seconds: i64,
     pub(crate) absolute_seconds: i64,
     pub(crate) remember_days: i64,
+    /// How long after the password was entered the session may do what could take the account over.
+    pub(crate) reauthenticate_seconds: i64,
     /// Whether cookies carry `Secure` (and the `__Host-` prefix): `cookie_secure`.
     pub(crate) secure_cookies: bool,
 }
 
 impl SessionPolicy {
-    /// Reads `session_idle_minutes`, `session_absolute_hours` and `remember_me_days`.
+    /// Reads `session_idle_minutes`, `session_absolute_hours`, `remember_me_days` and `reauthenticate_minutes`.
     pub fn new(settings: &Settings) -> Self {
         Self {
             idle_seconds: i64::from(settings.session_idle_minutes) * 60,
             absolute_seconds: i64::from(settings.session_absolute_hours) * 3600,
             remember_days: i64::from(settings.remember_me_days),
+            reauthenticate_seconds: i64::from(settings.reauthenticate_minutes) * 60,
             secure_cookies: settings.cookie_secure,
         }
     }

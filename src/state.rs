@@ -11,7 +11,10 @@ use leptos::prelude::LeptosOptions;
 
 use crate::{
     assets::fingerprints::PKG_DIR,
-    auth::{email::policy::EmailPolicy, hashing::PasswordHasher, throttle::Throttle},
+    auth::{
+        email::policy::EmailPolicy, hashing::PasswordHasher, throttle::Throttle,
+        two_factor::TwoFactorPolicy,
+    },
     config::Settings,
     db::Pool,
     error::startup::StartupError,
@@ -44,6 +47,8 @@ pub struct AppState {
     pub email: EmailPolicy,
     /// The live-update streams open on this instance.
     pub live: Hub,
+    /// Two-factor sign-in: the key that seals secrets, how long a remembered browser is.
+    pub two_factor: TwoFactorPolicy,
 }
 
 impl AppState {
@@ -53,6 +58,7 @@ impl AppState {
         PasswordHasher::parameters(settings)?;
         ClientIpSource::new(settings)?;
         crate::security::cookie_key::from_settings(settings).map_err(StartupError::CookieKey)?;
+        TwoFactorPolicy::new(settings).map_err(StartupError::TwoFactorKey)?;
         Mailer::new(settings)?;
         Ok(())
     }
@@ -86,6 +92,7 @@ impl AppState {
             todos_per_user: i64::from(settings.todos_per_user),
             email: EmailPolicy::new(settings, mailer, local_addr),
             live: Hub::new(settings),
+            two_factor: TwoFactorPolicy::new(settings).map_err(StartupError::TwoFactorKey)?,
             pool,
         })
     }

@@ -82,6 +82,8 @@ pub struct ManagedUser {
     pub confirmed: bool,
     /// How many todos the user keeps.
     pub todo_count: i64,
+    /// Whether signing in asks for a second factor.
+    pub two_factor: bool,
 }
 
 impl ManagedUser {

@@ -14,6 +14,8 @@ use crate::{
 const MANAGED_USER_COLUMNS: &str = "users.id, users.email, users.username, users.name, users.active, \
      users.created_at, users.current_login_at AS last_login_at, users.confirmed_at, \
      (SELECT COUNT(*) FROM todos WHERE todos.user_id = users.id) AS todo_count, \
+     EXISTS (SELECT 1 FROM two_factor WHERE two_factor.user_id = users.id \
+             AND two_factor.enabled_at IS NOT NULL) AS two_factor, \
      (SELECT string_agg(roles.name, ',') FROM roles JOIN roles_users ON roles_users.role_id = roles.id \
       WHERE roles_users.user_id = users.id) AS roles";
 
@@ -28,6 +30,7 @@ struct ManagedUserRow {
     last_login_at: Option<Timestamp>,
     confirmed_at: Option<Timestamp>,
     todo_count: i64,
+    two_factor: bool,
     roles: Option<String>,
 }
 
@@ -53,6 +56,7 @@ impl From<ManagedUserRow> for ManagedUser {
             last_login_at: row.last_login_at,
             confirmed: row.confirmed_at.is_some(),
             todo_count: row.todo_count,
+            two_factor: row.two_factor,
         }
     }
 }

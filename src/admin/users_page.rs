@@ -182,6 +182,7 @@ fn users_view(loaded: UsersView, manage: ServerAction<ManageUser>) -> AnyView {
                     <th>"Username"</th>
                     <th>"Email"</th>
                     <th>"Confirmed"</th>
+                    <th>"Two-factor"</th>
                     <th>"Roles"</th>
                     <th>"Active"</th>
                     <th>"Created"</th>
@@ -325,6 +326,7 @@ fn user_row(
             <td class="username">{user.username.clone()}</td>
             <td>{user.email}</td>
             <td class="confirmed">{if user.confirmed { "yes" } else { "no" }}</td>
+            <td class="two-factor">{if user.two_factor { "on" } else { "off" }}</td>
             <td class="roles">{held} {grant}</td>
             <td class="active">{if user.active { "yes" } else { "no" }}</td>
             <td>{user.created_at.readable()}</td>

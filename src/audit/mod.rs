@@ -44,10 +44,18 @@ pub enum AuditAction {
     ResetPassword,
     /// The account holder moved their account to a new address.
     ChangeEmail,
+    /// The account holder turned two-factor sign-in on.
+    EnableTwoFactor,
+    /// Two-factor sign-in was turned off, by the account holder or an operator (`users reset-2fa`).
+    DisableTwoFactor,
+    /// The account holder made a new set of recovery codes.
+    RenewRecoveryCodes,
+    /// A recovery code was used in place of an app code.
+    UseRecoveryCode,
 }
 
 impl AuditAction {
-    const ALL: [Self; 10] = [
+    const ALL: [Self; 14] = [
         Self::Activate,
         Self::Deactivate,
         Self::GrantRole,
@@ -58,6 +66,10 @@ impl AuditAction {
         Self::ConfirmEmail,
         Self::ResetPassword,
         Self::ChangeEmail,
+        Self::EnableTwoFactor,
+        Self::DisableTwoFactor,
+        Self::RenewRecoveryCodes,
+        Self::UseRecoveryCode,
     ];
 
     /// The name stored in `audit_log.action`.
@@ -73,6 +85,10 @@ impl AuditAction {
             Self::ConfirmEmail => "confirm_email",
             Self::ResetPassword => "reset_password",
             Self::ChangeEmail => "change_email",
+            Self::EnableTwoFactor => "enable_two_factor",
+            Self::DisableTwoFactor => "disable_two_factor",
+            Self::RenewRecoveryCodes => "renew_recovery_codes",
+            Self::UseRecoveryCode => "use_recovery_code",
         }
     }
 

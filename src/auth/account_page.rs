@@ -5,7 +5,9 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
-use super::{email::EmailChangeForm, next_path::login_then, tokens::TokensPanel};
+use super::{
+    email::EmailChangeForm, next_path::login_then, tokens::TokensPanel, two_factor::TwoFactorPanel,
+};
 use crate::{
     error::AppError,
     form_errors::{refusal, ErrorSummary, Field, FormErrors, Input},
@@ -134,6 +136,7 @@ pub fn AccountPage() -> impl IntoView {
                 <button type="submit">"Change password"</button>
             </ActionForm>
             <EmailChangeForm />
+            <TwoFactorPanel />
             <TokensPanel />
         </section>
     }

@@ -3,12 +3,20 @@
 
 use axum::{extract::State, http::StatusCode, Json};
 use serde::{Deserialize, Serialize};
+use tower_cookies::Cookies;
 use tower_sessions::Session;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    api_user::ApiUser, password_change::PasswordChangeInput, registration::RegistrationInput,
-    service, session, User,
+    api_user::ApiUser,
+    attempts::check_current_password,
+    password_change::PasswordChangeInput,
+    reauth,
+    registration::RegistrationInput,
+    service::{self, LoginAttempt, SignIn},
+    session,
+    two_factor::{pending, remembered},
+    User,
 };
 use crate::{
     api::extract::ApiJson,
@@ -26,6 +34,21 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(me))
         .routes(routes!(change_password))
+        .routes(routes!(reauthenticate))
+}
+
+/// The answer to `POST /api/auth/login`: the account, or that the second step is to come.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum LoginResponse {
+    /// Logged in.
+    LoggedIn(Box<UserResponse>),
+    /// The account has two-factor sign-in: send a code to `POST /api/auth/login/code` with this session's
+    /// cookie, within 5 minutes.
+    SecondFactorRequired {
+        /// Always `true`.
+        second_factor_required: bool,
+    },
 }
 
 /// Body of `POST /api/auth/login`.
@@ -43,7 +66,8 @@ pub struct LoginRequest {
 /// Every successful answer about an account.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserResponse {
-    user: User,
+    /// The account.
+    pub user: User,
 }
 
 /// Creates an account and logs it in (the answer sets the session cookie), and sends the confirmation link
@@ -73,12 +97,14 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(UserResponse { user })))
 }
 
-/// Logs in with email or username; the answer sets the session cookie under a new session id.
+/// Logs in with email or username; the answer sets the session cookie under a new session id. For an account
+/// with two-factor sign-in (unless this client was remembered) the answer is `{"second_factor_required": true}`
+/// instead, and the session cookie carries the sign-in to `POST /api/auth/login/code`.
 #[utoipa::path(
     post, path = "/api/auth/login", tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, body = UserResponse),
+        (status = 200, description = "Logged in (`user`), or the second step is to come (`second_factor_required`)", body = LoginResponse),
         (status = 401, description = "Wrong login or password (one message for both)", body = ErrorBody),
         (status = 403, description = "Right password, but the account is deactivated (`inactive`) or its address unconfirmed where the site requires it (`unconfirmed`; `POST /api/auth/confirm/resend` then sends the link again)", body = ErrorBody),
         (status = 429, description = "Too many recent failures; see `Retry-After`", body = ErrorBody),
@@ -88,23 +114,82 @@ pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     session: Session,
+    cookies: Cookies,
     ApiJson(request): ApiJson<LoginRequest>,
-) -> Result<Json<UserResponse>, AppError> {
+) -> Result<Json<LoginResponse>, AppError> {
+    let remembered = remembered::read(&state, &cookies);
+    let attempt = LoginAttempt {
+        login: &request.login,
+        password: request.password.expose(),
+        ip: ip.as_deref(),
+        remembered: remembered.as_ref(),
+    };
     let outcome = service::authenticate(
         &state.pool,
         &state.hasher,
         &state.throttle,
-        &request.login,
-        request.password.expose(),
-        ip.as_deref(),
+        attempt,
         state.email.confirmation,
     )
     .await;
-    let record =
+    let outcome =
         session::unless_unconfirmed(&session, &state.pool, &request.login, outcome).await?;
+    let record = match outcome {
+        SignIn::Complete(record) => record,
+        SignIn::SecondStep(record) => {
+            pending::begin(&session, &record, request.remember).await?;
+            return Ok(Json(LoginResponse::SecondFactorRequired {
+                second_factor_required: true,
+            }));
+        }
+    };
     session::log_in(&session, state.sessions, &record, request.remember).await?;
     let user = service::public_view(&state.pool, state.email.confirmation, record).await?;
-    Ok(Json(UserResponse { user }))
+    Ok(Json(LoginResponse::LoggedIn(Box::new(UserResponse {
+        user,
+    }))))
+}
+
+/// Body of `POST /api/auth/reauthenticate`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReauthenticateRequest {
+    /// The account's password.
+    #[schema(value_type = String)]
+    current_password: Secret,
+}
+
+/// Enters the password again in this session, so that for `reauthenticate_minutes` it may create API tokens
+/// and change two-factor sign-in without sending `current_password` each time. Session callers only: a
+/// bearer token's caller sends `current_password` with those requests.
+#[utoipa::path(
+    post, path = "/api/auth/reauthenticate", tag = "auth",
+    request_body = ReauthenticateRequest,
+    responses(
+        (status = 204, description = "The password is fresh in this session"),
+        (status = 401, description = "No session", body = ErrorBody),
+        (status = 422, description = "Wrong password (`fields.current_password`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords lately; see `Retry-After`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn reauthenticate(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    user: ApiUser,
+    ApiJson(request): ApiJson<ReauthenticateRequest>,
+) -> Result<StatusCode, AppError> {
+    let session = user.session.as_ref().ok_or(AppError::Unauthenticated)?;
+    check_current_password(
+        &state.hasher,
+        &state.throttle,
+        &user.record,
+        request.current_password.expose(),
+        ip.as_deref(),
+    )
+    .await?;
+    reauth::mark(session).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Ends the session, server-side; harmless without one.

@@ -58,7 +58,12 @@ pub async fn log_in(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use crate::{
-        auth::{next_path::safe_next, service, session},
+        auth::{
+            next_path::{percent_encode, safe_next},
+            service::{self, LoginAttempt, SignIn},
+            session,
+            two_factor::{pending, remembered},
+        },
         error::with_status,
         flash,
         state::{client_ip, request_context},
@@ -66,20 +71,40 @@ pub async fn log_in(
     let (state, session) = request_context().await?;
     let result = async {
         let ip = client_ip().await;
-        let user = service::authenticate(
+        let cookies = leptos_axum::extract::<tower_cookies::Cookies>()
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "cookie layer missing");
+                AppError::Internal
+            })?;
+        let remembered = remembered::read(&state, &cookies);
+        let attempt = LoginAttempt {
+            login: &login,
+            password: password.expose(),
+            ip: ip.as_deref(),
+            remembered: remembered.as_ref(),
+        };
+        let outcome = service::authenticate(
             &state.pool,
             &state.hasher,
             &state.throttle,
-            &login,
-            password.expose(),
-            ip.as_deref(),
+            attempt,
             state.email.confirmation,
         )
         .await;
-        let user = session::unless_unconfirmed(&session, &state.pool, &login, user).await?;
-        session::log_in(&session, state.sessions, &user, remember.is_some()).await?;
+        let outcome = session::unless_unconfirmed(&session, &state.pool, &login, outcome).await?;
+        let next = safe_next(next.as_deref().unwrap_or("/"));
         flash::discard().await?;
-        leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
+        match outcome {
+            SignIn::Complete(user) => {
+                session::log_in(&session, state.sessions, &user, remember.is_some()).await?;
+                leptos_axum::redirect(next);
+            }
+            SignIn::SecondStep(user) => {
+                pending::begin(&session, &user, remember.is_some()).await?;
+                leptos_axum::redirect(&format!("/login/code?next={}", percent_encode(next)));
+            }
+        }
         Ok(())
     }
     .await;

@@ -21,6 +21,7 @@ pub mod next_path;
 pub mod password_change;
 #[cfg(feature = "ssr")]
 pub mod queries;
+pub mod reauth;
 pub mod register_page;
 pub mod registration;
 #[cfg(feature = "ssr")]
@@ -30,6 +31,7 @@ pub mod session;
 #[cfg(feature = "ssr")]
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;
 pub mod user;
 
 pub use account_page::AccountPage;

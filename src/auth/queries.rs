@@ -312,8 +312,9 @@ pub async fn move_to_address(
 impl UserRecord {
     /// The public view of this account, with its roles; `confirmation_asked`: whether this site asks accounts
     /// to confirm their address.
-    pub fn into_user(self, roles: Vec<String>, confirmation_asked: bool) -> User {
+    pub fn into_user(self, roles: Vec<String>, confirmation_asked: bool, two_factor: bool) -> User {
         User {
+            two_factor,
             confirmation_pending: confirmation_asked && self.confirmed_at.is_none(),
             confirmed_at: self.confirmed_at,
             id: self.id,

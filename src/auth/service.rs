@@ -11,6 +11,7 @@ use super::{
     queries::{self, InsertUserError, UserRecord},
     registration::{NewAccount, RegistrationInput},
     throttle::{Action, Subjects, Throttle},
+    two_factor::{self, remembered::RememberedBrowser},
     User,
 };
 use crate::{
@@ -87,7 +88,42 @@ pub async fn insert_account(
         })
 }
 
-/// Checks a login (email or username) and password; on success records the login from `ip`.
+/// What a login form or request brings.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginAttempt<'a> {
+    /// Email or username, as typed.
+    pub login: &'a str,
+    /// The password, as typed.
+    pub password: &'a str,
+    /// The client's address.
+    pub ip: Option<&'a str>,
+    /// The browser's "remember this browser" cookie, if it sent one the server signed.
+    pub remembered: Option<&'a RememberedBrowser>,
+}
+
+/// Where a right password leads.
+#[derive(Debug)]
+pub enum SignIn {
+    /// Logged in (the login is recorded): the session may begin.
+    Complete(UserRecord),
+    /// The account has two-factor sign-in on and this browser is not remembered for it: nothing is granted
+    /// until the second step (`two_factor::pending`).
+    SecondStep(UserRecord),
+}
+
+impl SignIn {
+    /// The account, if the sign-in is complete.
+    pub fn complete(self) -> Option<UserRecord> {
+        match self {
+            Self::Complete(user) => Some(user),
+            Self::SecondStep(_) => None,
+        }
+    }
+}
+
+/// Checks a login (email or username) and password; on success records the login from `ip`, unless the
+/// account has two-factor sign-in on and `remembered` does not vouch for this browser: then the second step
+/// decides, and records it.
 ///
 /// Every failure before the password is known to be right gives the same `InvalidCredentials` after the same
 /// amount of work, so neither the answer nor its timing tells whether the account exists. Only a right
@@ -99,11 +135,15 @@ pub async fn authenticate(
     pool: &Pool,
     hasher: &PasswordHasher,
     throttle: &Throttle,
-    login: &str,
-    password: &str,
-    ip: Option<&str>,
+    attempt: LoginAttempt<'_>,
     confirmation: EmailConfirmation,
-) -> Result<UserRecord, AppError> {
+) -> Result<SignIn, AppError> {
+    let LoginAttempt {
+        login,
+        password,
+        ip,
+        remembered,
+    } = attempt;
     both_given(login, password)?;
     let too_long =
         login.chars().count() > MAX_LOGIN_CHARS || password.chars().count() > Password::MAX_CHARS;
@@ -129,9 +169,20 @@ pub async fn authenticate(
         tracing::info!(account = user.id, address = ip, "login failed");
         return Err(AppError::InvalidCredentials);
     };
-    throttle
-        .forgive_account(Action::Login, &subjects, reservation)
-        .await?;
+    let second_factor = two_factor::queries::find(pool.reads(), user.id)
+        .await?
+        .filter(|record| record.is_enabled())
+        .filter(|record| !remembered.is_some_and(|browser| browser.vouches_for(&user, record)));
+    // The account's failures are forgiven after the last step only: a right password must not reset the
+    // count of wrong codes, or knowing it would allow unlimited guesses at the code.
+    match second_factor {
+        Some(_) => throttle.release(reservation).await?,
+        None => {
+            throttle
+                .forgive_account(Action::Login, &subjects, reservation)
+                .await?
+        }
+    }
     if !user.active {
         return Err(AppError::Inactive);
     }
@@ -145,6 +196,10 @@ pub async fn authenticate(
     if needs_rehash {
         upgrade_hash(pool, turn, &user, password).await?;
     }
+    if second_factor.is_some() {
+        tracing::info!(user_id = user.id, "password right; second step asked");
+        return Ok(SignIn::SecondStep(user));
+    }
     // Recorded only if the account is as it was when the password was checked: a password change, reset or
     // deactivation that committed meanwhile wins, and this login gets no session.
     let Some(user) = queries::record_login(pool, &user, ip, &Timestamp::now()).await? else {
@@ -156,7 +211,7 @@ pub async fn authenticate(
         return Err(AppError::InvalidCredentials);
     };
     tracing::info!(user_id = user.id, "logged in");
-    Ok(user)
+    Ok(SignIn::Complete(user))
 }
 
 /// Refuses a login form with either field blank, naming each blank one.
@@ -255,7 +310,10 @@ pub async fn public_view(
     user: UserRecord,
 ) -> Result<User, AppError> {
     let roles = queries::role_names(pool.reads(), user.id).await?;
-    Ok(user.into_user(roles, confirmation.is_asked()))
+    let two_factor = two_factor::queries::find(pool.reads(), user.id)
+        .await?
+        .is_some_and(|record| record.is_enabled());
+    Ok(user.into_user(roles, confirmation.is_asked(), two_factor))
 }
 
 fn conflict(field: &str, message: &str) -> AppError {

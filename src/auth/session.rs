@@ -32,7 +32,8 @@ const DEADLINE_REFRESH_SECONDS: i64 = 60;
 /// login's account) passes to this one.
 ///
 /// With `remember` the cookie persists for `remember_me_days`; without, it is a browser-session cookie and the
-/// session also ends after `session_idle_minutes` without a request.
+/// session also ends after `session_idle_minutes` without a request. Every way in has just been given the
+/// password (a login, a registration), so the re-authentication window opens with it.
 pub async fn log_in(
     session: &Session,
     policy: SessionPolicy,
@@ -44,6 +45,7 @@ pub async fn log_in(
     session.insert(USER_ID, user.id).await?;
     session.insert(SECRET, &user.session_secret).await?;
     session.insert(LOGGED_IN_AT, unix_now()).await?;
+    super::reauth::mark(session).await?;
     if remember {
         let until = unix_now() + (policy.remember_days * 24 * 3600).min(policy.absolute_seconds);
         session.remove_value(IDLE_DEADLINE).await?;
@@ -82,11 +84,12 @@ pub async fn keep_chosen_lifetime(request: Request, next: Next) -> Response {
     response
 }
 
-/// Keeps this session valid after the user's secret changed (a password change), under a new id.
+/// Keeps this session valid after the user's secret changed (a password change, which was given the current
+/// password and so reopens the re-authentication window), under a new id.
 pub async fn adopt_new_secret(session: &Session, user: &UserRecord) -> Result<(), AppError> {
     session.cycle_id().await?;
     session.insert(SECRET, &user.session_secret).await?;
-    Ok(())
+    super::reauth::mark(session).await
 }
 
 /// Remembers, after the right password, that this visitor's account `user_id` is unconfirmed, so that they (and
@@ -98,12 +101,12 @@ pub async fn remember_unconfirmed(session: &Session, user_id: i64) -> Result<(),
 
 /// Passes a login's outcome on, except that a refusal for an unconfirmed address (which only comes after the
 /// right password) is remembered in the session first, so the login page can offer to send the link again.
-pub async fn unless_unconfirmed(
+pub async fn unless_unconfirmed<T>(
     session: &Session,
     pool: &Pool,
     login: &str,
-    outcome: Result<UserRecord, AppError>,
-) -> Result<UserRecord, AppError> {
+    outcome: Result<T, AppError>,
+) -> Result<T, AppError> {
     if let Err(AppError::Unconfirmed) = &outcome {
         if let Some(user) = queries::find_by_login(pool.reads(), login).await? {
             remember_unconfirmed(session, user.id).await?;

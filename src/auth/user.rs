@@ -30,6 +30,8 @@ pub struct User {
     pub last_login_at: Option<Timestamp>,
     /// How many times the user has logged in.
     pub login_count: i64,
+    /// Whether signing in asks for a second factor (two-factor sign-in is on).
+    pub two_factor: bool,
 }
 
 impl User {

@@ -10,7 +10,11 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::{auth::hashing::PasswordHasher, config::Settings, todos::live::hub::Hub};
+use crate::{
+    auth::{email::EmailPolicy, hashing::PasswordHasher},
+    config::Settings,
+    todos::live::hub::Hub,
+};
 
 /// Leptodo: a TodoMVC behind real user accounts.
 ///
@@ -113,6 +117,13 @@ pub enum UsersCommand {
         /// Email or username.
         user: String,
     },
+    /// Turn off two-factor sign-in for an account whose owner lost their authenticator app and recovery codes:
+    /// its secret and recovery codes are deleted, the owner is mailed, and the audit log names the operator.
+    #[command(name = "reset-2fa")]
+    ResetTwoFactor {
+        /// Email or username.
+        user: String,
+    },
     /// Set an account's password; its sessions and API tokens end.
     ///
     /// The password is read like `users create` reads it.
@@ -205,7 +216,17 @@ pub async fn run(command: OperatorCommand, settings: &Settings) -> Result<String
         )),
         OnConfiguredDatabase::Users(command) => match PasswordHasher::new(settings) {
             // On PostgreSQL, what ends a login here reaches the live streams of every serving instance.
-            Ok(hasher) => users::run(command, &pool, &hasher, &Hub::new(settings)).await,
+            Ok(hasher) => {
+                let mailer = match crate::mail::Mailer::new(settings) {
+                    Ok(mailer) => mailer,
+                    Err(error) => return Err(CommandError(error.to_string())),
+                };
+                let email = EmailPolicy::new(settings, mailer, settings.site_addr);
+                let done = users::run(command, &pool, &hasher, &Hub::new(settings), &email).await;
+                // A mail the command sent leaves before the process does.
+                email.mailer.idle().await;
+                done
+            }
             Err(error) => Err(CommandError(error.to_string())),
         },
         OnConfiguredDatabase::Roles(command) => roles::run(command, &pool).await,

@@ -5,9 +5,11 @@ use crate::{
     admin::{queries as admin_queries, service},
     audit::Actor,
     auth::{
+        email::EmailPolicy,
         hashing::PasswordHasher,
         queries::{self, UserRecord},
         registration::RegistrationInput,
+        two_factor,
     },
     db::Pool,
     todos::live::hub::Hub,
@@ -19,6 +21,7 @@ pub async fn run(
     pool: &Pool,
     hasher: &PasswordHasher,
     live: &Hub,
+    email: &EmailPolicy,
 ) -> Result<String, CommandError> {
     let actor = Actor::command_line();
     match command {
@@ -65,6 +68,18 @@ pub async fn run(
                     record.username
                 ),
             })
+        }
+        UsersCommand::ResetTwoFactor { user } => {
+            let record = find(pool, &user).await?;
+            Ok(
+                match two_factor::service::reset(pool, email, &actor, &record).await? {
+                    true => format!(
+                        "Two-factor sign-in of {} is off; they sign in with their password and were mailed.",
+                        record.username
+                    ),
+                    false => format!("{} did not use two-factor sign-in.", record.username),
+                },
+            )
         }
         UsersCommand::SetPassword { user } => {
             let record = find(pool, &user).await?;

@@ -39,6 +39,11 @@ pub struct Settings {
     pub session_absolute_hours: u32,
     /// Days a "remember me" login lasts.
     pub remember_me_days: u32,
+    /// Minutes after entering the password during which this session may do what could take the account over
+    /// (create an API token, set up or turn off two-factor sign-in) without entering it again.
+    pub reauthenticate_minutes: u32,
+    /// Days "remember this browser" spares a browser the second step of signing in.
+    pub two_factor_remember_days: u32,
     /// argon2id memory cost in KiB per hash (OWASP's minimum for argon2id: 19456 = 19 MiB).
     pub argon2_memory_kib: u32,
     /// argon2id iterations (time cost).
@@ -94,6 +99,9 @@ pub struct Settings {
     /// The key that signs the flash and secret cookies (base64 of at least 64 random bytes); empty: a key made
     /// at start, so a message left just before a restart, or by another instance, is dropped.
     pub cookie_key: crate::secret::Secret,
+    /// The key that encrypts the authenticator-app secrets in the database (base64 of 32 random bytes); empty:
+    /// nobody can set up two-factor sign-in.
+    pub two_factor_key: crate::secret::Secret,
     /// Where mail goes: `smtps://USER:PASSWORD@HOST:465` (TLS), `smtp://USER:PASSWORD@HOST:587?tls=required`
     /// (STARTTLS) or `smtp://HOST:PORT` (plain, for a local catcher). Empty: each mail is written to
     /// `outbox_dir` as an `.eml` file instead, and its link is logged.
@@ -256,6 +264,8 @@ impl Default for Settings {
             session_idle_minutes: 60 * 24,
             session_absolute_hours: 30 * 24,
             remember_me_days: 30,
+            reauthenticate_minutes: 10,
+            two_factor_remember_days: 30,
             // OWASP's minimum for argon2id.
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
@@ -282,6 +292,7 @@ impl Default for Settings {
             client_ip_header: String::new(),
             trusted_proxies: TrustedProxies::default(),
             cookie_key: crate::secret::Secret::default(),
+            two_factor_key: crate::secret::Secret::default(),
             smtp_url: crate::secret::Secret::default(),
             mail_from: "Leptodo <leptodo@localhost>".into(),
             outbox_dir: "data/outbox".into(),

@@ -1,5 +1,6 @@
 //! `leptodo db copy`: moving a site from one database to another (typically SQLite to PostgreSQL) with every
-//! account, role, todo, token and audit entry, ids and password hashes unchanged.
+//! account, role, todo, token, two-factor secret, recovery code and audit entry, ids and hashes unchanged (the
+//! sealed two-factor secrets open on the target with the same `two_factor_key`).
 //!
 //! Sessions and throttle counts are not copied: they are short-lived, and users simply log in again.
 
@@ -41,15 +42,26 @@ pub struct CopyReport {
     pub tokens: usize,
     /// Audit log entries.
     pub audit_entries: usize,
+    /// Accounts' two-factor rows (set up or waiting for their first code).
+    pub two_factor: usize,
+    /// Recovery codes (as their hashes).
+    pub recovery_codes: usize,
 }
 
 impl fmt::Display for CopyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Copied {} users, {} roles, {} role grants, {} todos, {} API tokens and {} audit entries. \
-             Sessions are not copied: users log in again.",
-            self.users, self.roles, self.grants, self.todos, self.tokens, self.audit_entries
+            "Copied {} users, {} roles, {} role grants, {} todos, {} API tokens, {} two-factor setups with {} \
+             recovery codes and {} audit entries. Sessions are not copied: users log in again.",
+            self.users,
+            self.roles,
+            self.grants,
+            self.todos,
+            self.tokens,
+            self.two_factor,
+            self.recovery_codes,
+            self.audit_entries
         )
     }
 }
@@ -123,8 +135,28 @@ struct AuditRow {
     ip: Option<String>,
 }
 
+#[derive(FromRow)]
+struct TwoFactorRow {
+    user_id: i64,
+    sealed_secret: Vec<u8>,
+    enabled_at: Option<Timestamp>,
+    last_step: Option<i64>,
+    remember_nonce: String,
+    created_at: Timestamp,
+}
+
+#[derive(FromRow)]
+struct RecoveryCodeRow {
+    id: i64,
+    user_id: i64,
+    code_hash: String,
+    used_at: Option<Timestamp>,
+}
+
 /// Everything a site is made of, read from the source.
 struct Site {
+    two_factor: Vec<TwoFactorRow>,
+    recovery_codes: Vec<RecoveryCodeRow>,
     roles: Vec<RoleRow>,
     users: Vec<UserRow>,
     grants: Vec<GrantRow>,
@@ -157,6 +189,8 @@ pub async fn copy(from: &Pool, to: &Pool) -> Result<CopyReport, CopyError> {
         todos: site.todos.len(),
         tokens: site.tokens.len(),
         audit_entries: site.audit.len(),
+        two_factor: site.two_factor.len(),
+        recovery_codes: site.recovery_codes.len(),
     })
 }
 
@@ -202,6 +236,17 @@ async fn target_counts(to: &Pool) -> Result<(i64, i64, i64, i64, i64), sqlx::Err
 async fn read(from: &Pool) -> Result<Site, sqlx::Error> {
     run!(from, |connection| {
         Ok(Site {
+        two_factor: sqlx::query_as(
+            "SELECT user_id, sealed_secret, enabled_at, last_step, remember_nonce, created_at
+             FROM two_factor ORDER BY user_id"
+        )
+        .fetch_all(&mut *connection)
+        .await?,
+        recovery_codes: sqlx::query_as(
+            "SELECT id, user_id, code_hash, used_at FROM recovery_codes ORDER BY id"
+        )
+        .fetch_all(&mut *connection)
+        .await?,
         roles: sqlx::query_as("SELECT id, name, description FROM roles ORDER BY id")
             .fetch_all(&mut *connection)
             .await?,
@@ -314,6 +359,31 @@ async fn write(transaction: &mut Transaction, site: &Site) -> Result<(), sqlx::E
             .execute(&mut *connection)
             .await?;
         }
+        for row in &site.two_factor {
+            sqlx::query(
+                "INSERT INTO two_factor (user_id, sealed_secret, enabled_at, last_step, remember_nonce, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(row.user_id)
+            .bind(&row.sealed_secret)
+            .bind(&row.enabled_at)
+            .bind(row.last_step)
+            .bind(&row.remember_nonce)
+            .bind(&row.created_at)
+            .execute(&mut *connection)
+            .await?;
+        }
+        for code in &site.recovery_codes {
+            sqlx::query(
+                "INSERT INTO recovery_codes (id, user_id, code_hash, used_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(code.id)
+            .bind(code.user_id)
+            .bind(&code.code_hash)
+            .bind(&code.used_at)
+            .execute(&mut *connection)
+            .await?;
+        }
         for entry in &site.audit {
             sqlx::query(
                 "INSERT INTO audit_log (id, at, actor_id, actor, action, target_user_id, target, detail, ip)
@@ -341,7 +411,14 @@ async fn restart_identities(transaction: &mut Transaction) -> Result<(), sqlx::E
     let Transaction::Postgres(transaction) = transaction else {
         return Ok(());
     };
-    for table in ["roles", "users", "todos", "api_tokens", "audit_log"] {
+    for table in [
+        "roles",
+        "users",
+        "todos",
+        "api_tokens",
+        "audit_log",
+        "recovery_codes",
+    ] {
         // Table names are constants of this function, never input.
         sqlx::query(&format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {table}"

@@ -40,6 +40,10 @@ pub enum AppError {
         "This link does not work: it has expired, has been used already, or was not copied whole."
     )]
     InvalidLink,
+    /// The action could take the account over, and this session's password was entered too long ago: the
+    /// password is asked for again (`reauthenticate_minutes`).
+    #[error("For your security, enter your password again to continue.")]
+    ReauthenticationRequired,
     /// The user is logged in but lacks the role this needs.
     #[error("You do not have permission to do this.")]
     Forbidden,
@@ -102,7 +106,11 @@ impl AppError {
             Self::MethodNotAllowed => 405,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::Inactive | Self::Unconfirmed | Self::CrossSite | Self::Forbidden => 403,
+            Self::Inactive
+            | Self::Unconfirmed
+            | Self::CrossSite
+            | Self::Forbidden
+            | Self::ReauthenticationRequired => 403,
             Self::TooManyAttempts { .. } | Self::TooManyStreams => 429,
             Self::Internal => 500,
             Self::Unreachable | Self::Overloaded | Self::TimedOut => 503,
@@ -120,6 +128,7 @@ impl AppError {
             Self::InvalidLink => "invalid_link",
             Self::CrossSite => "cross_site",
             Self::Forbidden => "forbidden",
+            Self::ReauthenticationRequired => "reauthentication_required",
             Self::Refused(_) => "refused",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::TooManyStreams => "too_many_streams",

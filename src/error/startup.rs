@@ -22,6 +22,9 @@ pub enum StartupError {
     /// `cookie_key` is not a usable key.
     #[error("configuration: key `cookie_key`: {0}")]
     CookieKey(String),
+    /// `two_factor_key` is not a usable key, or is missing while accounts use two-factor sign-in.
+    #[error("configuration: key `two_factor_key`: {0}")]
+    TwoFactorKey(String),
     /// `client_ip_header` or `trusted_proxies` cannot be used.
     #[error(transparent)]
     ClientIp(#[from] crate::security::client_ip::ClientIpError),

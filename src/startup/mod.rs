@@ -32,6 +32,32 @@ use crate::{
     state::AppState,
 };
 
+/// Without `two_factor_key` no code can be checked: a server that finds accounts using two-factor sign-in
+/// refuses to start rather than let them in on their password alone, and one that finds none says how to make a
+/// key so the feature can be offered.
+async fn check_two_factor_key(settings: &Settings, pool: &Pool) -> Result<(), StartupError> {
+    use crate::auth::two_factor::key::HOW_TO_MAKE_ONE;
+    if !settings.two_factor_key.expose().trim().is_empty() {
+        return Ok(());
+    }
+    let using = crate::auth::two_factor::queries::enabled_count(pool)
+        .await
+        .map_err(|error| {
+            StartupError::TwoFactorKey(format!(
+                "is empty, and which accounts use two-factor sign-in could not be read: {error}"
+            ))
+        })?;
+    if using > 0 {
+        return Err(StartupError::TwoFactorKey(format!(
+            "is empty, but {using} account(s) use two-factor sign-in and their codes cannot be checked without it; give the key they were set up with (or `leptodo users reset-2fa` each)"
+        )));
+    }
+    tracing::warn!(
+        "two_factor_key is empty: nobody can set up two-factor sign-in; {HOW_TO_MAKE_ONE} and set it"
+    );
+    Ok(())
+}
+
 /// A server that is bound and ready to run.
 pub struct Application {
     listener: TcpListener,
@@ -73,6 +99,7 @@ impl Application {
                 "cookie_key is empty: this instance signs its one-time messages with a key of its own; give every instance the same cookie_key, or a message left by one is dropped by another"
             );
         }
+        check_two_factor_key(settings, &pool).await?;
         let fingerprints = Fingerprints::load();
         let state = AppState::build(settings, pool.clone(), local_addr, fingerprints.is_some())?;
         let (session_layer, session_cleanup) =
@@ -209,6 +236,7 @@ fn api_routes() -> Router<AppState> {
             .merge(auth::api::routes())
             .merge(auth::email::api::routes())
             .merge(auth::tokens::api::routes())
+            .merge(auth::two_factor::api::routes())
             .merge(crate::todos::api::routes())
             .merge(crate::todos::live::stream::routes())
             .merge(crate::admin::api::routes())

@@ -7,9 +7,15 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 /// Every route the API serves, as (method, OpenAPI path).
-const ROUTES: [(&str, &str); 28] = [
+const ROUTES: [(&str, &str); 34] = [
     ("post", "/api/auth/register"),
     ("post", "/api/auth/login"),
+    ("post", "/api/auth/login/code"),
+    ("post", "/api/auth/reauthenticate"),
+    ("post", "/api/auth/two-factor"),
+    ("delete", "/api/auth/two-factor"),
+    ("post", "/api/auth/two-factor/confirm"),
+    ("post", "/api/auth/two-factor/recovery-codes"),
     ("post", "/api/auth/logout"),
     ("get", "/api/auth/me"),
     ("post", "/api/auth/password"),

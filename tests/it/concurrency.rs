@@ -247,7 +247,13 @@ async fn a_token_created_during_a_password_change_does_not_survive_it() {
         .expect("Ann");
     change_password(&ann).await;
     // … and its insert commits after the change revoked Ann's tokens.
-    let token = tokens::service::create(&app.state, &seen_by_token_request, "racing", None)
+    // The old password, as the token request gave it with its old view of the account.
+    let password = PASSWORD.into();
+    let proof = leptodo::auth::reauth::Proof {
+        session: None,
+        password: Some(&password),
+    };
+    let token = tokens::service::create(&app.state, &seen_by_token_request, proof, "racing", None)
         .await
         .expect("created");
     let script = app.anonymous().with_bearer(&token.token);

@@ -12,7 +12,7 @@ use crate::mail::Mail;
 const SUBJECT_SUFFIX: &str = " — Leptodo";
 
 /// A mail to `to` about account `user_id`: `paragraphs` of text, then, if any, a link with its button label.
-fn compose(
+pub(crate) fn compose(
     to: &str,
     user_id: i64,
     purpose: &'static str,

@@ -20,7 +20,7 @@ pub struct EmailPolicy {
     /// `email_confirmation`.
     pub confirmation: EmailConfirmation,
     /// The start of every link, without a trailing slash.
-    pub(super) site_url: String,
+    pub(crate) site_url: String,
     pub(super) confirm_hours: u32,
     pub(super) reset_minutes: u32,
     pub(super) change_hours: u32,

@@ -7,8 +7,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{service, ApiToken, NewApiToken};
 use crate::{
     api::extract::{ApiId, ApiJson},
-    auth::api_user::ApiUser,
+    auth::{api_user::ApiUser, reauth::Proof},
     error::AppError,
+    secret::Secret,
     state::AppState,
     state::ClientIp,
 };
@@ -27,6 +28,11 @@ pub struct CreateTokenRequest {
     /// What the token is for, 1–100 characters.
     #[schema(min_length = 1, max_length = 100)]
     name: String,
+    /// The account's password: needed with a bearer token, and with a session whose password was entered more
+    /// than `reauthenticate_minutes` ago.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    current_password: Option<Secret>,
 }
 
 /// Creates a token; its secret is in this answer only.
@@ -35,7 +41,8 @@ pub struct CreateTokenRequest {
     request_body = CreateTokenRequest,
     responses(
         (status = 201, description = "Created; `token` is shown only now", body = NewApiToken),
-        (status = 422, description = "Invalid name, or too many tokens", body = crate::error::json::ErrorBody),
+        (status = 403, description = "`reauthentication_required`: give `current_password` (see `POST /api/auth/reauthenticate`)", body = crate::error::json::ErrorBody),
+        (status = 422, description = "Invalid name, too many tokens, or a wrong `current_password`", body = crate::error::json::ErrorBody),
         (status = 429, description = "Too many tokens created lately; see `Retry-After`", body = crate::error::json::ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
@@ -46,7 +53,11 @@ pub async fn create(
     user: ApiUser,
     ApiJson(request): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, Json<NewApiToken>), AppError> {
-    let token = service::create(&state, &user.record, &request.name, ip.as_deref()).await?;
+    let proof = Proof {
+        session: user.session.as_ref(),
+        password: request.current_password.as_ref(),
+    };
+    let token = service::create(&state, &user.record, proof, &request.name, ip.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(token)))
 }
 

@@ -4,10 +4,12 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiToken, NewApiToken};
+use crate::auth::reauth::reauth_input;
 use crate::{
     domain::TokenName,
     error::AppError,
     form_errors::{refusal, ErrorSummary, Field, FormErrors, Input},
+    secret::Secret,
 };
 
 /// What the section shows.
@@ -17,14 +19,17 @@ pub struct TokenList {
     pub tokens: Vec<ApiToken>,
     /// A token created by a form POST without JavaScript, shown on the page it returned to, once.
     pub just_created: Option<NewApiToken>,
+    /// Whether the password was entered recently enough to create a token without typing it again.
+    pub password_fresh: bool,
 }
 
 /// The logged-in user's tokens.
 #[server]
 pub async fn load_tokens() -> Result<TokenList, AppError> {
     use self::server::*;
-    let (state, _, user) = logged_in().await?;
+    let (state, session, user) = logged_in().await?;
     let tokens = service::list(&state, &user).await?;
+    let password_fresh = reauth::is_fresh(state.sessions, &session, crate::db::unix_now()).await?;
     let just_created = crate::flash::take_secret::<NewApiToken>()
         .await?
         // Only while it is one of this user's: the browser may have logged in as someone else since.
@@ -32,17 +37,26 @@ pub async fn load_tokens() -> Result<TokenList, AppError> {
     Ok(TokenList {
         tokens,
         just_created,
+        password_fresh,
     })
 }
 
-/// Creates a token named `name`; its secret is in the answer and nowhere else.
+/// Creates a token named `name`; its secret is in the answer and nowhere else. `current_password` is needed
+/// when this session's was entered too long ago.
 #[server]
-pub async fn create_token(name: String) -> Result<NewApiToken, AppError> {
+pub async fn create_token(
+    name: String,
+    current_password: Option<Secret>,
+) -> Result<NewApiToken, AppError> {
     use self::server::*;
     let result = async {
-        let (state, _, user) = logged_in().await?;
+        let (state, session, user) = logged_in().await?;
         let ip = crate::state::client_ip().await;
-        let token = service::create(&state, &user, &name, ip.as_deref()).await?;
+        let proof = reauth::Proof {
+            session: Some(&session),
+            password: current_password.as_ref(),
+        };
+        let token = service::create(&state, &user, proof, &name, ip.as_deref()).await?;
         // Without JavaScript the answer is a redirect, so the page it returns to shows the secret instead.
         if is_plain_form_post() {
             crate::flash::set_secret(&token).await?;
@@ -68,7 +82,7 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 mod server {
     pub use crate::{
-        auth::{session::logged_in, tokens::service},
+        auth::{reauth, session::logged_in, tokens::service},
         error::{is_plain_form_post, with_status},
     };
 }
@@ -79,7 +93,11 @@ pub fn TokensPanel() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let list = Resource::new(|| (), |_| load_tokens());
-    let errors = FormErrors::new("token", refusal(create).as_ref(), &[TOKEN_NAME]);
+    let errors = FormErrors::new(
+        "token",
+        refusal(create).as_ref(),
+        &[TOKEN_NAME, TOKEN_PASSWORD],
+    );
     let revoke_errors = FormErrors::new("revoke", refusal(revoke).as_ref(), &[]);
 
     view! {
@@ -90,25 +108,28 @@ pub fn TokensPanel() -> impl IntoView {
                 ") by sending " <code>"Authorization: Bearer <token>"</code>
                 ". Changing your password revokes every token."
             </p>
-            <ErrorSummary errors=errors.clone() />
-            <ActionForm action=create attr:class="auth-form token-form">
-                {errors
-                    .input(
-                        TOKEN_NAME,
-                        Input::text("Token name")
-                            .required()
-                            .max_length(TokenName::MAX_CHARS)
-                            .placeholder("backup script"),
-                    )}
-                <button type="submit">"Create token"</button>
-            </ActionForm>
             <ErrorSummary errors=revoke_errors />
             <Transition fallback=|| ()>
                 {move || {
+                    let errors = errors.clone();
                     list.get()
                         .map(|loaded| match loaded {
                             Ok(loaded) => {
                                 view! {
+                                    <ErrorSummary errors=errors.clone() />
+                                    <ActionForm action=create attr:class="auth-form token-form">
+                                        {errors
+                                            .input(
+                                                TOKEN_NAME,
+                                                Input::text("Token name")
+                                                    .required()
+                                                    .max_length(TokenName::MAX_CHARS)
+                                                    .placeholder("backup script"),
+                                            )}
+                                        {(!loaded.password_fresh)
+                                            .then(|| errors.input(TOKEN_PASSWORD, reauth_input()))}
+                                        <button type="submit">"Create token"</button>
+                                    </ActionForm>
                                     {loaded.just_created.map(new_token_view)}
                                     {token_table(loaded.tokens, revoke)}
                                 }
@@ -177,3 +198,5 @@ fn token_table(tokens: Vec<ApiToken>, revoke: ServerAction<RevokeToken>) -> impl
 
 /// The new token's name input.
 const TOKEN_NAME: Field = Field::new("name", "token-name");
+/// The password input, shown when this session's password was entered too long ago.
+const TOKEN_PASSWORD: Field = Field::new("current_password", "token-password");

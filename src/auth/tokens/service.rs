@@ -8,6 +8,7 @@ use super::{
 use crate::{
     auth::{
         queries::UserRecord,
+        reauth::{self, Proof},
         throttle::{Action, Subjects},
     },
     db::Lock,
@@ -16,8 +17,9 @@ use crate::{
     state::AppState,
 };
 
-/// Creates a token named `name` for `owner`; its secret is in the answer and nowhere else. Throttled: every
-/// creation counts as an attempt, so a stolen session cannot mint tokens in bulk.
+/// Creates a token named `name` for `owner`; its secret is in the answer and nowhere else. A lasting way into
+/// the account, so it needs a fresh password (`proof`, see [`reauth`]). Throttled: every creation counts as an
+/// attempt, so even a session with a fresh password cannot mint tokens in bulk.
 ///
 /// `owner` is the account as this request's session or token found it: the token is issued under that
 /// session secret, so if a password change or deactivation commits while it is being created, it is dead on
@@ -26,10 +28,12 @@ use crate::{
 pub async fn create(
     state: &AppState,
     owner: &UserRecord,
+    proof: Proof<'_>,
     name: &str,
     ip: Option<&str>,
 ) -> Result<NewApiToken, AppError> {
     let name = TokenName::parse(name).map_err(|message| AppError::invalid("name", message))?;
+    reauth::require(state, proof, owner, ip).await?;
     let reservation = state
         .throttle
         .reserve(Action::TokenCreation, &Subjects::user(owner.id, ip))

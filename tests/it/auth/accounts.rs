@@ -11,7 +11,7 @@ use leptodo::{
         password_change::PasswordChangeInput,
         queries,
         registration::RegistrationInput,
-        service::{authenticate, change_password, register},
+        service::{authenticate, change_password, register, LoginAttempt},
     },
     config::EmailConfirmation,
     error::AppError,
@@ -64,12 +64,16 @@ impl Accounts {
             &self.state.pool,
             &self.state.hasher,
             &self.state.throttle,
-            login,
-            password,
-            None,
+            LoginAttempt {
+                login,
+                password,
+                ip: None,
+                remembered: None,
+            },
             EmailConfirmation::Optional,
         )
         .await
+        .map(|signed_in| signed_in.complete().expect("no second step"))
     }
 }
 
@@ -259,12 +263,16 @@ async fn each_login_shifts_the_trackable_fields() {
         &app.state.pool,
         &app.state.hasher,
         &app.state.throttle,
-        "annlee",
-        PASSWORD,
-        Some("10.0.0.2"),
+        LoginAttempt {
+            login: "annlee",
+            password: PASSWORD,
+            ip: Some("10.0.0.2"),
+            remembered: None,
+        },
         EmailConfirmation::Optional,
     )
     .await
+    .map(|signed_in| signed_in.complete().expect("no second step"))
     .expect("login");
     assert_eq!(user.login_count, 2);
     assert_eq!(user.last_login_ip.as_deref(), Some("10.0.0.1"));
@@ -292,12 +300,16 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
         &old.state.pool,
         &stronger,
         &old.state.throttle,
-        "annlee",
-        PASSWORD,
-        None,
+        LoginAttempt {
+            login: "annlee",
+            password: PASSWORD,
+            ip: None,
+            remembered: None,
+        },
         EmailConfirmation::Optional,
     )
     .await
+    .map(|signed_in| signed_in.complete().expect("no second step"))
     .expect("old hash still logs in");
     let upgraded = queries::find_by_id(&old.state.pool, user.id)
         .await
@@ -312,12 +324,16 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
         &old.state.pool,
         &stronger,
         &old.state.throttle,
-        "annlee",
-        PASSWORD,
-        None,
+        LoginAttempt {
+            login: "annlee",
+            password: PASSWORD,
+            ip: None,
+            remembered: None,
+        },
         EmailConfirmation::Optional,
     )
     .await
+    .map(|signed_in| signed_in.complete().expect("no second step"))
     .expect("new hash logs in");
 }
 

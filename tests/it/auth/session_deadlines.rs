@@ -9,9 +9,11 @@ use common::{TestDatabase, PASSWORD};
 use leptodo::{
     auth::{
         queries::UserRecord,
+        reauth,
         registration::RegistrationInput,
         service,
         session::{current_user_at, log_in},
+        two_factor::pending,
     },
     db::{unix_now, Pool},
     session_store::{SessionPolicy, Store},
@@ -211,4 +213,61 @@ async fn a_session_deleted_while_a_request_used_it_is_not_written_back() {
         .expect("changed");
     in_flight.save().await.expect("saved");
     assert!(fixture.store.load(&id).await.expect("loads").is_none());
+}
+
+#[tokio::test]
+async fn a_login_opens_the_reauthentication_window_for_ten_minutes_and_no_longer() {
+    let fixture = fixture().await;
+    let (session, before, after) = log_in_now(&fixture, true).await;
+    let fresh = |now| reauth::is_fresh(fixture.policy, &session, now);
+    assert!(fresh(after).await.expect("readable"));
+    assert!(fresh(before + 600).await.expect("readable"), "10 minutes");
+    assert!(
+        !fresh(after + 601).await.expect("readable"),
+        "past 10 minutes"
+    );
+    // A remembered login outlives the window by far: an hour later it still needs the password again.
+    assert!(!fresh(after + 3600).await.expect("readable"));
+    assert!(user_at(&fixture, &session, after + 3600).await.is_some());
+    // Entering the password again reopens it.
+    let later = Session::new(None, fixture.store.clone(), None);
+    reauth::mark(&later).await.expect("marked");
+    assert!(reauth::is_fresh(fixture.policy, &later, unix_now())
+        .await
+        .expect("readable"));
+    let anonymous = Session::new(None, fixture.store.clone(), None);
+    assert!(!reauth::is_fresh(fixture.policy, &anonymous, unix_now())
+        .await
+        .expect("readable"));
+}
+
+#[tokio::test]
+async fn a_second_step_waits_five_minutes_and_grants_no_login_meanwhile() {
+    let fixture = fixture().await;
+    let session = Session::new(None, fixture.store.clone(), None);
+    let before = unix_now();
+    pending::begin(&session, &fixture.user, false)
+        .await
+        .expect("begun");
+    let after = unix_now();
+    assert!(
+        user_at(&fixture, &session, after).await.is_none(),
+        "nobody is logged in before the second step"
+    );
+    let waiting = pending::current_at(&session, before + 300)
+        .await
+        .expect("readable")
+        .expect("still waiting at 5 minutes");
+    assert!(waiting.is_for(&fixture.user));
+    assert!(pending::current_at(&session, after + 301)
+        .await
+        .expect("readable")
+        .is_none());
+    assert!(
+        pending::current_at(&session, before)
+            .await
+            .expect("readable")
+            .is_none(),
+        "an expired step is dropped, not only hidden"
+    );
 }

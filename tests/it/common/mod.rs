@@ -2,6 +2,7 @@
 //! PostgreSQL when the run is for it: see `database.rs`).
 
 pub mod admins;
+pub mod authenticator;
 mod client;
 pub mod database;
 pub mod events;
@@ -40,8 +41,12 @@ pub fn test_settings() -> Settings {
     // Without an SMTP server mail goes to the outbox: not into the working tree (a server started by
     // `spawn_app` gets its database's own).
     settings.outbox_dir = process::private_outbox().display().to_string();
+    settings.two_factor_key = TWO_FACTOR_KEY.into();
     settings
 }
+
+/// The `two_factor_key` of the test servers: 32 bytes, base64.
+pub const TWO_FACTOR_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await

@@ -4,6 +4,7 @@
 use crate::common;
 
 use common::{
+    authenticator::Authenticator,
     process::{command as leptodo, Server},
     Api, TestDatabase, PASSWORD,
 };
@@ -21,6 +22,7 @@ fn serve(database_url: &str) -> Server {
         &[
             ("LEPTODO_ARGON2_MEMORY_KIB", "1024"),
             ("LEPTODO_ARGON2_ITERATIONS", "1"),
+            ("LEPTODO_TWO_FACTOR_KEY", common::TWO_FACTOR_KEY),
         ],
     )
 }
@@ -45,7 +47,7 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
     assert!(leptodo(&source, &admin_args, &format!("{PASSWORD}\n"))
         .status
         .success());
-    let (before, token) = {
+    let (before, token, mut phone) = {
         let old = serve(&source);
         let ann = Api::new(&old.url);
         let (status, _) = ann
@@ -70,7 +72,21 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
             .post("/api/auth/tokens", &json!({"name": "script"}))
             .await;
         let (_, before) = ann.get("/api/todos").await;
-        (before, token["token"].as_str().expect("token").to_owned())
+        // Ann signs in with a second factor; one of her recovery codes is used up.
+        let (_, setup) = ann.post("/api/auth/two-factor", &json!({})).await;
+        let mut phone = Authenticator::from_key(setup["secret"].as_str().expect("key")).await;
+        let (status, confirmed) = ann
+            .post(
+                "/api/auth/two-factor/confirm",
+                &json!({"code": phone.next_code().await}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{confirmed}");
+        (
+            before,
+            token["token"].as_str().expect("token").to_owned(),
+            phone,
+        )
     };
     for args in [
         &["roles", "create", "editor", "--description", "Edits"][..],
@@ -89,13 +105,23 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
     assert!(copied.status.success(), "{report}{}", text(&copied.stderr));
     assert!(
         report.contains(
-            "Copied 2 users, 3 roles, 4 role grants, 3 todos, 1 API tokens and 4 audit entries"
+            "Copied 2 users, 3 roles, 4 role grants, 3 todos, 1 API tokens, 1 two-factor setups with 10 recovery codes and 5 audit entries"
         ),
         "{report}"
     );
 
     let new = serve(&target.url);
-    let ann = Api::new(&new.url).logged_in_as("ann@example.com").await;
+    // Her second factor came along, sealed secret and taken steps: the next code of her phone opens it.
+    let ann = Api::new(&new.url);
+    let (_, answer) = ann.log_in("ann@example.com", PASSWORD).await;
+    assert_eq!(answer, json!({"second_factor_required": true}));
+    let (status, answer) = ann
+        .post(
+            "/api/auth/login/code",
+            &json!({"code": phone.next_code().await}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
     let (status, after) = ann.get("/api/todos").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(after, before, "the same todos, ids, states and times");

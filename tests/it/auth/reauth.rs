@@ -1,0 +1,106 @@
+//! Re-authentication ("sudo mode"): a session whose password was entered more than `reauthenticate_minutes`
+//! ago, or a bearer token, must give the password again to mint an API token or set up two-factor sign-in.
+
+use crate::common;
+
+use common::{spawn_app, spawn_app_with, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_stale_session_gives_the_password_again_before_lasting_changes() {
+    // A window of zero minutes: one second after the login it has closed.
+    let app = spawn_app_with(|settings| settings.reauthenticate_minutes = 0).await;
+    let borrowed = app.user("annlee").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    let (status, body) = borrowed
+        .post("/api/auth/tokens", &json!({"name": "lasting"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "reauthentication_required");
+    let (status, body) = borrowed.post("/api/auth/two-factor", &json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = borrowed
+        .post("/api/auth/two-factor/recovery-codes", &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = borrowed
+        .post(
+            "/api/auth/tokens",
+            &json!({"name": "lasting", "current_password": "a guess"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["fields"]["current_password"].is_array(),
+        "{body}"
+    );
+    let (_, tokens) = borrowed.get("/api/auth/tokens").await;
+    assert_eq!(tokens, json!([]), "nothing was minted");
+
+    let (status, body) = borrowed
+        .post(
+            "/api/auth/tokens",
+            &json!({"name": "lasting", "current_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = borrowed
+        .post(
+            "/api/auth/reauthenticate",
+            &json!({"current_password": "a guess"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) = borrowed
+        .post(
+            "/api/auth/reauthenticate",
+            &json!({"current_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // The account page asks for the password in the forms that need it.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, page) = borrowed.page("/account").await;
+    assert!(page.contains(r#"id="token-password""#), "{page}");
+    assert!(page.contains(r#"id="two-factor-setup-password""#));
+}
+
+#[tokio::test]
+async fn a_fresh_login_goes_ahead_without_the_password_and_a_bearer_token_never_does() {
+    let app = spawn_app().await;
+    let ann = app.user("annlee").await;
+    let (_, page) = ann.page("/account").await;
+    assert!(!page.contains(r#"id="token-password""#), "fresh: not asked");
+    let (status, token) = ann
+        .post("/api/auth/tokens", &json!({"name": "script"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{token}");
+    let script = app
+        .anonymous()
+        .with_bearer(token["token"].as_str().expect("token"));
+    let (status, body) = script
+        .post("/api/auth/tokens", &json!({"name": "another"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = script
+        .post(
+            "/api/auth/tokens",
+            &json!({"name": "another", "current_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = script
+        .post(
+            "/api/auth/reauthenticate",
+            &json!({"current_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a token has no session to refresh"
+    );
+}
