@@ -9,7 +9,7 @@ test:
 
 # Development loop: rebuilds the server and the wasm bundle on every change and reloads the page.
 watch:
-	@bash -c 'source scripts/bootstrap.sh && cargo leptos watch'
+	@bash -c 'source scripts/bootstrap.sh && source scripts/dev-keys.sh && cargo leptos watch'
 
 # Size of each built file of the release site (raw, gzip, brotli) and the first-load total.
 size:

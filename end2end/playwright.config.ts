@@ -22,6 +22,7 @@ const singleServer =
   `mkdir -p ../target/e2e && rm -f ${database} ${database}-wal ${database}-shm && ` +
   `LEPTODO_SITE_ADDR=127.0.0.1:${port} LEPTODO_SITE_ROOT=../target/site ` +
   `LEPTODO_DATABASE_URL=sqlite://${database} LEPTODO_LOG_LEVEL=warn ${mail}` +
+  `LEPTODO_TWO_FACTOR_KEY=$(head -c 32 /dev/urandom | base64 -w0) ` +
   `LEPTODO_THROTTLE_REGISTRATIONS_PER_IP=1000000 LEPTODO_THROTTLE_MAILS_PER_IP=1000000 ` +
   `exec ../target/release/leptodo --config ../Leptos.toml`;
 

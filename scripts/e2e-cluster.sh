@@ -14,9 +14,11 @@ trap 'exit 0' TERM INT
 
 # One signing key for both instances, so a one-time message one leaves is shown by the other.
 cookie_key=$(head -c 64 /dev/urandom | base64 -w0)
+# And one two-factor key, so a secret sealed by one opens on the other.
+two_factor_key=$(head -c 32 /dev/urandom | base64 -w0)
 for backend in 1 2; do
   LEPTODO_SITE_ADDR="127.0.0.1:$((port + backend))" LEPTODO_SITE_ROOT=target/site \
-  LEPTODO_DATABASE_URL="$E2E_DATABASE_URL" LEPTODO_CLIENT_IP_HEADER=X-Forwarded-For LEPTODO_TRUSTED_PROXIES=127.0.0.1 LEPTODO_COOKIE_KEY="$cookie_key" LEPTODO_LOG_LEVEL=warn \
+  LEPTODO_DATABASE_URL="$E2E_DATABASE_URL" LEPTODO_CLIENT_IP_HEADER=X-Forwarded-For LEPTODO_TRUSTED_PROXIES=127.0.0.1 LEPTODO_COOKIE_KEY="$cookie_key" LEPTODO_TWO_FACTOR_KEY="$two_factor_key" LEPTODO_LOG_LEVEL=warn \
   LEPTODO_THROTTLE_REGISTRATIONS_PER_IP=1000000 LEPTODO_THROTTLE_MAILS_PER_IP=1000000 \
     target/release/leptodo --config Leptos.toml &
   pids+=($!)

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/bootstrap.sh
+source scripts/dev-keys.sh
 
 echo "==> building the release server and wasm bundle" >&2
 cargo leptos build --release --precompress
