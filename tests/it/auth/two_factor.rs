@@ -99,6 +99,13 @@ async fn a_setup_counts_only_after_a_right_code_and_then_every_login_asks_for_on
     assert_eq!(ann.get("/api/auth/me").await.1["user"]["two_factor"], true);
     let (status, again) = ann.post("/api/auth/two-factor", &json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "already on: {again}");
+    let admin = common::admins::admin(&app, "root").await;
+    let (_, listed) = admin.get("/api/admin/users?q=annlee").await;
+    assert_eq!(listed["users"][0]["two_factor"], true, "{listed}");
+    let (_, listed) = admin.get("/api/admin/users?q=root").await;
+    assert_eq!(listed["users"][0]["two_factor"], false, "{listed}");
+    let (_, page) = admin.page("/admin?q=annlee").await;
+    assert!(page.contains(r#"<td class="two-factor">on</td>"#), "{page}");
 
     // The code that confirmed the setup was taken: it does not sign in too.
     let browser = password_given(&app.address).await;
