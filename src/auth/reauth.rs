@@ -1,10 +1,11 @@
 //! Re-authentication ("sudo mode"): what could take an account over for good — a lasting API token, a second
-//! factor set up or turned off — needs the password entered within the last `reauthenticate_minutes` in this
+//! factor set up, new recovery codes — needs the password entered within the last `reauthenticate_minutes` in this
 //! session, so a browser left logged in (or a stolen session cookie) is not enough. Logging in with the password
 //! opens the window; entering the password again on a form that asks for it reopens it. A bearer token has no
 //! session and no window: its caller gives the password with each such request.
 //!
-//! Changing the address asks for the password every time (`auth::email`), which is stricter still.
+//! Changing the address and turning two-factor sign-in off ask for the password every time, which is
+//! stricter still.
 
 use crate::form_errors::Input;
 

@@ -111,16 +111,6 @@ pub enum SignIn {
     SecondStep(UserRecord),
 }
 
-impl SignIn {
-    /// The account, if the sign-in is complete.
-    pub fn complete(self) -> Option<UserRecord> {
-        match self {
-            Self::Complete(user) => Some(user),
-            Self::SecondStep(_) => None,
-        }
-    }
-}
-
 /// Checks a login (email or username) and password; on success records the login from `ip`, unless the
 /// account has two-factor sign-in on and `remembered` does not vouch for this browser: then the second step
 /// decides, and records it.

@@ -10,11 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::{
-    auth::{email::EmailPolicy, hashing::PasswordHasher},
-    config::Settings,
-    todos::live::hub::Hub,
-};
+use crate::{auth::hashing::PasswordHasher, config::Settings, todos::live::hub::Hub};
 
 /// Leptodo: a TodoMVC behind real user accounts.
 ///
@@ -216,17 +212,7 @@ pub async fn run(command: OperatorCommand, settings: &Settings) -> Result<String
         )),
         OnConfiguredDatabase::Users(command) => match PasswordHasher::new(settings) {
             // On PostgreSQL, what ends a login here reaches the live streams of every serving instance.
-            Ok(hasher) => {
-                let mailer = match crate::mail::Mailer::new(settings) {
-                    Ok(mailer) => mailer,
-                    Err(error) => return Err(CommandError(error.to_string())),
-                };
-                let email = EmailPolicy::new(settings, mailer, settings.site_addr);
-                let done = users::run(command, &pool, &hasher, &Hub::new(settings), &email).await;
-                // A mail the command sent leaves before the process does.
-                email.mailer.idle().await;
-                done
-            }
+            Ok(hasher) => users::run(command, &pool, &hasher, &Hub::new(settings), settings).await,
             Err(error) => Err(CommandError(error.to_string())),
         },
         OnConfiguredDatabase::Roles(command) => roles::run(command, &pool).await,

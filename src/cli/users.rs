@@ -11,7 +11,9 @@ use crate::{
         registration::RegistrationInput,
         two_factor,
     },
+    config::Settings,
     db::Pool,
+    mail::Mailer,
     todos::live::hub::Hub,
 };
 
@@ -21,7 +23,7 @@ pub async fn run(
     pool: &Pool,
     hasher: &PasswordHasher,
     live: &Hub,
-    email: &EmailPolicy,
+    settings: &Settings,
 ) -> Result<String, CommandError> {
     let actor = Actor::command_line();
     match command {
@@ -71,8 +73,13 @@ pub async fn run(
         }
         UsersCommand::ResetTwoFactor { user } => {
             let record = find(pool, &user).await?;
+            let mailer = Mailer::new(settings).map_err(|error| CommandError(error.to_string()))?;
+            let email = EmailPolicy::new(settings, mailer, settings.site_addr);
+            let was_on = two_factor::service::reset(pool, &email, &actor, &record).await?;
+            // The mail to the account leaves before the process does.
+            email.mailer.idle().await;
             Ok(
-                match two_factor::service::reset(pool, email, &actor, &record).await? {
+                match was_on {
                     true => format!(
                         "Two-factor sign-in of {} is off; they sign in with their password and were mailed.",
                         record.username

@@ -40,7 +40,7 @@ pub struct Settings {
     /// Days a "remember me" login lasts.
     pub remember_me_days: u32,
     /// Minutes after entering the password during which this session may do what could take the account over
-    /// (create an API token, set up or turn off two-factor sign-in) without entering it again.
+    /// (create an API token, set up two-factor sign-in, make new recovery codes) without entering it again.
     pub reauthenticate_minutes: u32,
     /// Days "remember this browser" spares a browser the second step of signing in.
     pub two_factor_remember_days: u32,

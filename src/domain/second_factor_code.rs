@@ -3,7 +3,7 @@
 /// Told apart by their shape, so one field (and the API's one `code`) takes either: an app code is 6 digits, a
 /// recovery code 12 characters of Crockford's base 32. Spaces and dashes are ignored, as people copy them
 /// either way, and a recovery code reads the same in any case and with `o`, `i` or `l` typed for `0` or `1`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum SecondFactorCode {
     /// Six digits from the authenticator app.
     App(String),
@@ -19,6 +19,16 @@ pub const RECOVERY_CODE_CHARS: usize = 12;
 pub const RECOVERY_ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 /// The longest input worth reading: a recovery code with a dash or space between every character.
 pub const MAX_CODE_CHARS: usize = 2 * RECOVERY_CODE_CHARS;
+
+/// Which kind, never the code: a code must not end up in a log.
+impl std::fmt::Debug for SecondFactorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::App(_) => "App(<hidden>)",
+            Self::Recovery(_) => "Recovery(<hidden>)",
+        })
+    }
+}
 
 impl SecondFactorCode {
     /// Reads what was typed.

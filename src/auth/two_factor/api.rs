@@ -115,6 +115,11 @@ pub struct ConfirmRequest {
     /// The 6 digits the authenticator app shows for the new secret.
     #[schema(value_type = String)]
     code: Secret,
+    /// The account's password: needed with a bearer token, and with a session whose password was entered more
+    /// than `reauthenticate_minutes` ago.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    current_password: Option<Secret>,
 }
 
 /// Confirms the setup with a code from the app: two-factor sign-in is on, and the answer holds the ten
@@ -124,6 +129,7 @@ pub struct ConfirmRequest {
     request_body = ConfirmRequest,
     responses(
         (status = 200, body = RecoveryCodes),
+        (status = 403, description = "`reauthentication_required`: give `current_password`", body = ErrorBody),
         (status = 409, description = "No setup waits (never started, expired, or already on)", body = ErrorBody),
         (status = 422, description = "Wrong code (`fields.code`)", body = ErrorBody),
         (status = 429, description = "Too many wrong codes lately; see `Retry-After`", body = ErrorBody),
@@ -136,8 +142,18 @@ pub async fn confirm_setup(
     user: ApiUser,
     ApiJson(request): ApiJson<ConfirmRequest>,
 ) -> Result<Json<RecoveryCodes>, AppError> {
-    let codes =
-        service::confirm_setup(&state, &user.record, request.code.expose(), ip.as_deref()).await?;
+    let proof = Proof {
+        session: user.session.as_ref(),
+        password: request.current_password.as_ref(),
+    };
+    let codes = service::confirm_setup(
+        &state,
+        &user.record,
+        proof,
+        request.code.expose(),
+        ip.as_deref(),
+    )
+    .await?;
     Ok(Json(codes))
 }
 

@@ -128,9 +128,18 @@ pub fn SecondStepPage() -> impl IntoView {
                     page_state
                         .get()
                         .map(|state| {
-                            let state = state.unwrap_or_default();
+                            let state = match state {
+                                Ok(state) => state,
+                                Err(error) => {
+                                    return view! {
+                                        <p class="error" role="alert">{error.to_string()}</p>
+                                    }
+                                        .into_any();
+                                }
+                            };
                             if state.logged_in {
-                                return view! { <Redirect path="/" /> }.into_any();
+                                let next = crate::auth::next_path::safe_next(&next()).to_owned();
+                                return view! { <Redirect path=next /> }.into_any();
                             }
                             if !state.waiting {
                                 return expired_view().into_any();

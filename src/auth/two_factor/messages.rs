@@ -60,10 +60,17 @@ pub fn recovery_codes_renewed(to: &str, user_id: i64, account_url: &str) -> Mail
     )
 }
 
-/// "A recovery code was used", with how many are left, and a warning when one or none is.
-pub fn recovery_code_used(to: &str, user_id: i64, account_url: &str, left: i64) -> Mail {
+/// "A recovery code was used" (`for_what`: "to sign in to"), with how many are left, and a warning when one or
+/// none is.
+pub fn recovery_code_used(
+    to: &str,
+    user_id: i64,
+    account_url: &str,
+    left: i64,
+    for_what: &str,
+) -> Mail {
     let mut paragraphs = vec![format!(
-        "One of your recovery codes was just used to sign in to your Leptodo account. {} left.",
+        "One of your recovery codes was just used {for_what} your Leptodo account. {} left.",
         match left {
             0 => "No codes are".to_owned(),
             1 => "One code is".to_owned(),

@@ -1,11 +1,14 @@
 //! Two-factor sign-in: after the password, a code from an authenticator app (RFC 6238) or a single-use
 //! recovery code. Set up and turned off from the account page or the JSON API, answered on `/login/code`,
-//! reset by an operator with `leptodo users reset-2fa`. Every change is audited and mailed by the service.
+//! reset by an operator with `leptodo users reset-2fa`. Turning it on or off, new recovery codes and each
+//! recovery code used are audited and mailed by the service.
 
 #[cfg(feature = "ssr")]
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod authenticator;
+#[cfg(feature = "ssr")]
+mod check;
 pub mod code_page;
 #[cfg(feature = "ssr")]
 pub mod key;
@@ -31,7 +34,7 @@ pub use setup_page::{RecoveryCodesPage, TwoFactorSetupPage};
 use serde::{Deserialize, Serialize};
 
 /// What the authenticator app is given to learn a new secret, shown while the setup waits for its first code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Enrolment {
     /// The secret in base 32, in groups of four, for typing into the app.
@@ -45,11 +48,24 @@ pub struct Enrolment {
 }
 
 /// The ten new recovery codes, shown once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RecoveryCodes {
     /// Each code once, as `xxxx-xxxx-xxxx`.
     pub recovery_codes: Vec<String>,
+}
+
+// Secrets stay out of logs and panics.
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Enrolment(<hidden>)")
+    }
+}
+
+impl std::fmt::Debug for RecoveryCodes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RecoveryCodes({} hidden)", self.recovery_codes.len())
+    }
 }
 
 /// Two-factor sign-in as configured: the key that seals secrets (none: it cannot be set up) and how long a

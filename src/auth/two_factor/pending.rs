@@ -12,7 +12,7 @@ const PENDING: &str = "auth.second_step";
 pub const PENDING_SECONDS: i64 = 5 * 60;
 
 /// Who gave the right password, and what the login asked for.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct PendingSignIn {
     /// The account.
     pub user_id: i64,
@@ -22,6 +22,16 @@ pub struct PendingSignIn {
     pub remember_me: bool,
     /// Unix time the password was checked.
     started_at: i64,
+}
+
+impl std::fmt::Debug for PendingSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The session secret stays out of logs.
+        f.debug_struct("PendingSignIn")
+            .field("user_id", &self.user_id)
+            .field("started_at", &self.started_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PendingSignIn {

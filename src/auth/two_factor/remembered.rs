@@ -20,7 +20,7 @@ const COOKIE_NAME: &str = "leptodo_trusted_browser";
 const SECURE_COOKIE_NAME: &str = "__Host-leptodo_trusted_browser";
 
 /// What the cookie says, once its signature held.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct RememberedBrowser {
     /// The cookie it was written for, inside the signature so it cannot be moved to another cookie.
     cookie: String,
@@ -28,6 +28,16 @@ pub struct RememberedBrowser {
     mark: String,
     /// Unix time it stops working.
     until: i64,
+}
+
+impl std::fmt::Debug for RememberedBrowser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The mark stays out of logs.
+        f.debug_struct("RememberedBrowser")
+            .field("user_id", &self.user_id)
+            .field("until", &self.until)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RememberedBrowser {

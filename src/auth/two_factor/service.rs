@@ -1,10 +1,14 @@
 //! The two-factor use cases, for the pages, the JSON API and the command line alike: setting up, confirming,
 //! answering the second step of a sign-in, renewing recovery codes, turning off. Each change commits with its
-//! audit entry; its mail leaves after the commit. Every code checked counts in the login throttle, so guessing
-//! codes is as slow as guessing passwords.
+//! audit entry; its mail leaves after the commit. Codes are checked in `check`.
 
 use super::{
-    authenticator, messages,
+    authenticator,
+    check::{
+        account_url, check_code, now_seconds, open, record_owner, reserve, wrong_code, CodeUse,
+        NOT_THE_CODE,
+    },
+    messages,
     pending::PendingSignIn,
     queries::{self, TwoFactorRecord},
     recovery, Enrolment, RecoveryCodes,
@@ -16,7 +20,7 @@ use crate::{
         email::EmailPolicy,
         queries::{self as users, UserRecord},
         reauth::{self, Proof},
-        throttle::{Action, Reservation, Subjects},
+        throttle::{Action, Subjects},
     },
     domain::SecondFactorCode,
     error::AppError,
@@ -81,24 +85,26 @@ pub async fn begin_setup(
 }
 
 /// The setup waiting for its first code, if one is and it has not expired (it lasts as long as the
-/// re-authentication window that let it begin).
+/// re-authentication window that let it begin). Only for a caller whose password is fresh: the page checks.
 pub async fn waiting_setup(
     state: &AppState,
     user: &UserRecord,
 ) -> Result<Option<Enrolment>, AppError> {
-    let Some((record, secret)) = waiting(state, user).await? else {
+    let Some((_, secret)) = waiting(state, user).await? else {
         return Ok(None);
     };
-    drop(record);
     enrolment(&secret, user).map(Some)
 }
 
 /// Confirms the waiting setup with a code from the app: two-factor sign-in is on from now, the code's step is
-/// taken, and the first set of recovery codes is made and answered (shown once). Audited and mailed.
+/// taken, and the first set of recovery codes is made and answered (shown once). Audited and mailed. Needs a
+/// fresh password too: a setup waits for the account, and another of its sessions (a borrowed browser) must not
+/// finish it with an app of its own.
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn confirm_setup(
     state: &AppState,
     user: &UserRecord,
+    proof: Proof<'_>,
     code: &str,
     ip: Option<&str>,
 ) -> Result<RecoveryCodes, AppError> {
@@ -107,6 +113,7 @@ pub async fn confirm_setup(
             "Enter the 6-digit code your authenticator app shows now.".into(),
         ));
     };
+    reauth::require(state, proof, user, ip).await?;
     let (record, secret) = waiting(state, user).await?.ok_or_else(|| {
         AppError::Refused(
             "This setup has expired or was not started. Start it again from your account page."
@@ -161,7 +168,7 @@ pub async fn disable(
 ) -> Result<(), AppError> {
     check_current_password(&state.hasher, &state.throttle, user, password.expose(), ip).await?;
     let record = enabled_record(state, user).await?;
-    let reservation = check_code(state, user, &record, code, ip).await?;
+    let reservation = check_code(state, user, &record, code, ip, CodeUse::TurnOff).await?;
     let mut transaction = state.pool.begin().await?;
     queries::remove(&mut transaction, user.id).await?;
     record_owner(&mut transaction, user, ip, AuditAction::DisableTwoFactor).await?;
@@ -232,7 +239,7 @@ pub async fn complete_sign_in(
         .filter(TwoFactorRecord::is_enabled);
     // Turned off meanwhile (by an operator): the password was all the account asks for.
     let reservation = match &record {
-        Some(record) => Some(check_code(state, &user, record, code, ip).await?),
+        Some(record) => Some(check_code(state, &user, record, code, ip, CodeUse::SignIn).await?),
         None => None,
     };
     let recorded = users::record_login(&state.pool, &user, ip, &Timestamp::now())
@@ -282,77 +289,6 @@ pub async fn reset(
     Ok(was_on)
 }
 
-/// Checks `code` for an account with two-factor sign-in on, counted in the login throttle: an app code whose
-/// step is taken now (so it works once, on any instance), or an unused recovery code, used up now (audited,
-/// and mailed with how many are left). Answers the throttle's reservation for the caller to release.
-async fn check_code(
-    state: &AppState,
-    user: &UserRecord,
-    record: &TwoFactorRecord,
-    code: &str,
-    ip: Option<&str>,
-) -> Result<Reservation, AppError> {
-    let code = SecondFactorCode::parse(code).map_err(wrong_code)?;
-    let reservation = reserve(state, user, ip).await?;
-    let accepted = match &code {
-        SecondFactorCode::App(code) => take_app_code(state, user, record, code).await?,
-        SecondFactorCode::Recovery(code) => use_recovery_code(state, user, code, ip).await?,
-    };
-    if !accepted {
-        reservation.keep();
-        tracing::info!(user_id = user.id, address = ip, "second factor refused");
-        return Err(wrong_code(match code {
-            SecondFactorCode::App(_) => NOT_THE_CODE.into(),
-            SecondFactorCode::Recovery(_) => {
-                "That recovery code is not one of yours, or was used already.".into()
-            }
-        }));
-    }
-    Ok(reservation)
-}
-
-async fn take_app_code(
-    state: &AppState,
-    user: &UserRecord,
-    record: &TwoFactorRecord,
-    code: &str,
-) -> Result<bool, AppError> {
-    let Some(secret) = open(state, user, record) else {
-        return Ok(false);
-    };
-    let generator = authenticator::generator(&secret, &user.username).ok_or(AppError::Internal)?;
-    let Some(step) = authenticator::matched_step(&generator, code, now_seconds()) else {
-        return Ok(false);
-    };
-    let step = i64::try_from(step).map_err(|_| AppError::Internal)?;
-    Ok(queries::take_step(&state.pool, user.id, step).await?)
-}
-
-async fn use_recovery_code(
-    state: &AppState,
-    user: &UserRecord,
-    normalised: &str,
-    ip: Option<&str>,
-) -> Result<bool, AppError> {
-    let now = Timestamp::now();
-    let mut transaction = state.pool.begin().await?;
-    let digest = recovery::digest(user.id, normalised);
-    if !queries::use_recovery_code(&mut transaction, user.id, &digest, &now).await? {
-        return Ok(false);
-    }
-    record_owner(&mut transaction, user, ip, AuditAction::UseRecoveryCode).await?;
-    let left = queries::recovery_codes_left(&mut transaction, user.id).await?;
-    transaction.commit().await?;
-    tracing::info!(user_id = user.id, left, "recovery code used");
-    state.email.mailer.send(messages::recovery_code_used(
-        &user.email,
-        user.id,
-        &account_url(state),
-        left,
-    ));
-    Ok(true)
-}
-
 /// The waiting setup's row and its opened secret, if a setup waits and has not expired.
 async fn waiting(
     state: &AppState,
@@ -375,23 +311,6 @@ fn is_expired(state: &AppState, created_at: &Timestamp) -> bool {
     age.whole_seconds() > state.sessions.reauthenticate_seconds
 }
 
-/// The account's secret, opened with `two_factor_key`; `None` (logged) when it does not open: no key, or
-/// another key than the one that sealed it.
-fn open(state: &AppState, user: &UserRecord, record: &TwoFactorRecord) -> Option<Vec<u8>> {
-    let opened = state
-        .two_factor
-        .key
-        .as_ref()
-        .and_then(|key| key.open(user.id, &record.sealed_secret));
-    if opened.is_none() {
-        tracing::error!(
-            user_id = user.id,
-            "the two-factor secret does not open with two_factor_key: was the key changed?"
-        );
-    }
-    opened
-}
-
 async fn enabled_record(state: &AppState, user: &UserRecord) -> Result<TwoFactorRecord, AppError> {
     queries::find(state.pool.reads(), user.id)
         .await?
@@ -410,48 +329,11 @@ fn enrolment(secret: &[u8], user: &UserRecord) -> Result<Enrolment, AppError> {
     })
 }
 
-async fn reserve(
-    state: &AppState,
-    user: &UserRecord,
-    ip: Option<&str>,
-) -> Result<Reservation, AppError> {
-    state
-        .throttle
-        .reserve(Action::Login, &Subjects::user(user.id, ip))
-        .await
-}
-
-async fn record_owner(
-    transaction: &mut crate::db::Transaction,
-    user: &UserRecord,
-    ip: Option<&str>,
-    action: AuditAction,
-) -> Result<(), sqlx::Error> {
-    Actor::owner(user.id, &user.username, ip)
-        .record(transaction, action, (Some(user.id), &user.username), None)
-        .await
-}
-
 fn digests(user_id: i64, codes: &[String]) -> Vec<String> {
     codes
         .iter()
         .map(|code| recovery::digest(user_id, &recovery::normalised(code)))
         .collect()
-}
-
-fn account_url(state: &AppState) -> String {
-    format!("{}/account", state.email.site_url)
-}
-
-fn now_seconds() -> u64 {
-    u64::try_from(crate::db::unix_now()).unwrap_or_default()
-}
-
-const NOT_THE_CODE: &str =
-    "That code is not right, or was used already: enter the code your app shows now.";
-
-fn wrong_code(message: String) -> AppError {
-    AppError::invalid("code", message)
 }
 
 fn unavailable() -> AppError {

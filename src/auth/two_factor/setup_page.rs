@@ -23,8 +23,10 @@ pub const RECOVERY_CODES_PATH: &str = "/account/two-factor/recovery-codes";
 pub enum SetupState {
     /// Not logged in: to the login page first.
     LoggedOut,
-    /// No setup waits (never begun, expired, or done).
-    NoneWaiting,
+    /// No setup waits (never begun, expired after this many minutes, or done).
+    NoneWaiting(i64),
+    /// The password was entered more than this many minutes ago: the key is not shown again.
+    PasswordTooOld(i64),
     /// A setup waits for its first code.
     Waiting(Enrolment),
 }
@@ -33,16 +35,23 @@ pub enum SetupState {
 #[server]
 pub async fn load_setup() -> Result<SetupState, AppError> {
     use crate::{
-        auth::{session, two_factor::service},
+        auth::{reauth, session, two_factor::service},
+        db::unix_now,
         state::request_context,
     };
     let (state, session) = request_context().await?;
     let Some(user) = session::current_user(&session, state.sessions, &state.pool).await? else {
         return Ok(SetupState::LoggedOut);
     };
+    let minutes = state.sessions.reauthenticate_seconds / 60;
+    // The secret is shown only to a session that has just given the password, not to every session of the
+    // account: a borrowed browser must not copy a setup its owner is making.
+    if !reauth::is_fresh(state.sessions, &session, unix_now()).await? {
+        return Ok(SetupState::PasswordTooOld(minutes));
+    }
     Ok(match service::waiting_setup(&state, &user).await? {
         Some(enrolment) => SetupState::Waiting(enrolment),
-        None => SetupState::NoneWaiting,
+        None => SetupState::NoneWaiting(minutes),
     })
 }
 
@@ -50,15 +59,19 @@ pub async fn load_setup() -> Result<SetupState, AppError> {
 #[server]
 pub async fn confirm_two_factor(code: Secret) -> Result<(), AppError> {
     use crate::{
-        auth::{session::logged_in, two_factor::service},
+        auth::{reauth::Proof, session::logged_in, two_factor::service},
         error::with_status,
         state::client_ip,
     };
     let result = async {
-        let (state, _, user) = logged_in().await?;
+        let (state, session, user) = logged_in().await?;
+        let proof = Proof {
+            session: Some(&session),
+            password: None,
+        };
+        let ip = client_ip().await;
         let codes =
-            service::confirm_setup(&state, &user, code.expose(), client_ip().await.as_deref())
-                .await?;
+            service::confirm_setup(&state, &user, proof, code.expose(), ip.as_deref()).await?;
         crate::flash::set_secret(&codes).await?;
         leptos_axum::redirect(RECOVERY_CODES_PATH);
         Ok(())
@@ -96,10 +109,25 @@ pub fn TwoFactorSetupPage() -> impl IntoView {
                             Ok(SetupState::LoggedOut) => {
                                 view! { <Redirect path=login_then("/account") /> }.into_any()
                             }
-                            Ok(SetupState::NoneWaiting) => {
+                            Ok(SetupState::NoneWaiting(minutes)) => {
                                 view! {
                                     <p class="notice" role="status">
-                                        "No setup is waiting for a code: it was finished, or it took longer than 10 minutes. Start it again from your account page."
+                                        {format!(
+                                            "No setup is waiting for a code: it was finished, or it took longer than {minutes} minutes. Start it again from your account page.",
+                                        )}
+                                    </p>
+                                    <p>
+                                        <a href="/account">"Back to your account"</a>
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Ok(SetupState::PasswordTooOld(minutes)) => {
+                                view! {
+                                    <p class="notice" role="status">
+                                        {format!(
+                                            "The setup key is shown only within {minutes} minutes of entering your password. Start the setup again from your account page.",
+                                        )}
                                     </p>
                                     <p>
                                         <a href="/account">"Back to your account"</a>

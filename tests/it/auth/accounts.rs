@@ -11,7 +11,7 @@ use leptodo::{
         password_change::PasswordChangeInput,
         queries,
         registration::RegistrationInput,
-        service::{authenticate, change_password, register, LoginAttempt},
+        service::{authenticate, change_password, register, LoginAttempt, SignIn},
     },
     config::EmailConfirmation,
     error::AppError,
@@ -46,6 +46,14 @@ async fn accounts_with_cost(memory_kib: u32, iterations: u32) -> Accounts {
     }
 }
 
+/// The account of a sign-in that needed no second step (none of these accounts has two-factor sign-in).
+fn complete(signed_in: SignIn) -> queries::UserRecord {
+    match signed_in {
+        SignIn::Complete(user) => user,
+        SignIn::SecondStep(_) => panic!("no account here has two-factor sign-in"),
+    }
+}
+
 fn form(email: &str, username: &str) -> RegistrationInput {
     RegistrationInput {
         email: email.into(),
@@ -73,7 +81,7 @@ impl Accounts {
             EmailConfirmation::Optional,
         )
         .await
-        .map(|signed_in| signed_in.complete().expect("no second step"))
+        .map(complete)
     }
 }
 
@@ -272,7 +280,7 @@ async fn each_login_shifts_the_trackable_fields() {
         EmailConfirmation::Optional,
     )
     .await
-    .map(|signed_in| signed_in.complete().expect("no second step"))
+    .map(complete)
     .expect("login");
     assert_eq!(user.login_count, 2);
     assert_eq!(user.last_login_ip.as_deref(), Some("10.0.0.1"));
@@ -309,7 +317,7 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
         EmailConfirmation::Optional,
     )
     .await
-    .map(|signed_in| signed_in.complete().expect("no second step"))
+    .map(complete)
     .expect("old hash still logs in");
     let upgraded = queries::find_by_id(&old.state.pool, user.id)
         .await
@@ -333,7 +341,7 @@ async fn an_outdated_hash_is_upgraded_at_the_next_login() {
         EmailConfirmation::Optional,
     )
     .await
-    .map(|signed_in| signed_in.complete().expect("no second step"))
+    .map(complete)
     .expect("new hash logs in");
 }
 

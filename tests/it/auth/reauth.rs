@@ -104,3 +104,38 @@ async fn a_fresh_login_goes_ahead_without_the_password_and_a_bearer_token_never_
         "a token has no session to refresh"
     );
 }
+
+#[tokio::test]
+async fn another_session_of_the_account_cannot_see_or_finish_a_setup_its_owner_began() {
+    let app = spawn_app_with(|settings| settings.reauthenticate_minutes = 0).await;
+    let borrowed = app.user("annlee").await;
+    let owner = app.anonymous().logged_in_as("annlee").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (status, setup) = owner
+        .post(
+            "/api/auth/two-factor",
+            &json!({"current_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{setup}");
+    let key = setup["secret"].as_str().expect("key").to_owned();
+    let (_, page) = borrowed.page("/account/two-factor").await;
+    assert!(page.contains("shown only within 0 minutes"), "{page}");
+    assert!(
+        !page.contains(&key),
+        "the borrowed browser does not see the key"
+    );
+    let mut phone = common::authenticator::Authenticator::from_key(&key).await;
+    let code = phone.next_code().await;
+    let (status, body) = borrowed
+        .post("/api/auth/two-factor/confirm", &json!({"code": code}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = owner
+        .post(
+            "/api/auth/two-factor/confirm",
+            &json!({"code": code, "current_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
