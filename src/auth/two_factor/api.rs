@@ -90,6 +90,7 @@ pub struct PasswordRequest {
         (status = 403, description = "`reauthentication_required`: give `current_password`", body = ErrorBody),
         (status = 409, description = "Already on, or the server has no `two_factor_key`", body = ErrorBody),
         (status = 422, description = "Wrong `current_password`", body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords lately; see `Retry-After`", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]
@@ -207,6 +208,7 @@ pub async fn disable(
         (status = 403, description = "`reauthentication_required`: give `current_password`", body = ErrorBody),
         (status = 409, description = "Two-factor sign-in is not on", body = ErrorBody),
         (status = 422, description = "Wrong `current_password`", body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords lately; see `Retry-After`", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = []))
 )]
