@@ -13,7 +13,7 @@ rm -rf "$work" && mkdir -p "$work"
 
 LEPTODO_SITE_ADDR="127.0.0.1:$port" LEPTODO_SITE_ROOT=target/site \
 LEPTODO_DATABASE_URL="sqlite://$work/leptodo.db" LEPTODO_LOG_LEVEL=warn LEPTODO_THROTTLE_REGISTRATIONS_PER_IP=1000000 \
-LEPTODO_OUTBOX_DIR="$work/outbox" \
+LEPTODO_OUTBOX_DIR="$work/outbox" LEPTODO_TWO_FACTOR_KEY="$(head -c 32 /dev/urandom | base64 -w0)" \
   target/release/leptodo --config Leptos.toml 2>"$work/server.log" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
