@@ -117,10 +117,7 @@ mod server {
                 tracing::error!("application state missing");
                 AppError::Internal
             })?;
-            let cookies = leptos_axum::extract::<Cookies>().await.map_err(|error| {
-                tracing::error!(%error, "cookie layer missing");
-                AppError::Internal
-            })?;
+            let cookies = crate::state::request_cookies().await?;
             Ok(Self {
                 cookies,
                 key: state.cookie_key.clone(),

@@ -121,6 +121,17 @@ pub async fn request_context() -> Result<(AppState, tower_sessions::Session), cr
     Ok((state, session))
 }
 
+/// Inside a server function: the request's cookies, through the cookie layer (the site's own cookies are
+/// signed with `cookie_key`).
+pub async fn request_cookies() -> Result<tower_cookies::Cookies, crate::error::AppError> {
+    leptos_axum::extract::<tower_cookies::Cookies>()
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "cookie layer missing");
+            crate::error::AppError::Internal
+        })
+}
+
 /// Inside a server function: the client's address, read as `client_ip_header` says.
 pub async fn client_ip() -> Option<String> {
     let state = leptos::prelude::use_context::<AppState>()?;

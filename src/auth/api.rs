@@ -13,9 +13,10 @@ use super::{
     password_change::PasswordChangeInput,
     reauth,
     registration::RegistrationInput,
-    service::{self, LoginAttempt, SignIn},
+    service::{self, LoginAttempt},
     session,
-    two_factor::{pending, remembered},
+    sign_in::{self, Started},
+    two_factor::remembered,
     User,
 };
 use crate::{
@@ -134,17 +135,14 @@ pub async fn login(
     .await;
     let outcome =
         session::unless_unconfirmed(&session, &state.pool, &request.login, outcome).await?;
-    let record = match outcome {
-        SignIn::Complete(record) => record,
-        SignIn::SecondStep(record) => {
-            pending::begin(&session, &record, request.remember).await?;
-            return Ok(Json(LoginResponse::SecondFactorRequired {
-                second_factor_required: true,
-            }));
-        }
+    let Started::LoggedIn(record) =
+        sign_in::start(&state, &session, outcome, request.remember).await?
+    else {
+        return Ok(Json(LoginResponse::SecondFactorRequired {
+            second_factor_required: true,
+        }));
     };
-    session::log_in(&session, state.sessions, &record, request.remember).await?;
-    let user = service::public_view(&state.pool, state.email.confirmation, record).await?;
+    let user = service::public_view(&state.pool, state.email.confirmation, *record).await?;
     Ok(Json(LoginResponse::LoggedIn(Box::new(UserResponse {
         user,
     }))))

@@ -6,8 +6,8 @@ use axum::{
 };
 use tower_sessions::Session;
 
-use super::{queries::UserRecord, session, tokens::queries as tokens};
-use crate::{error::AppError, state::AppState};
+use super::{queries::UserRecord, reauth::Proof, session, tokens::queries as tokens};
+use crate::{error::AppError, secret::Secret, state::AppState};
 
 /// An authenticated API caller; extracting it answers 401 JSON for anyone else, never a redirect.
 pub struct ApiUser {
@@ -15,6 +15,17 @@ pub struct ApiUser {
     pub record: UserRecord,
     /// The session, when the caller came with the cookie rather than a token.
     pub session: Option<Session>,
+}
+
+impl ApiUser {
+    /// What this caller brings to an action that needs a fresh password: its session (none for a bearer
+    /// token) and `password`, if the request sent one.
+    pub fn proof<'a>(&'a self, password: Option<&'a Secret>) -> Proof<'a> {
+        Proof {
+            session: self.session.as_ref(),
+            password,
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for ApiUser {

@@ -60,24 +60,19 @@ pub async fn log_in(
     use crate::{
         auth::{
             next_path::{percent_encode, safe_next},
-            service::{self, LoginAttempt, SignIn},
+            service::{self, LoginAttempt},
             session,
-            two_factor::{pending, remembered},
+            sign_in::{self, Started},
+            two_factor::remembered,
         },
         error::with_status,
         flash,
-        state::{client_ip, request_context},
+        state::{client_ip, request_context, request_cookies},
     };
     let (state, session) = request_context().await?;
     let result = async {
         let ip = client_ip().await;
-        let cookies = leptos_axum::extract::<tower_cookies::Cookies>()
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "cookie layer missing");
-                AppError::Internal
-            })?;
-        let remembered = remembered::read(&state, &cookies);
+        let remembered = remembered::read(&state, &request_cookies().await?);
         let attempt = LoginAttempt {
             login: &login,
             password: password.expose(),
@@ -95,14 +90,10 @@ pub async fn log_in(
         let outcome = session::unless_unconfirmed(&session, &state.pool, &login, outcome).await?;
         let next = safe_next(next.as_deref().unwrap_or("/"));
         flash::discard().await?;
-        match outcome {
-            SignIn::Complete(user) => {
-                session::log_in(&session, state.sessions, &user, remember.is_some()).await?;
-                leptos_axum::redirect(next);
-            }
-            SignIn::SecondStep(user) => {
-                pending::begin(&session, &user, remember.is_some()).await?;
-                leptos_axum::redirect(&format!("/login/code?next={}", percent_encode(next)));
+        match sign_in::start(&state, &session, outcome, remember.is_some()).await? {
+            Started::LoggedIn(_) => leptos_axum::redirect(next),
+            Started::SecondStep => {
+                leptos_axum::redirect(&format!("/login/code?next={}", percent_encode(next)))
             }
         }
         Ok(())

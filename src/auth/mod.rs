@@ -29,6 +29,8 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
+pub mod sign_in;
+#[cfg(feature = "ssr")]
 pub mod throttle;
 pub mod tokens;
 pub mod two_factor;

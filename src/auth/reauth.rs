@@ -10,7 +10,7 @@
 use crate::form_errors::Input;
 
 #[cfg(feature = "ssr")]
-pub use server::{is_fresh, mark, require, Proof};
+pub use server::{is_fresh, is_fresh_at, mark, require, Proof};
 
 /// The password input of a form whose action needs a fresh password, shown when this session's is not.
 pub fn reauth_input() -> Input {
@@ -38,9 +38,13 @@ mod server {
         Ok(())
     }
 
-    /// Whether the password was entered in this session within the window, as seen at Unix time `now` (the
-    /// clock seam for tests).
-    pub async fn is_fresh(
+    /// Whether the password was entered in this session within the window.
+    pub async fn is_fresh(policy: SessionPolicy, session: &Session) -> Result<bool, AppError> {
+        is_fresh_at(policy, session, unix_now()).await
+    }
+
+    /// [`is_fresh`] as seen at Unix time `now`: the clock seam for tests.
+    pub async fn is_fresh_at(
         policy: SessionPolicy,
         session: &Session,
         now: i64,
@@ -71,7 +75,7 @@ mod server {
     ) -> Result<(), AppError> {
         let Proof { session, password } = proof;
         if let Some(session) = session {
-            if is_fresh(state.sessions, session, unix_now()).await? {
+            if is_fresh(state.sessions, session).await? {
                 return Ok(());
             }
         }

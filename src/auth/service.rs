@@ -159,9 +159,8 @@ pub async fn authenticate(
         tracing::info!(account = user.id, address = ip, "login failed");
         return Err(AppError::InvalidCredentials);
     };
-    let second_factor = two_factor::queries::find(pool.reads(), user.id)
+    let second_factor = two_factor::queries::find_enabled(pool.reads(), user.id)
         .await?
-        .filter(|record| record.is_enabled())
         .filter(|record| !remembered.is_some_and(|browser| browser.vouches_for(&user, record)));
     // The account's failures are forgiven after the last step only: a right password must not reset the
     // count of wrong codes, or knowing it would allow unlimited guesses at the code.
@@ -300,9 +299,9 @@ pub async fn public_view(
     user: UserRecord,
 ) -> Result<User, AppError> {
     let roles = queries::role_names(pool.reads(), user.id).await?;
-    let two_factor = two_factor::queries::find(pool.reads(), user.id)
+    let two_factor = two_factor::queries::find_enabled(pool.reads(), user.id)
         .await?
-        .is_some_and(|record| record.is_enabled());
+        .is_some();
     Ok(user.into_user(roles, confirmation.is_asked(), two_factor))
 }
 

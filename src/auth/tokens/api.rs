@@ -7,7 +7,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{service, ApiToken, NewApiToken};
 use crate::{
     api::extract::{ApiId, ApiJson},
-    auth::{api_user::ApiUser, reauth::Proof},
+    auth::api_user::ApiUser,
     error::AppError,
     secret::Secret,
     state::AppState,
@@ -53,10 +53,7 @@ pub async fn create(
     user: ApiUser,
     ApiJson(request): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, Json<NewApiToken>), AppError> {
-    let proof = Proof {
-        session: user.session.as_ref(),
-        password: request.current_password.as_ref(),
-    };
+    let proof = user.proof(request.current_password.as_ref());
     let token = service::create(&state, &user.record, proof, &request.name, ip.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(token)))
 }

@@ -29,7 +29,7 @@ pub async fn load_tokens() -> Result<TokenList, AppError> {
     use self::server::*;
     let (state, session, user) = logged_in().await?;
     let tokens = service::list(&state, &user).await?;
-    let password_fresh = reauth::is_fresh(state.sessions, &session, crate::db::unix_now()).await?;
+    let password_fresh = reauth::is_fresh(state.sessions, &session).await?;
     let just_created = crate::flash::take_secret::<NewApiToken>()
         .await?
         // Only while it is one of this user's: the browser may have logged in as someone else since.

@@ -7,10 +7,10 @@ use tower_cookies::Cookies;
 use tower_sessions::Session;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{pending, remembered, service, Enrolment, RecoveryCodes};
+use super::{service, Enrolment, RecoveryCodes};
 use crate::{
     api::extract::ApiJson,
-    auth::{api::UserResponse, api_user::ApiUser, reauth::Proof, service as accounts, session},
+    auth::{api::UserResponse, api_user::ApiUser, service as accounts, sign_in},
     error::{json::ErrorBody, AppError},
     secret::Secret,
     state::{AppState, ClientIp},
@@ -56,15 +56,15 @@ pub async fn login_code(
     cookies: Cookies,
     ApiJson(request): ApiJson<LoginCodeRequest>,
 ) -> Result<Json<UserResponse>, AppError> {
-    let pending = pending::current(&session)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    let (user, record) =
-        service::complete_sign_in(&state, &pending, request.code.expose(), ip.as_deref()).await?;
-    session::log_in(&session, state.sessions, &user, pending.remember_me).await?;
-    if let (true, Some(record)) = (request.remember_browser, &record) {
-        remembered::remember(&state, &cookies, &user, record);
-    }
+    let user = sign_in::finish(
+        &state,
+        &session,
+        &cookies,
+        request.code.expose(),
+        request.remember_browser,
+        ip.as_deref(),
+    )
+    .await?;
     let user = accounts::public_view(&state.pool, state.email.confirmation, user).await?;
     Ok(Json(UserResponse { user }))
 }
@@ -100,10 +100,7 @@ pub async fn begin_setup(
     user: ApiUser,
     ApiJson(request): ApiJson<PasswordRequest>,
 ) -> Result<Json<Enrolment>, AppError> {
-    let proof = Proof {
-        session: user.session.as_ref(),
-        password: request.current_password.as_ref(),
-    };
+    let proof = user.proof(request.current_password.as_ref());
     let mut enrolment = service::begin_setup(&state, &user.record, proof, ip.as_deref()).await?;
     enrolment.qr_svg.clear();
     Ok(Json(enrolment))
@@ -143,10 +140,7 @@ pub async fn confirm_setup(
     user: ApiUser,
     ApiJson(request): ApiJson<ConfirmRequest>,
 ) -> Result<Json<RecoveryCodes>, AppError> {
-    let proof = Proof {
-        session: user.session.as_ref(),
-        password: request.current_password.as_ref(),
-    };
+    let proof = user.proof(request.current_password.as_ref());
     let codes = service::confirm_setup(
         &state,
         &user.record,
@@ -218,10 +212,7 @@ pub async fn renew_recovery_codes(
     user: ApiUser,
     ApiJson(request): ApiJson<PasswordRequest>,
 ) -> Result<Json<RecoveryCodes>, AppError> {
-    let proof = Proof {
-        session: user.session.as_ref(),
-        password: request.current_password.as_ref(),
-    };
+    let proof = user.proof(request.current_password.as_ref());
     let codes = service::renew_recovery_codes(&state, &user.record, proof, ip.as_deref()).await?;
     Ok(Json(codes))
 }

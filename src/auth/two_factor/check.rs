@@ -78,12 +78,24 @@ async fn take_app_code(
     let Some(secret) = open(state, user, record) else {
         return Ok(false);
     };
-    let generator = authenticator::generator(&secret, &user.username).ok_or(AppError::Internal)?;
-    let Some(step) = authenticator::matched_step(&generator, code, now_seconds()) else {
+    let Some(step) = matched_step(&secret, user, code)? else {
         return Ok(false);
     };
-    let step = i64::try_from(step).map_err(|_| AppError::Internal)?;
     Ok(queries::take_step(&state.pool, user.id, step).await?)
+}
+
+/// The time step an app `code` of `secret` matches now (the current one or a neighbour); `None` for a wrong
+/// code. Taking the step is the caller's.
+pub(super) fn matched_step(
+    secret: &[u8],
+    user: &UserRecord,
+    code: &str,
+) -> Result<Option<i64>, AppError> {
+    let generator = authenticator::generator(secret, &user.username).ok_or(AppError::Internal)?;
+    let now = u64::try_from(crate::db::unix_now()).unwrap_or_default();
+    authenticator::matched_step(&generator, code, now)
+        .map(|step| i64::try_from(step).map_err(|_| AppError::Internal))
+        .transpose()
 }
 
 async fn use_recovery_code(
@@ -158,10 +170,6 @@ pub(super) async fn record_owner(
 
 pub(super) fn account_url(state: &AppState) -> String {
     format!("{}/account", state.email.site_url)
-}
-
-pub(super) fn now_seconds() -> u64 {
-    u64::try_from(crate::db::unix_now()).unwrap_or_default()
 }
 
 pub(super) const NOT_THE_CODE: &str =

@@ -61,14 +61,10 @@ pub async fn submit_recovery_code(code: Secret, next: Option<String>) -> Result<
 #[cfg(feature = "ssr")]
 mod server {
     use crate::{
-        auth::{
-            next_path::safe_next,
-            session,
-            two_factor::{pending, remembered, service},
-        },
+        auth::{next_path::safe_next, sign_in},
         error::{with_status, AppError},
         secret::Secret,
-        state::{client_ip, request_context},
+        state::{client_ip, request_context, request_cookies},
     };
 
     pub async fn finish(
@@ -78,22 +74,17 @@ mod server {
     ) -> Result<(), AppError> {
         let result = async {
             let (state, session) = request_context().await?;
-            let pending = pending::current(&session)
-                .await?
-                .ok_or(AppError::Unauthenticated)?;
             let ip = client_ip().await;
-            let (user, record) =
-                service::complete_sign_in(&state, &pending, code.expose(), ip.as_deref()).await?;
-            session::log_in(&session, state.sessions, &user, pending.remember_me).await?;
-            if let (true, Some(record)) = (remember_browser, &record) {
-                let cookies = leptos_axum::extract::<tower_cookies::Cookies>()
-                    .await
-                    .map_err(|error| {
-                        tracing::error!(%error, "cookie layer missing");
-                        AppError::Internal
-                    })?;
-                remembered::remember(&state, &cookies, &user, record);
-            }
+            let cookies = request_cookies().await?;
+            sign_in::finish(
+                &state,
+                &session,
+                &cookies,
+                code.expose(),
+                remember_browser,
+                ip.as_deref(),
+            )
+            .await?;
             crate::flash::discard().await?;
             leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
             Ok(())

@@ -35,7 +35,7 @@ pub async fn load_two_factor() -> Result<TwoFactorState, AppError> {
         available: state.two_factor.key.is_some(),
         enabled: status.enabled,
         recovery_codes_left: status.recovery_codes_left,
-        password_fresh: reauth::is_fresh(state.sessions, &session, crate::db::unix_now()).await?,
+        password_fresh: reauth::is_fresh(state.sessions, &session).await?,
     })
 }
 

@@ -7,6 +7,9 @@ use crate::{
     timestamp::Timestamp,
 };
 
+/// The columns of a [`TwoFactorRecord`].
+const COLUMNS: &str = "sealed_secret, enabled_at, last_step, remember_nonce, created_at";
+
 /// An account's `two_factor` row.
 #[derive(Clone, FromRow)]
 pub struct TwoFactorRecord {
@@ -44,10 +47,22 @@ pub async fn find(
     executor: impl Into<Executor<'_>>,
     user_id: i64,
 ) -> Result<Option<TwoFactorRecord>, sqlx::Error> {
-    run!(executor, |connection| sqlx::query_as(
-        "SELECT sealed_secret, enabled_at, last_step, remember_nonce, created_at
-         FROM two_factor WHERE user_id = $1"
-    )
+    run!(executor, |connection| sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM two_factor WHERE user_id = $1"
+    ))
+    .bind(user_id)
+    .fetch_optional(connection)
+    .await)
+}
+
+/// The account's row if two-factor sign-in is on (not a setup still waiting for its first code).
+pub async fn find_enabled(
+    executor: impl Into<Executor<'_>>,
+    user_id: i64,
+) -> Result<Option<TwoFactorRecord>, sqlx::Error> {
+    run!(executor, |connection| sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM two_factor WHERE user_id = $1 AND enabled_at IS NOT NULL"
+    ))
     .bind(user_id)
     .fetch_optional(connection)
     .await)

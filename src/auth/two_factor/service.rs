@@ -5,7 +5,7 @@
 use super::{
     authenticator,
     check::{
-        account_url, check_code, now_seconds, open, record_owner, reserve, wrong_code, CodeUse,
+        account_url, check_code, matched_step, open, record_owner, reserve, wrong_code, CodeUse,
         NOT_THE_CODE,
     },
     messages,
@@ -41,8 +41,9 @@ pub struct Status {
 
 /// The account's two-factor status.
 pub async fn status(state: &AppState, user: &UserRecord) -> Result<Status, AppError> {
-    let record = queries::find(state.pool.reads(), user.id).await?;
-    let enabled = record.as_ref().is_some_and(TwoFactorRecord::is_enabled);
+    let enabled = queries::find_enabled(state.pool.reads(), user.id)
+        .await?
+        .is_some();
     let recovery_codes_left = match enabled {
         true => queries::recovery_codes_left(state.pool.reads(), user.id).await?,
         false => 0,
@@ -121,13 +122,10 @@ pub async fn confirm_setup(
         )
     })?;
     let reservation = reserve(state, user, ip).await?;
-    let generator = authenticator::generator(&secret, &user.username).ok_or(AppError::Internal)?;
-    let Some(step) = authenticator::matched_step(&generator, &code, now_seconds()) else {
+    let Some(step) = matched_step(&secret, user, &code)? else {
         reservation.keep();
         return Err(wrong_code(NOT_THE_CODE.into()));
     };
-    let step = i64::try_from(step).map_err(|_| AppError::Internal)?;
-    let codes = recovery::new_set();
     let mut transaction = state.pool.begin().await?;
     if !queries::enable(
         &mut transaction,
@@ -142,7 +140,7 @@ pub async fn confirm_setup(
         state.throttle.release(reservation).await?;
         return Err(already_on());
     }
-    queries::replace_recovery_codes(&mut transaction, user.id, &digests(user.id, &codes)).await?;
+    let codes = new_recovery_codes(&mut transaction, user).await?;
     record_owner(&mut transaction, user, ip, AuditAction::EnableTwoFactor).await?;
     transaction.commit().await?;
     state.throttle.release(reservation).await?;
@@ -151,9 +149,7 @@ pub async fn confirm_setup(
         .email
         .mailer
         .send(messages::enabled(&user.email, user.id, &account_url(state)));
-    Ok(RecoveryCodes {
-        recovery_codes: codes,
-    })
+    Ok(codes)
 }
 
 /// Turns two-factor sign-in off: needs the password and a current code (or a recovery code). The recovery
@@ -194,9 +190,8 @@ pub async fn renew_recovery_codes(
 ) -> Result<RecoveryCodes, AppError> {
     reauth::require(state, proof, user, ip).await?;
     enabled_record(state, user).await?;
-    let codes = recovery::new_set();
     let mut transaction = state.pool.begin().await?;
-    queries::replace_recovery_codes(&mut transaction, user.id, &digests(user.id, &codes)).await?;
+    let codes = new_recovery_codes(&mut transaction, user).await?;
     record_owner(&mut transaction, user, ip, AuditAction::RenewRecoveryCodes).await?;
     transaction.commit().await?;
     tracing::info!(user_id = user.id, "recovery codes renewed");
@@ -205,9 +200,7 @@ pub async fn renew_recovery_codes(
         user.id,
         &account_url(state),
     ));
-    Ok(RecoveryCodes {
-        recovery_codes: codes,
-    })
+    Ok(codes)
 }
 
 /// Forgets every browser the account's owner asked to be remembered: each one asks for a code again.
@@ -234,9 +227,7 @@ pub async fn complete_sign_in(
         .await?
         .filter(|user| pending.is_for(user))
         .ok_or(AppError::Unauthenticated)?;
-    let record = queries::find(state.pool.reads(), user.id)
-        .await?
-        .filter(TwoFactorRecord::is_enabled);
+    let record = queries::find_enabled(state.pool.reads(), user.id).await?;
     // Turned off meanwhile (by an operator): the password was all the account asks for.
     let reservation = match &record {
         Some(record) => Some(check_code(state, &user, record, code, ip, CodeUse::SignIn).await?),
@@ -312,9 +303,8 @@ fn is_expired(state: &AppState, created_at: &Timestamp) -> bool {
 }
 
 async fn enabled_record(state: &AppState, user: &UserRecord) -> Result<TwoFactorRecord, AppError> {
-    queries::find(state.pool.reads(), user.id)
+    queries::find_enabled(state.pool.reads(), user.id)
         .await?
-        .filter(TwoFactorRecord::is_enabled)
         .ok_or_else(not_on)
 }
 
@@ -329,11 +319,20 @@ fn enrolment(secret: &[u8], user: &UserRecord) -> Result<Enrolment, AppError> {
     })
 }
 
-fn digests(user_id: i64, codes: &[String]) -> Vec<String> {
-    codes
+/// A new set of recovery codes for `user`, replacing the old set inside `transaction`; answered as shown.
+async fn new_recovery_codes(
+    transaction: &mut crate::db::Transaction,
+    user: &UserRecord,
+) -> Result<RecoveryCodes, sqlx::Error> {
+    let codes = recovery::new_set();
+    let digests: Vec<String> = codes
         .iter()
-        .map(|code| recovery::digest(user_id, &recovery::normalised(code)))
-        .collect()
+        .map(|code| recovery::digest(user.id, &recovery::normalised(code)))
+        .collect();
+    queries::replace_recovery_codes(transaction, user.id, &digests).await?;
+    Ok(RecoveryCodes {
+        recovery_codes: codes,
+    })
 }
 
 fn unavailable() -> AppError {

@@ -36,7 +36,6 @@ pub enum SetupState {
 pub async fn load_setup() -> Result<SetupState, AppError> {
     use crate::{
         auth::{reauth, session, two_factor::service},
-        db::unix_now,
         state::request_context,
     };
     let (state, session) = request_context().await?;
@@ -46,7 +45,7 @@ pub async fn load_setup() -> Result<SetupState, AppError> {
     let minutes = state.sessions.reauthenticate_seconds / 60;
     // The secret is shown only to a session that has just given the password, not to every session of the
     // account: a borrowed browser must not copy a setup its owner is making.
-    if !reauth::is_fresh(state.sessions, &session, unix_now()).await? {
+    if !reauth::is_fresh(state.sessions, &session).await? {
         return Ok(SetupState::PasswordTooOld(minutes));
     }
     Ok(match service::waiting_setup(&state, &user).await? {

@@ -219,7 +219,7 @@ async fn a_session_deleted_while_a_request_used_it_is_not_written_back() {
 async fn a_login_opens_the_reauthentication_window_for_ten_minutes_and_no_longer() {
     let fixture = fixture().await;
     let (session, before, after) = log_in_now(&fixture, true).await;
-    let fresh = |now| reauth::is_fresh(fixture.policy, &session, now);
+    let fresh = |now| reauth::is_fresh_at(fixture.policy, &session, now);
     assert!(fresh(after).await.expect("readable"));
     assert!(fresh(before + 600).await.expect("readable"), "10 minutes");
     assert!(
@@ -232,11 +232,11 @@ async fn a_login_opens_the_reauthentication_window_for_ten_minutes_and_no_longer
     // Entering the password again reopens it.
     let later = Session::new(None, fixture.store.clone(), None);
     reauth::mark(&later).await.expect("marked");
-    assert!(reauth::is_fresh(fixture.policy, &later, unix_now())
+    assert!(reauth::is_fresh(fixture.policy, &later)
         .await
         .expect("readable"));
     let anonymous = Session::new(None, fixture.store.clone(), None);
-    assert!(!reauth::is_fresh(fixture.policy, &anonymous, unix_now())
+    assert!(!reauth::is_fresh(fixture.policy, &anonymous)
         .await
         .expect("readable"));
 }
