@@ -81,7 +81,7 @@ pub struct PasswordRequest {
 }
 
 /// Starts setting up two-factor sign-in: a new secret for the authenticator app, which counts only once
-/// `POST /api/auth/two-factor/confirm` gives a code it made (within `reauthenticate_minutes`).
+/// `POST /api/auth/two-factor/confirm` gives a code it made (within `reauthenticate_minutes`, at least 5 minutes).
 #[utoipa::path(
     post, path = "/api/auth/two-factor", tag = "two-factor",
     request_body = PasswordRequest,

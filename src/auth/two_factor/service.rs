@@ -26,6 +26,7 @@ use crate::{
     error::AppError,
     secret::Secret,
     security::random::random_secret,
+    session_store::SessionPolicy,
     state::AppState,
     timestamp::Timestamp,
 };
@@ -294,12 +295,22 @@ async fn waiting(
     Ok(open(state, user, &record).map(|secret| (record, secret)))
 }
 
+/// The shortest time a setup waits for its first code, however short the re-authentication window: scanning the
+/// QR code and typing a code takes a minute or two, and a window of a few seconds must not make setup impossible.
+const SETUP_FLOOR_SECONDS: i64 = 5 * 60;
+
+/// How long a setup waits for its first code: the re-authentication window, since only a fresh session sees the
+/// key or confirms without the password, but never less than [`SETUP_FLOOR_SECONDS`].
+pub fn setup_lifetime_seconds(policy: SessionPolicy) -> i64 {
+    policy.reauthenticate_seconds.max(SETUP_FLOOR_SECONDS)
+}
+
 fn is_expired(state: &AppState, created_at: &Timestamp) -> bool {
     let Ok(created_at) = created_at.to_date_time() else {
         return true;
     };
     let age = time::OffsetDateTime::now_utc() - created_at;
-    age.whole_seconds() > state.sessions.reauthenticate_seconds
+    age.whole_seconds() > setup_lifetime_seconds(state.sessions)
 }
 
 async fn enabled_record(state: &AppState, user: &UserRecord) -> Result<TwoFactorRecord, AppError> {

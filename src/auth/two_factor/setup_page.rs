@@ -42,15 +42,16 @@ pub async fn load_setup() -> Result<SetupState, AppError> {
     let Some(user) = session::current_user(&session, state.sessions, &state.pool).await? else {
         return Ok(SetupState::LoggedOut);
     };
-    let minutes = state.sessions.reauthenticate_seconds / 60;
     // The secret is shown only to a session that has just given the password, not to every session of the
     // account: a borrowed browser must not copy a setup its owner is making.
     if !reauth::is_fresh(state.sessions, &session).await? {
-        return Ok(SetupState::PasswordTooOld(minutes));
+        return Ok(SetupState::PasswordTooOld(
+            state.sessions.reauthenticate_seconds / 60,
+        ));
     }
     Ok(match service::waiting_setup(&state, &user).await? {
         Some(enrolment) => SetupState::Waiting(enrolment),
-        None => SetupState::NoneWaiting(minutes),
+        None => SetupState::NoneWaiting(service::setup_lifetime_seconds(state.sessions) / 60),
     })
 }
 

@@ -125,6 +125,8 @@ async fn another_session_of_the_account_cannot_see_or_finish_a_setup_its_owner_b
         !page.contains(&key),
         "the borrowed browser does not see the key"
     );
+    // The setup outlives the zero-minute window: it waits at least five minutes for its first code.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let mut phone = common::authenticator::Authenticator::from_key(&key).await;
     let code = phone.next_code().await;
     let (status, body) = borrowed
