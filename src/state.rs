@@ -12,8 +12,8 @@ use leptos::prelude::LeptosOptions;
 use crate::{
     assets::fingerprints::PKG_DIR,
     auth::{
-        email::policy::EmailPolicy, hashing::PasswordHasher, throttle::Throttle,
-        two_factor::TwoFactorPolicy,
+        email::policy::EmailPolicy, hashing::PasswordHasher, passkeys::relying_party::RelyingParty,
+        throttle::Throttle, two_factor::TwoFactorPolicy,
     },
     config::Settings,
     db::Pool,
@@ -49,6 +49,8 @@ pub struct AppState {
     pub live: Hub,
     /// Two-factor sign-in: the key that seals secrets, how long a remembered browser is.
     pub two_factor: TwoFactorPolicy,
+    /// The relying party passkeys are made for, if the site has one.
+    pub passkeys: RelyingParty,
 }
 
 impl AppState {
@@ -93,6 +95,7 @@ impl AppState {
             email: EmailPolicy::new(settings, mailer, local_addr),
             live: Hub::new(settings),
             two_factor: TwoFactorPolicy::new(settings).map_err(StartupError::TwoFactorKey)?,
+            passkeys: RelyingParty::new(settings, local_addr),
             pool,
         })
     }

@@ -84,6 +84,8 @@ pub struct ManagedUser {
     pub todo_count: i64,
     /// Whether signing in asks for a second factor.
     pub two_factor: bool,
+    /// How many passkeys the user has.
+    pub passkey_count: i64,
 }
 
 impl ManagedUser {

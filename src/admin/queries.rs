@@ -16,6 +16,7 @@ const MANAGED_USER_COLUMNS: &str = "users.id, users.email, users.username, users
      (SELECT COUNT(*) FROM todos WHERE todos.user_id = users.id) AS todo_count, \
      EXISTS (SELECT 1 FROM two_factor WHERE two_factor.user_id = users.id \
              AND two_factor.enabled_at IS NOT NULL) AS two_factor, \
+     (SELECT COUNT(*) FROM passkeys WHERE passkeys.user_id = users.id) AS passkey_count, \
      (SELECT string_agg(roles.name, ',') FROM roles JOIN roles_users ON roles_users.role_id = roles.id \
       WHERE roles_users.user_id = users.id) AS roles";
 
@@ -31,6 +32,7 @@ struct ManagedUserRow {
     confirmed_at: Option<Timestamp>,
     todo_count: i64,
     two_factor: bool,
+    passkey_count: i64,
     roles: Option<String>,
 }
 
@@ -57,6 +59,7 @@ impl From<ManagedUserRow> for ManagedUser {
             confirmed: row.confirmed_at.is_some(),
             todo_count: row.todo_count,
             two_factor: row.two_factor,
+            passkey_count: row.passkey_count,
         }
     }
 }

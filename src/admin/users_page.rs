@@ -183,6 +183,7 @@ fn users_view(loaded: UsersView, manage: ServerAction<ManageUser>) -> AnyView {
                     <th>"Email"</th>
                     <th>"Confirmed"</th>
                     <th>"Two-factor"</th>
+                    <th>"Passkeys"</th>
                     <th>"Roles"</th>
                     <th>"Active"</th>
                     <th>"Created"</th>
@@ -327,6 +328,7 @@ fn user_row(
             <td>{user.email}</td>
             <td class="confirmed">{if user.confirmed { "yes" } else { "no" }}</td>
             <td class="two-factor">{if user.two_factor { "on" } else { "off" }}</td>
+            <td class="passkeys">{user.passkey_count}</td>
             <td class="roles">{held} {grant}</td>
             <td class="active">{if user.active { "yes" } else { "no" }}</td>
             <td>{user.created_at.readable()}</td>

@@ -87,6 +87,7 @@ fn openapi_json(json: &str) -> Response {
         (name = "auth", description = "Register, log in and out, the current user, the password, and the links \
                                         sent by mail: confirmation, password reset, change of address"),
         (name = "tokens", description = "Personal access tokens for scripts"),
+        (name = "passkeys", description = "The caller's passkeys: add (from a browser session), rename, remove"),
         (name = "todos", description = "The caller's todos"),
         (name = "admin", description = "Users and roles, for holders of the `admin` role"),
     )

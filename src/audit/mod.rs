@@ -52,10 +52,17 @@ pub enum AuditAction {
     RenewRecoveryCodes,
     /// A recovery code was used in place of an app code.
     UseRecoveryCode,
+    /// The account holder added a passkey (its name is the detail).
+    AddPasskey,
+    /// A passkey was removed, by the account holder or an operator (`users reset-2fa`).
+    RemovePasskey,
+    /// A passkey answered with a signature counter that went backwards: it may have been cloned. The sign-in
+    /// was refused.
+    PasskeyCloneWarning,
 }
 
 impl AuditAction {
-    const ALL: [Self; 14] = [
+    const ALL: [Self; 17] = [
         Self::Activate,
         Self::Deactivate,
         Self::GrantRole,
@@ -70,6 +77,9 @@ impl AuditAction {
         Self::DisableTwoFactor,
         Self::RenewRecoveryCodes,
         Self::UseRecoveryCode,
+        Self::AddPasskey,
+        Self::RemovePasskey,
+        Self::PasskeyCloneWarning,
     ];
 
     /// The name stored in `audit_log.action`.
@@ -89,6 +99,9 @@ impl AuditAction {
             Self::DisableTwoFactor => "disable_two_factor",
             Self::RenewRecoveryCodes => "renew_recovery_codes",
             Self::UseRecoveryCode => "use_recovery_code",
+            Self::AddPasskey => "add_passkey",
+            Self::RemovePasskey => "remove_passkey",
+            Self::PasskeyCloneWarning => "passkey_clone_warning",
         }
     }
 

@@ -6,7 +6,8 @@ use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    email::EmailChangeForm, next_path::login_then, tokens::TokensPanel, two_factor::TwoFactorPanel,
+    email::EmailChangeForm, next_path::login_then, passkeys::PasskeysPanel, tokens::TokensPanel,
+    two_factor::TwoFactorPanel,
 };
 use crate::{
     error::AppError,
@@ -137,6 +138,7 @@ pub fn AccountPage() -> impl IntoView {
             </ActionForm>
             <EmailChangeForm />
             <TwoFactorPanel />
+            <PasskeysPanel />
             <TokensPanel />
         </section>
     }

@@ -5,7 +5,10 @@ use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_query_map};
 use serde::{Deserialize, Serialize};
 
-use super::email::link_pages::{ResendConfirmation, ResendForm};
+use super::{
+    email::link_pages::{ResendConfirmation, ResendForm},
+    passkeys::PasskeySignIn,
+};
 use crate::{
     domain::{Password, MAX_LOGIN_CHARS},
     error::AppError,
@@ -146,7 +149,7 @@ pub fn LoginPage() -> impl IntoView {
                                         .input(
                                             LOGIN,
                                             Input::text("Email or username")
-                                                .autocomplete("username")
+                                                .autocomplete("username webauthn")
                                                 .required()
                                                 .max_length(MAX_LOGIN_CHARS)
                                                 .value(state.typed.get("login")),
@@ -164,6 +167,7 @@ pub fn LoginPage() -> impl IntoView {
                                     </label>
                                     <button type="submit">"Log in"</button>
                                 </ActionForm>
+                                <PasskeySignIn next=next() />
                             }
                         })
                 }}

@@ -18,6 +18,7 @@ pub mod identity;
 pub mod login_page;
 pub mod logout;
 pub mod next_path;
+pub mod passkeys;
 pub mod password_change;
 #[cfg(feature = "ssr")]
 pub mod queries;

@@ -1,14 +1,17 @@
 //! What a sign-in leaves in the session, for the login page and `POST /api/auth/login` alike, and for the two
-//! forms of the second step: a login, or the sign-in waiting for its second step.
+//! forms of the second step: a login, or the sign-in waiting for its second step. A passkey signs in alone, or
+//! answers the second step in place of a code.
 
 use tower_cookies::Cookies;
 use tower_sessions::Session;
+use webauthn_rs::prelude::{PublicKeyCredential, RequestChallengeResponse};
 
 use super::{
+    passkeys,
     queries::UserRecord,
     service::SignIn,
     session,
-    two_factor::{pending, remembered, service},
+    two_factor::{self, pending, remembered, service},
 };
 use crate::{error::AppError, state::AppState};
 
@@ -51,13 +54,62 @@ pub async fn finish(
     remember_browser: bool,
     ip: Option<&str>,
 ) -> Result<UserRecord, AppError> {
-    let pending = pending::current(session)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let pending = waiting(session).await?;
     let (user, record) = service::complete_sign_in(state, &pending, code, ip).await?;
     session::log_in(session, state.sessions, &user, pending.remember_me).await?;
     if let (true, Some(record)) = (remember_browser, &record) {
         remembered::remember(state, cookies, &user, record);
     }
     Ok(user)
+}
+
+/// Signs in with the passkey that answered this session's challenge (`passkeys::service::begin_sign_in`): no
+/// password and no second step, since the passkey is both.
+pub async fn with_passkey(
+    state: &AppState,
+    session: &Session,
+    answer: &PublicKeyCredential,
+    remember_me: bool,
+    ip: Option<&str>,
+) -> Result<UserRecord, AppError> {
+    let user = passkeys::service::finish_sign_in(state, session, answer, ip).await?;
+    session::log_in(session, state.sessions, &user, remember_me).await?;
+    Ok(user)
+}
+
+/// Begins answering this session's waiting second step with a passkey. `Unauthenticated` when no second step
+/// waits (or it expired).
+pub async fn begin_passkey_step(
+    state: &AppState,
+    session: &Session,
+) -> Result<RequestChallengeResponse, AppError> {
+    let pending = waiting(session).await?;
+    passkeys::service::begin_second_step(state, session, &pending).await
+}
+
+/// Answers this session's waiting second step with the passkey that signed its challenge; then as [`finish`].
+pub async fn finish_with_passkey(
+    state: &AppState,
+    session: &Session,
+    cookies: &Cookies,
+    answer: &PublicKeyCredential,
+    remember_browser: bool,
+    ip: Option<&str>,
+) -> Result<UserRecord, AppError> {
+    let pending = waiting(session).await?;
+    let user = passkeys::service::finish_second_step(state, session, &pending, answer, ip).await?;
+    session::log_in(session, state.sessions, &user, pending.remember_me).await?;
+    if remember_browser {
+        if let Some(record) = two_factor::queries::find_enabled(state.pool.reads(), user.id).await?
+        {
+            remembered::remember(state, cookies, &user, &record);
+        }
+    }
+    Ok(user)
+}
+
+async fn waiting(session: &Session) -> Result<pending::PendingSignIn, AppError> {
+    pending::current(session)
+        .await?
+        .ok_or(AppError::Unauthenticated)
 }

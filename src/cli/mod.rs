@@ -113,8 +113,9 @@ pub enum UsersCommand {
         /// Email or username.
         user: String,
     },
-    /// Turn off two-factor sign-in for an account whose owner lost their authenticator app and recovery codes:
-    /// its secret and recovery codes are deleted, the owner is mailed, and the audit log names the operator.
+    /// Turn off two-factor sign-in and remove the passkeys of an account whose owner lost their devices and
+    /// recovery codes: its secret, recovery codes and passkeys are deleted, the owner is mailed, and the audit
+    /// log names the operator.
     #[command(name = "reset-2fa")]
     ResetTwoFactor {
         /// Email or username.

@@ -7,6 +7,7 @@ use crate::{
     auth::{
         email::EmailPolicy,
         hashing::PasswordHasher,
+        passkeys,
         queries::{self, UserRecord},
         registration::RegistrationInput,
         two_factor,
@@ -76,17 +77,20 @@ pub async fn run(
             let mailer = Mailer::new(settings).map_err(|error| CommandError(error.to_string()))?;
             let email = EmailPolicy::new(settings, mailer, settings.site_addr);
             let was_on = two_factor::service::reset(pool, &email, &actor, &record).await?;
+            let passkeys = passkeys::service::reset(pool, &email, &actor, &record).await?;
             // The mail to the account leaves before the process does.
             email.mailer.idle().await;
-            Ok(
-                match was_on {
-                    true => format!(
-                        "Two-factor sign-in of {} is off; they sign in with their password and were mailed.",
-                        record.username
-                    ),
-                    false => format!("{} did not use two-factor sign-in.", record.username),
-                },
-            )
+            let name = &record.username;
+            Ok(match (was_on, passkeys) {
+                (false, 0) => format!("{name} did not use two-factor sign-in or passkeys."),
+                (true, 0) => format!(
+                    "Two-factor sign-in of {name} is off; they sign in with their password and were mailed."
+                ),
+                (was_on, removed) => format!(
+                    "{}{removed} passkey(s) of {name} removed; they sign in with their password and were mailed.",
+                    if was_on { "Two-factor sign-in is off and " } else { "" }
+                ),
+            })
         }
         UsersCommand::SetPassword { user } => {
             let record = find(pool, &user).await?;

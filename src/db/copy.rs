@@ -1,8 +1,9 @@
 //! `leptodo db copy`: moving a site from one database to another (typically SQLite to PostgreSQL) with every
-//! account, role, todo, token, two-factor secret, recovery code and audit entry, ids and hashes unchanged (the
+//! account, role, todo, token, two-factor secret, recovery code, passkey and audit entry, ids and hashes unchanged (the
 //! sealed two-factor secrets open on the target with the same `two_factor_key`).
 //!
-//! Sessions and throttle counts are not copied: they are short-lived, and users simply log in again.
+//! Sessions, throttle counts and passkey ceremonies under way are not copied: they are short-lived, and users
+//! simply log in again.
 
 use std::fmt;
 
@@ -46,6 +47,8 @@ pub struct CopyReport {
     pub two_factor: usize,
     /// Recovery codes (as their hashes).
     pub recovery_codes: usize,
+    /// Passkeys (their public keys).
+    pub passkeys: usize,
 }
 
 impl fmt::Display for CopyReport {
@@ -53,7 +56,7 @@ impl fmt::Display for CopyReport {
         write!(
             f,
             "Copied {} users, {} roles, {} role grants, {} todos, {} API tokens, {} two-factor setups with {} \
-             recovery codes and {} audit entries. Sessions are not copied: users log in again.",
+             recovery codes, {} passkeys and {} audit entries. Sessions are not copied: users log in again.",
             self.users,
             self.roles,
             self.grants,
@@ -61,6 +64,7 @@ impl fmt::Display for CopyReport {
             self.tokens,
             self.two_factor,
             self.recovery_codes,
+            self.passkeys,
             self.audit_entries
         )
     }
@@ -153,10 +157,23 @@ struct RecoveryCodeRow {
     used_at: Option<Timestamp>,
 }
 
+#[derive(FromRow)]
+struct PasskeyRow {
+    id: i64,
+    user_id: i64,
+    credential_id: Vec<u8>,
+    user_handle: Vec<u8>,
+    name: String,
+    credential: String,
+    created_at: Timestamp,
+    last_used_at: Option<Timestamp>,
+}
+
 /// Everything a site is made of, read from the source.
 struct Site {
     two_factor: Vec<TwoFactorRow>,
     recovery_codes: Vec<RecoveryCodeRow>,
+    passkeys: Vec<PasskeyRow>,
     roles: Vec<RoleRow>,
     users: Vec<UserRow>,
     grants: Vec<GrantRow>,
@@ -191,6 +208,7 @@ pub async fn copy(from: &Pool, to: &Pool) -> Result<CopyReport, CopyError> {
         audit_entries: site.audit.len(),
         two_factor: site.two_factor.len(),
         recovery_codes: site.recovery_codes.len(),
+        passkeys: site.passkeys.len(),
     })
 }
 
@@ -244,6 +262,12 @@ async fn read(from: &Pool) -> Result<Site, sqlx::Error> {
         .await?,
         recovery_codes: sqlx::query_as(
             "SELECT id, user_id, code_hash, used_at FROM recovery_codes ORDER BY id"
+        )
+        .fetch_all(&mut *connection)
+        .await?,
+        passkeys: sqlx::query_as(
+            "SELECT id, user_id, credential_id, user_handle, name, credential, created_at, last_used_at
+             FROM passkeys ORDER BY id"
         )
         .fetch_all(&mut *connection)
         .await?,
@@ -384,6 +408,22 @@ async fn write(transaction: &mut Transaction, site: &Site) -> Result<(), sqlx::E
             .execute(&mut *connection)
             .await?;
         }
+        for passkey in &site.passkeys {
+            sqlx::query(
+                "INSERT INTO passkeys (id, user_id, credential_id, user_handle, name, credential, created_at, last_used_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(passkey.id)
+            .bind(passkey.user_id)
+            .bind(&passkey.credential_id)
+            .bind(&passkey.user_handle)
+            .bind(&passkey.name)
+            .bind(&passkey.credential)
+            .bind(&passkey.created_at)
+            .bind(&passkey.last_used_at)
+            .execute(&mut *connection)
+            .await?;
+        }
         for entry in &site.audit {
             sqlx::query(
                 "INSERT INTO audit_log (id, at, actor_id, actor, action, target_user_id, target, detail, ip)
@@ -418,6 +458,7 @@ async fn restart_identities(transaction: &mut Transaction) -> Result<(), sqlx::E
         "api_tokens",
         "audit_log",
         "recovery_codes",
+        "passkeys",
     ] {
         // Table names are constants of this function, never input.
         sqlx::query(&format!(

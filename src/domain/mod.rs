@@ -50,6 +50,7 @@ macro_rules! validated_string {
 }
 
 mod email;
+mod passkey_name;
 mod password;
 mod person_name;
 mod role_name;
@@ -60,6 +61,7 @@ mod username;
 mod website;
 
 pub use email::Email;
+pub use passkey_name::PasskeyName;
 pub use password::Password;
 pub use person_name::PersonName;
 pub use role_name::RoleName;

@@ -102,6 +102,11 @@ impl Application {
         check_two_factor_key(settings, &pool).await?;
         let fingerprints = Fingerprints::load();
         let state = AppState::build(settings, pool.clone(), local_addr, fingerprints.is_some())?;
+        if let crate::auth::passkeys::relying_party::RelyingParty::Unavailable(reason) =
+            &state.passkeys
+        {
+            tracing::warn!("passkeys are off: {reason}");
+        }
         let (session_layer, session_cleanup) =
             session_store::layer(&pool, settings, state.throttle.clone());
         // On PostgreSQL every instance hears the others' changes; on SQLite the one process has them all.
@@ -237,6 +242,7 @@ fn api_routes() -> Router<AppState> {
             .merge(auth::email::api::routes())
             .merge(auth::tokens::api::routes())
             .merge(auth::two_factor::api::routes())
+            .merge(auth::passkeys::api::routes())
             .merge(crate::todos::api::routes())
             .merge(crate::todos::live::stream::routes())
             .merge(crate::admin::api::routes())

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 /// Every route the API serves, as (method, OpenAPI path).
-const ROUTES: [(&str, &str); 34] = [
+const ROUTES: [(&str, &str); 43] = [
     ("post", "/api/auth/register"),
     ("post", "/api/auth/login"),
     ("post", "/api/auth/login/code"),
@@ -16,6 +16,15 @@ const ROUTES: [(&str, &str); 34] = [
     ("delete", "/api/auth/two-factor"),
     ("post", "/api/auth/two-factor/confirm"),
     ("post", "/api/auth/two-factor/recovery-codes"),
+    ("post", "/api/auth/login/passkey/options"),
+    ("post", "/api/auth/login/passkey"),
+    ("post", "/api/auth/passkey-login/options"),
+    ("post", "/api/auth/passkey-login"),
+    ("get", "/api/auth/passkeys"),
+    ("post", "/api/auth/passkeys"),
+    ("post", "/api/auth/passkeys/registration"),
+    ("patch", "/api/auth/passkeys/{id}"),
+    ("delete", "/api/auth/passkeys/{id}"),
     ("post", "/api/auth/logout"),
     ("get", "/api/auth/me"),
     ("post", "/api/auth/password"),

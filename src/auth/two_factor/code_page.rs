@@ -7,6 +7,7 @@ use leptos_router::{components::Redirect, hooks::use_query_map};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    auth::passkeys::PasskeySecondStep,
     domain::second_factor_code::MAX_CODE_CHARS,
     error::AppError,
     form_errors::{refusal, ErrorSummary, Field, FormErrors, Input},
@@ -22,23 +23,34 @@ pub struct SecondStepState {
     pub logged_in: bool,
     /// How many days "remember this browser" lasts.
     pub remember_days: i64,
+    /// The waiting account has passkeys, which may answer in place of a code.
+    pub passkeys: bool,
 }
 
 /// Whether a sign-in waits for its second step in this browser.
 #[server]
 pub async fn get_second_step_state() -> Result<SecondStepState, AppError> {
     use crate::{
-        auth::{session, two_factor::pending},
+        auth::{passkeys, session, two_factor::pending},
         state::request_context,
     };
     let (state, session) = request_context().await?;
     let logged_in = session::current_user(&session, state.sessions, &state.pool)
         .await?
         .is_some();
+    let waiting = match logged_in {
+        true => None,
+        false => pending::current(&session).await?,
+    };
+    let passkeys = match &waiting {
+        Some(pending) => passkeys::queries::count(state.pool.reads(), pending.user_id).await? > 0,
+        None => false,
+    };
     Ok(SecondStepState {
-        waiting: !logged_in && pending::current(&session).await?.is_some(),
+        waiting: waiting.is_some(),
         logged_in,
         remember_days: state.two_factor.remember_days,
+        passkeys,
     })
 }
 
@@ -159,6 +171,7 @@ pub fn SecondStepPage() -> impl IntoView {
                                     </label>
                                     <button type="submit">"Verify"</button>
                                 </ActionForm>
+                                {state.passkeys.then(|| view! { <PasskeySecondStep next=next() /> })}
                                 <h2>"Lost your device?"</h2>
                                 <p>"Enter one of your recovery codes instead. Each works once."</p>
                                 <ErrorSummary errors=recovery_errors.clone() />

@@ -4,6 +4,7 @@ mod accounts;
 mod api;
 mod email;
 mod identity;
+mod passkeys;
 mod reauth;
 mod recovery;
 mod session_cookies;

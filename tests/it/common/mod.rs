@@ -6,6 +6,7 @@ pub mod authenticator;
 mod client;
 pub mod database;
 pub mod events;
+pub mod passkey;
 pub mod process;
 pub mod smtp;
 

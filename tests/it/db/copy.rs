@@ -5,6 +5,7 @@ use crate::common;
 
 use common::{
     authenticator::Authenticator,
+    passkey::Passkey,
     process::{command as leptodo, Server},
     Api, TestDatabase, PASSWORD,
 };
@@ -47,7 +48,7 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
     assert!(leptodo(&source, &admin_args, &format!("{PASSWORD}\n"))
         .status
         .success());
-    let (before, token, mut phone) = {
+    let (before, token, mut phone, mut key) = {
         let old = serve(&source);
         let ann = Api::new(&old.url);
         let (status, _) = ann
@@ -82,10 +83,15 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{confirmed}");
+        // And a passkey.
+        let mut key = Passkey::new(&old.url);
+        let (status, added) = key.add_to(&ann, "Laptop").await;
+        assert_eq!(status, StatusCode::CREATED, "{added}");
         (
             before,
             token["token"].as_str().expect("token").to_owned(),
             phone,
+            key,
         )
     };
     for args in [
@@ -105,7 +111,7 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
     assert!(copied.status.success(), "{report}{}", text(&copied.stderr));
     assert!(
         report.contains(
-            "Copied 2 users, 3 roles, 4 role grants, 3 todos, 1 API tokens, 1 two-factor setups with 10 recovery codes and 5 audit entries"
+            "Copied 2 users, 3 roles, 4 role grants, 3 todos, 1 API tokens, 1 two-factor setups with 10 recovery codes, 1 passkeys and 6 audit entries"
         ),
         "{report}"
     );
@@ -122,6 +128,8 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, answer) = key.sign_in(&Api::new(&new.url)).await;
+    assert_eq!(status, StatusCode::OK, "her passkey too: {answer}");
     let (status, after) = ann.get("/api/todos").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(after, before, "the same todos, ids, states and times");
@@ -152,6 +160,7 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
     let (status, audit) = root.get("/api/admin/users?q=ann").await;
     assert_eq!(status, StatusCode::OK, "{audit}");
     assert_eq!(audit["users"][0]["todo_count"], Value::from(4));
+    assert_eq!(audit["users"][0]["passkey_count"], Value::from(1));
 }
 
 #[test]

@@ -1,0 +1,160 @@
+// The browser's half of the passkey ceremonies: asks the server for options, hands them to
+// navigator.credentials, and sends the answer back. Every failure is thrown as a sentence to show the user.
+
+let autofill = null;
+
+const fromBase64Url = (text) =>
+  Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)).buffer;
+
+const toBase64Url = (buffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(buffer)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+
+// Browsers without parse…FromJSON (before 2025) get the binary fields converted here.
+function creationOptions(json) {
+  if (PublicKeyCredential.parseCreationOptionsFromJSON) {
+    return PublicKeyCredential.parseCreationOptionsFromJSON(json);
+  }
+  return {
+    ...json,
+    challenge: fromBase64Url(json.challenge),
+    user: { ...json.user, id: fromBase64Url(json.user.id) },
+    excludeCredentials: (json.excludeCredentials || []).map((c) => ({ ...c, id: fromBase64Url(c.id) })),
+  };
+}
+
+function requestOptions(json) {
+  if (PublicKeyCredential.parseRequestOptionsFromJSON) {
+    return PublicKeyCredential.parseRequestOptionsFromJSON(json);
+  }
+  return {
+    ...json,
+    challenge: fromBase64Url(json.challenge),
+    allowCredentials: (json.allowCredentials || []).map((c) => ({ ...c, id: fromBase64Url(c.id) })),
+  };
+}
+
+function answer(credential) {
+  if (credential.toJSON) {
+    return credential.toJSON();
+  }
+  const response = {};
+  for (const key of ["clientDataJSON", "attestationObject", "authenticatorData", "signature", "userHandle"]) {
+    const value = credential.response[key];
+    if (value) {
+      response[key] = toBase64Url(value);
+    }
+  }
+  return {
+    id: credential.id,
+    rawId: toBase64Url(credential.rawId),
+    type: credential.type,
+    response,
+    clientExtensionResults: credential.getClientExtensionResults(),
+  };
+}
+
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    credentials: "same-origin",
+    body: JSON.stringify(body || {}),
+  });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const error = (data && data.error) || {};
+    const fields = Object.values(error.fields || {});
+    throw (fields.length && fields[0][0]) || error.message || `The server answered ${response.status}.`;
+  }
+  return data;
+}
+
+function sentence(error) {
+  if (typeof error === "string") {
+    return error;
+  }
+  if (error && error.name === "NotAllowedError") {
+    return "The passkey request was cancelled or timed out. Try again, or use your password.";
+  }
+  if (error && error.name === "InvalidStateError") {
+    return "This device holds a passkey for your account already.";
+  }
+  return "The passkey did not work in this browser. Try again, or use your password.";
+}
+
+async function explained(work) {
+  try {
+    return await work();
+  } catch (error) {
+    throw sentence(error);
+  }
+}
+
+/// Whether this browser can use passkeys at all.
+export function passkeysSupported() {
+  return typeof window.PublicKeyCredential === "function" && !!navigator.credentials;
+}
+
+/// Offers the site's passkeys in the username field's autofill; resolves true once one signed in, false when the
+/// browser has no autofill for passkeys or the offer was withdrawn (the button was pressed).
+export function offerInAutofill(remember) {
+  return explained(async () => {
+    if (!PublicKeyCredential.isConditionalMediationAvailable || !(await PublicKeyCredential.isConditionalMediationAvailable())) {
+      return false;
+    }
+    const controller = new AbortController();
+    autofill = controller;
+    const options = await post("/api/auth/passkey-login/options");
+    let credential;
+    try {
+      credential = await navigator.credentials.get({
+        publicKey: requestOptions(options.publicKey),
+        mediation: "conditional",
+        signal: controller.signal,
+      });
+    } catch (error) {
+      if (controller.signal.aborted) {
+        return false;
+      }
+      throw error;
+    }
+    await post("/api/auth/passkey-login", { credential: answer(credential), remember });
+    return true;
+  });
+}
+
+/// Signs in with a passkey the user picks in the browser's own dialog.
+export function signIn(remember) {
+  return explained(async () => {
+    if (autofill) {
+      autofill.abort();
+      autofill = null;
+    }
+    const options = await post("/api/auth/passkey-login/options");
+    const credential = await navigator.credentials.get({ publicKey: requestOptions(options.publicKey) });
+    await post("/api/auth/passkey-login", { credential: answer(credential), remember });
+  });
+}
+
+/// Answers the waiting second step of a password sign-in with one of the account's passkeys.
+export function answerSecondStep(rememberBrowser) {
+  return explained(async () => {
+    const options = await post("/api/auth/login/passkey/options");
+    const credential = await navigator.credentials.get({ publicKey: requestOptions(options.publicKey) });
+    await post("/api/auth/login/passkey", { credential: answer(credential), remember_browser: rememberBrowser });
+  });
+}
+
+/// Adds a passkey called `name` to the logged-in account; `password` is sent when the page asked for it.
+export function addPasskey(name, password) {
+  return explained(async () => {
+    const body = password ? { current_password: password } : {};
+    const options = await post("/api/auth/passkeys/registration", body);
+    const credential = await navigator.credentials.create({ publicKey: creationOptions(options.publicKey) });
+    await post("/api/auth/passkeys", { name, credential: answer(credential) });
+  });
+}
