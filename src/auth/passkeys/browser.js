@@ -94,9 +94,11 @@ async function explained(work) {
   }
 }
 
-/// Whether this browser can use passkeys at all.
+/// Whether this browser can use passkeys here: it has the API, and the page is on a domain name (browsers
+/// refuse passkeys on an IP address such as 127.0.0.1).
 export function passkeysSupported() {
-  return typeof window.PublicKeyCredential === "function" && !!navigator.credentials;
+  const onIpAddress = /^[0-9.]+$/.test(location.hostname) || location.hostname.startsWith("[");
+  return typeof window.PublicKeyCredential === "function" && !!navigator.credentials && !onIpAddress;
 }
 
 /// Offers the site's passkeys in the username field's autofill; resolves true once one signed in, false when the

@@ -37,7 +37,7 @@ pub enum After {
     Reload,
 }
 
-/// Whether this browser can use passkeys at all; `false` on the server.
+/// Whether this browser can use passkeys on this page (not on an IP address); `false` on the server.
 pub fn supported() -> bool {
     #[cfg(feature = "hydrate")]
     {
@@ -50,7 +50,7 @@ pub fn supported() -> bool {
 }
 
 /// Runs `ceremony` in the background: `busy` while it runs, its failure (a sentence) in `message`, and on
-/// success the browser goes on as `after` says. Autofill that is withdrawn or unavailable ends quietly.
+/// success the browser goes on as `after` says. Autofill ends quietly whatever happens, since nobody asked for it.
 pub fn run(
     ceremony: Ceremony,
     busy: RwSignal<bool>,
@@ -69,6 +69,8 @@ pub fn run(
         match outcome {
             Ok(true) => go(&after),
             Ok(false) => {}
+            // Nobody asked for autofill: its failure is no news to show.
+            Err(_) if quiet => {}
             Err(sentence) => message.set(Some(sentence)),
         }
     });

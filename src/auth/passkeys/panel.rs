@@ -250,7 +250,7 @@ fn AddPasskey(needs_password: bool) -> impl IntoView {
     });
     view! {
         <p class="notice" hidden=move || supported.get()>
-            "Adding a passkey needs JavaScript and a browser that supports passkeys."
+            "Adding a passkey needs JavaScript and a browser that supports passkeys, on the site's name rather than an IP address."
         </p>
         <form class="auth-form passkey-form" hidden=move || !supported.get() on:submit=on_submit>
             <label for=ADD_NAME.id>"Passkey name"</label>

@@ -372,3 +372,50 @@ fn base64url(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
+
+#[tokio::test]
+async fn a_counter_that_goes_backwards_is_refused_and_audited_as_a_possible_clone() {
+    let app = spawn_app().await;
+    let (_ann, mut key) = ann_with_a_passkey(&app).await;
+    let (status, body) = key.sign_in(&app.anonymous()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The server last saw a far higher count than this authenticator will send: another copy of the key was
+    // used meanwhile.
+    let db = app.database().await;
+    let (id, stored): (i64, String) = sqlx::query_as("SELECT id, credential FROM passkeys")
+        .fetch_one(&db)
+        .await
+        .expect("the passkey");
+    let mut credential: Value = serde_json::from_str(&stored).expect("JSON");
+    assert!(
+        credential["cred"]["counter"]
+            .as_u64()
+            .is_some_and(|n| n > 0),
+        "{credential}"
+    );
+    credential["cred"]["counter"] = json!(1000);
+    sqlx::query("UPDATE passkeys SET credential = $1 WHERE id = $2")
+        .bind(credential.to_string())
+        .bind(id)
+        .execute(&db)
+        .await
+        .expect("stored");
+
+    let browser = app.anonymous();
+    let (status, body) = key.sign_in(&browser).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        browser.get("/api/auth/me").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (actor, detail): (String, Option<String>) = sqlx::query_as(
+        "SELECT actor, detail FROM audit_log WHERE action = 'passkey_clone_warning'",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("audited");
+    assert_eq!(
+        (actor.as_str(), detail.as_deref()),
+        ("annlee", Some("Laptop"))
+    );
+}
