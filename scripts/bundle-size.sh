@@ -10,8 +10,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 budget=${BUNDLE_BUDGET_BYTES:-$((240 * 1024))}
 pkg=target/site/pkg
-shopt -s nullglob
-files=("$pkg"/*.wasm "$pkg"/*.js "$pkg"/*.css)
+shopt -s nullglob globstar
+# The snippets are the JavaScript modules the bundle imports (src/auth/passkeys/browser.js): loaded with it.
+files=("$pkg"/*.wasm "$pkg"/*.js "$pkg"/*.css "$pkg"/snippets/**/*.js)
 [ ${#files[@]} -ge 3 ] || { echo "no built site in $pkg: run 'cargo leptos build --release --precompress' first" >&2; exit 1; }
 
 printf '%-40s %10s %10s %10s\n' file raw gzip brotli

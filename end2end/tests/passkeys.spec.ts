@@ -78,6 +78,8 @@ test("add a passkey, sign in with the button, rename and remove it", async ({ pa
   await page.getByLabel("New name for ‘Laptop’").fill("Work laptop");
   await page.getByRole("button", { name: "Rename" }).click();
   await expect(page.locator(".passkey-list .passkey-name")).toHaveText(["Work laptop"]);
+  // A passkey sign-in is no fresh password: removing asks for it.
+  await page.locator(".passkey-list li").getByLabel("Your password, to confirm it is you").fill(PASSWORD);
   await page.getByRole("button", { name: "Remove ‘Work laptop’" }).click();
   await expect(page.locator(".no-passkeys")).toBeVisible();
   await logOut(page);

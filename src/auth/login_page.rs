@@ -28,6 +28,8 @@ pub struct LoginPageState {
     pub typed: TypedValues,
     /// The right password was given for an account whose address is not confirmed: offer the link again.
     pub unconfirmed: bool,
+    /// The site has a relying party for passkeys (a domain name), so the page may offer them.
+    pub passkeys: bool,
 }
 
 /// Reads (and consumes) the flash message and whether the visitor is logged in.
@@ -41,6 +43,7 @@ pub async fn get_login_page_state() -> Result<LoginPageState, AppError> {
     let flash = flash::take().await?;
     let unconfirmed = !logged_in && session::has_unconfirmed(&session).await?;
     Ok(LoginPageState {
+        passkeys: state.passkeys.webauthn().is_some(),
         unconfirmed,
         logged_in,
         typed: flash.typed(FORM),
@@ -167,7 +170,7 @@ pub fn LoginPage() -> impl IntoView {
                                     </label>
                                     <button type="submit">"Log in"</button>
                                 </ActionForm>
-                                <PasskeySignIn next=next() />
+                                {state.passkeys.then(|| view! { <PasskeySignIn next=next() /> })}
                             }
                         })
                 }}

@@ -1,7 +1,9 @@
 //! Re-authentication ("sudo mode"): what could take an account over for good — a lasting API token, a second
 //! factor set up, new recovery codes — needs the password entered within the last `reauthenticate_minutes` in this
 //! session, so a browser left logged in (or a stolen session cookie) is not enough. Logging in with the password
-//! opens the window; entering the password again on a form that asks for it reopens it. A bearer token has no
+//! opens the window; entering the password again on a form that asks for it reopens it. A passkey sign-in does
+//! not: whoever holds a synced copy of a passkey must not lock the owner out or mint tokens without knowing the
+//! password. A bearer token has no
 //! session and no window: its caller gives the password with each such request.
 //!
 //! Changing the address and turning two-factor sign-in off ask for the password every time, which is
@@ -10,7 +12,7 @@
 use crate::form_errors::Input;
 
 #[cfg(feature = "ssr")]
-pub use server::{is_fresh, is_fresh_at, mark, require, Proof};
+pub use server::{forget, is_fresh, is_fresh_at, mark, require, Proof};
 
 /// The password input of a form whose action needs a fresh password, shown when this session's is not.
 pub fn reauth_input() -> Input {
@@ -35,6 +37,12 @@ mod server {
     /// Notes that the password was entered in this session just now.
     pub async fn mark(session: &Session) -> Result<(), AppError> {
         session.insert(PASSWORD_AT, unix_now()).await?;
+        Ok(())
+    }
+
+    /// Closes the window: this session has not entered the password (a passkey sign-in).
+    pub async fn forget(session: &Session) -> Result<(), AppError> {
+        session.remove_value(PASSWORD_AT).await?;
         Ok(())
     }
 

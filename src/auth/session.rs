@@ -32,8 +32,9 @@ const DEADLINE_REFRESH_SECONDS: i64 = 60;
 /// login's account) passes to this one.
 ///
 /// With `remember` the cookie persists for `remember_me_days`; without, it is a browser-session cookie and the
-/// session also ends after `session_idle_minutes` without a request. Every way in has just been given the
-/// password (a login, a registration), so the re-authentication window opens with it.
+/// session also ends after `session_idle_minutes` without a request. Nearly every way in has just been given the
+/// password (a login, a registration), so the re-authentication window opens with it; a passkey sign-in closes
+/// it again (`reauth::forget`).
 pub async fn log_in(
     session: &Session,
     policy: SessionPolicy,

@@ -64,7 +64,8 @@ pub async fn finish(
 }
 
 /// Signs in with the passkey that answered this session's challenge (`passkeys::service::begin_sign_in`): no
-/// password and no second step, since the passkey is both.
+/// password and no second step, since the passkey is both. The re-authentication window stays shut: no password
+/// was entered.
 pub async fn with_passkey(
     state: &AppState,
     session: &Session,
@@ -74,6 +75,7 @@ pub async fn with_passkey(
 ) -> Result<UserRecord, AppError> {
     let user = passkeys::service::finish_sign_in(state, session, answer, ip).await?;
     session::log_in(session, state.sessions, &user, remember_me).await?;
+    super::reauth::forget(session).await?;
     Ok(user)
 }
 

@@ -102,10 +102,16 @@ impl Application {
         check_two_factor_key(settings, &pool).await?;
         let fingerprints = Fingerprints::load();
         let state = AppState::build(settings, pool.clone(), local_addr, fingerprints.is_some())?;
-        if let crate::auth::passkeys::relying_party::RelyingParty::Unavailable(reason) =
-            &state.passkeys
-        {
-            tracing::warn!("passkeys are off: {reason}");
+        match &state.passkeys {
+            crate::auth::passkeys::relying_party::RelyingParty::Unavailable(reason) => {
+                tracing::warn!("passkeys are off: {reason}");
+            }
+            _ if settings.site_url.trim().is_empty() && local_addr.ip().is_unspecified() => {
+                tracing::warn!(
+                    "site_url is empty: passkeys work only on http://localhost, not on this machine's other names; set site_url to the address visitors use"
+                );
+            }
+            _ => {}
         }
         let (session_layer, session_cleanup) =
             session_store::layer(&pool, settings, state.throttle.clone());

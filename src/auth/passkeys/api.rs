@@ -3,11 +3,7 @@
 //! WebAuthn's JSON (binary fields in unpadded base64url), as `navigator.credentials` takes and gives them
 //! through `PublicKeyCredential.parse…OptionsFromJSON` and `toJSON()`.
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::State, http::StatusCode, Json};
 use serde::Deserialize;
 use tower_cookies::Cookies;
 use tower_sessions::Session;
@@ -19,7 +15,7 @@ use webauthn_rs::prelude::{
 
 use super::{service, PasskeySummary};
 use crate::{
-    api::extract::ApiJson,
+    api::extract::{ApiId, ApiJson},
     auth::{api::UserResponse, api_user::ApiUser, service as accounts, sign_in},
     error::{json::ErrorBody, AppError},
     secret::Secret,
@@ -156,7 +152,7 @@ pub struct RenamePasskeyRequest {
 pub async fn rename(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     ApiJson(request): ApiJson<RenamePasskeyRequest>,
 ) -> Result<Json<PasskeySummary>, AppError> {
     Ok(Json(
@@ -182,7 +178,7 @@ pub async fn remove(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     user: ApiUser,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     ApiJson(request): ApiJson<PasskeyPasswordRequest>,
 ) -> Result<StatusCode, AppError> {
     let proof = user.proof(request.current_password.as_ref());
@@ -219,12 +215,14 @@ pub struct PasskeySignInRequest {
 }
 
 /// Signs in with the passkey that answered this session's options: no password and no second step. The answer
-/// sets the session cookie under a new id.
+/// sets the session cookie under a new id. The session has not entered the password, so what needs a fresh one
+/// (tokens, passkeys, two-factor changes) asks for it.
 #[utoipa::path(
     post, path = "/api/auth/passkey-login", tag = "auth",
     request_body = PasskeySignInRequest,
     responses(
         (status = 200, body = UserResponse),
+        (status = 401, description = "The account changed (a password change or reset) while the answer was checked: sign in again", body = ErrorBody),
         (status = 403, description = "The account is deactivated (`inactive`) or its address unconfirmed where the site requires it (`unconfirmed`)", body = ErrorBody),
         (status = 409, description = "No sign-in waits in this session (expired after 5 minutes, or answered already)", body = ErrorBody),
         (status = 422, description = "The passkey was not accepted (`fields.credential`)", body = ErrorBody),

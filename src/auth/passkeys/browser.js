@@ -3,6 +3,9 @@
 
 let autofill = null;
 
+/// Marks the failure of an action whose session's password is too old (see browser.rs).
+const REAUTHENTICATE = "reauthenticate:";
+
 const fromBase64Url = (text) =>
   Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)).buffer;
 
@@ -68,7 +71,9 @@ async function post(path, body) {
   if (!response.ok) {
     const error = (data && data.error) || {};
     const fields = Object.values(error.fields || {});
-    throw (fields.length && fields[0][0]) || error.message || `The server answered ${response.status}.`;
+    const sentence = (fields.length && fields[0][0]) || error.message || `The server answered ${response.status}.`;
+    // The page shows its password field for this one.
+    throw error.code === "reauthentication_required" ? `${REAUTHENTICATE}${sentence}` : sentence;
   }
   return data;
 }
@@ -102,30 +107,38 @@ export function passkeysSupported() {
 }
 
 /// Offers the site's passkeys in the username field's autofill; resolves true once one signed in, false when the
-/// browser has no autofill for passkeys or the offer was withdrawn (the button was pressed).
-export function offerInAutofill(remember) {
+/// browser has no autofill for passkeys, the server offers none, the user dismissed it, or the button took over.
+/// The offer is renewed before the server's five minutes run out, so a login page left open still works.
+export function offerInAutofill() {
   return explained(async () => {
     if (!PublicKeyCredential.isConditionalMediationAvailable || !(await PublicKeyCredential.isConditionalMediationAvailable())) {
       return false;
     }
-    const controller = new AbortController();
-    autofill = controller;
-    const options = await post("/api/auth/passkey-login/options");
-    let credential;
-    try {
-      credential = await navigator.credentials.get({
-        publicKey: requestOptions(options.publicKey),
-        mediation: "conditional",
-        signal: controller.signal,
-      });
-    } catch (error) {
-      if (controller.signal.aborted) {
+    for (;;) {
+      const controller = new AbortController();
+      autofill = controller;
+      const renewal = setTimeout(() => controller.abort("renew"), 270_000);
+      let credential;
+      try {
+        const options = await post("/api/auth/passkey-login/options");
+        credential = await navigator.credentials.get({
+          publicKey: requestOptions(options.publicKey),
+          mediation: "conditional",
+          signal: controller.signal,
+        });
+      } catch (error) {
+        if (controller.signal.aborted && controller.signal.reason === "renew") {
+          continue;
+        }
+        // Withdrawn for the button, dismissed, or no options to offer: nobody asked, so nothing to say.
         return false;
+      } finally {
+        clearTimeout(renewal);
       }
-      throw error;
+      const remember = document.querySelector("input[type=checkbox][name=remember]");
+      await post("/api/auth/passkey-login", { credential: answer(credential), remember: !!(remember && remember.checked) });
+      return true;
     }
-    await post("/api/auth/passkey-login", { credential: answer(credential), remember });
-    return true;
   });
 }
 

@@ -4,10 +4,12 @@
 
 use leptos::prelude::*;
 
+use crate::secret::Secret;
+
 /// A ceremony an island starts.
 #[derive(Debug, Clone)]
 pub enum Ceremony {
-    /// Offer the site's passkeys in the username field's autofill.
+    /// Offer the site's passkeys in the username field's autofill ("remember me" is read when one is picked).
     Autofill,
     /// Sign in with a passkey picked in the browser's dialog; `remember` as the login's "remember me".
     SignIn {
@@ -24,7 +26,7 @@ pub enum Ceremony {
         /// What to call it.
         name: String,
         /// The password, if this session's is not fresh.
-        password: Option<String>,
+        password: Option<Secret>,
     },
 }
 
@@ -36,6 +38,10 @@ pub enum After {
     /// This page again, showing what changed.
     Reload,
 }
+
+/// What an action whose session's password is too old fails with, before its sentence: the page then asks for
+/// the password (`browser.js` adds it).
+pub const REAUTHENTICATE: &str = "reauthenticate:";
 
 /// Whether this browser can use passkeys on this page (not on an IP address); `false` on the server.
 pub fn supported() -> bool {
@@ -50,7 +56,8 @@ pub fn supported() -> bool {
 }
 
 /// Runs `ceremony` in the background: `busy` while it runs, its failure (a sentence) in `message`, and on
-/// success the browser goes on as `after` says. Autofill ends quietly whatever happens, since nobody asked for it.
+/// success the browser goes on as `after` says. Autofill leaves `busy` alone (nobody pressed anything) and says
+/// nothing unless a passkey the user picked failed; after the button's sign-in fails it is offered again.
 pub fn run(
     ceremony: Ceremony,
     busy: RwSignal<bool>,
@@ -59,19 +66,27 @@ pub fn run(
 ) {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
-        let quiet = matches!(ceremony, Ceremony::Autofill);
-        if !quiet {
+        let pressed = !matches!(ceremony, Ceremony::Autofill);
+        // The button withdrew the autofill offer; it comes back if the button's sign-in fails. (Not after a failed
+        // autofill: an authenticator that picks by itself would go round for ever.)
+        let withdrew_autofill = matches!(ceremony, Ceremony::SignIn { .. });
+        if pressed {
             busy.set(true);
             message.set(None);
         }
         let outcome = js::run(ceremony).await;
-        busy.set(false);
+        if pressed {
+            busy.set(false);
+        }
         match outcome {
             Ok(true) => go(&after),
             Ok(false) => {}
-            // Nobody asked for autofill: its failure is no news to show.
-            Err(_) if quiet => {}
-            Err(sentence) => message.set(Some(sentence)),
+            Err(sentence) => {
+                message.set(Some(sentence));
+                if withdrew_autofill {
+                    run(Ceremony::Autofill, busy, message, after);
+                }
+            }
         }
     });
     #[cfg(not(feature = "hydrate"))]
@@ -98,7 +113,7 @@ mod js {
         #[wasm_bindgen(js_name = passkeysSupported)]
         pub fn passkeys_supported() -> bool;
         #[wasm_bindgen(js_name = offerInAutofill, catch)]
-        async fn offer_in_autofill(remember: bool) -> Result<JsValue, JsValue>;
+        async fn offer_in_autofill() -> Result<JsValue, JsValue>;
         #[wasm_bindgen(js_name = signIn, catch)]
         async fn sign_in(remember: bool) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(js_name = answerSecondStep, catch)]
@@ -110,14 +125,17 @@ mod js {
     /// Runs the ceremony; `Ok(false)` when autofill ended without a sign-in.
     pub async fn run(ceremony: Ceremony) -> Result<bool, String> {
         let outcome = match ceremony {
-            Ceremony::Autofill => offer_in_autofill(false)
+            Ceremony::Autofill => offer_in_autofill()
                 .await
                 .map(|signed_in| signed_in.as_bool().unwrap_or(false)),
             Ceremony::SignIn { remember } => sign_in(remember).await.map(|_| true),
             Ceremony::SecondStep { remember_browser } => {
                 answer_second_step(remember_browser).await.map(|_| true)
             }
-            Ceremony::Add { name, password } => add_passkey(&name, password).await.map(|_| true),
+            Ceremony::Add { name, password } => {
+                let password = password.map(|password| password.expose().to_owned());
+                add_passkey(&name, password).await.map(|_| true)
+            }
         };
         outcome.map_err(|error| {
             error.as_string().unwrap_or_else(|| {

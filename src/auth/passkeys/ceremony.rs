@@ -3,7 +3,7 @@
 //! checked against it at most once, on whichever instance gets it; after five minutes it is refused.
 
 use serde::{de::DeserializeOwned, Serialize};
-use tower_sessions::Session;
+use tower_sessions::{cookie::time, Expiry, Session};
 
 use super::queries;
 use crate::{
@@ -67,6 +67,13 @@ pub async fn begin<T: Serialize>(
     })?;
     if let Some(replaced) = session.remove::<String>(purpose.session_key()).await? {
         queries::drop_ceremony(pool, &replaced).await?;
+    }
+    // A visitor's first request may be the login page's autofill offer: a session begun for it alone lives as
+    // long as its ceremony, not the weeks of a login's.
+    if session.is_empty().await {
+        session.set_expiry(Some(Expiry::OnInactivity(time::Duration::seconds(
+            CEREMONY_SECONDS,
+        ))));
     }
     let id = random_secret();
     let now = unix_now();

@@ -219,14 +219,34 @@ fn AddPasskey(needs_password: bool) -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let asks_password = RwSignal::new(needs_password);
     Effect::new(move |_| supported.set(browser::supported()));
+    // The window can close while the page is open: the server's refusal brings the password field back.
+    let shown = Memo::new(move |_| {
+        message.with(|message| {
+            message
+                .as_deref()
+                .and_then(|message| message.strip_prefix(browser::REAUTHENTICATE))
+                .map(str::to_owned)
+        })
+    });
+    Effect::new(move |_| {
+        if shown.get().is_some() {
+            asks_password.set(true);
+        }
+    });
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
         match PasskeyName::parse(&name.get_untracked()) {
             Ok(valid) => browser::run(
                 Ceremony::Add {
                     name: valid.as_str().to_owned(),
-                    password: Some(password.get_untracked()).filter(|typed| !typed.is_empty()),
+                    password: Some(password.get_untracked())
+                        .filter(|typed| !typed.is_empty())
+                        .map(Secret::from),
                 },
                 busy,
                 message,
@@ -235,19 +255,21 @@ fn AddPasskey(needs_password: bool) -> impl IntoView {
             Err(problem) => message.set(Some(problem)),
         }
     };
-    let password_input = needs_password.then(|| {
-        view! {
-            <label for=ADD_PASSWORD.id>"Your password, to confirm it is you"</label>
-            <input
-                id=ADD_PASSWORD.id
-                name=ADD_PASSWORD.name
-                type="password"
-                autocomplete="current-password"
-                required
-                on:input=move |event| password.set(event_target_value(&event))
-            />
-        }
-    });
+    let password_input = move || {
+        asks_password.get().then(|| {
+            view! {
+                <label for=ADD_PASSWORD.id>"Your password, to confirm it is you"</label>
+                <input
+                    id=ADD_PASSWORD.id
+                    name=ADD_PASSWORD.name
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                    on:input=move |event| password.set(event_target_value(&event))
+                />
+            }
+        })
+    };
     view! {
         <p class="notice" hidden=move || supported.get()>
             "Adding a passkey needs JavaScript and a browser that supports passkeys, on the site's name rather than an IP address."
@@ -265,11 +287,11 @@ fn AddPasskey(needs_password: bool) -> impl IntoView {
                 on:input=move |event| name.set(event_target_value(&event))
             />
             {password_input}
-            <button type="submit" disabled=move || busy.get()>
+            <button type="submit" aria-disabled=move || busy.get().to_string()>
                 "Add a passkey"
             </button>
             <p class="field-error" id="passkey-add-error" role="alert">
-                {move || message.get()}
+                {move || shown.get().or_else(|| message.get())}
             </p>
         </form>
     }

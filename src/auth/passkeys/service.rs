@@ -118,6 +118,16 @@ pub async fn finish_registration(
     if queries::count(&mut transaction, user.id).await? >= MAX_PER_USER {
         return Err(too_many());
     }
+    // Two registrations begun at once on an account without passkeys chose two handles; the authenticator keeps
+    // the one it was given, and all the account's passkeys must share one, so the later one starts again.
+    if queries::user_handle(&mut transaction, user.id)
+        .await?
+        .is_some_and(|stored| stored != handle)
+    {
+        return Err(AppError::Refused(
+            "Another passkey was added meanwhile. Add this one again.".into(),
+        ));
+    }
     let new = NewPasskey {
         user_id: user.id,
         credential_id: passkey.cred_id(),

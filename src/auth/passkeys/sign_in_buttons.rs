@@ -34,12 +34,15 @@ pub fn PasskeySignIn(next: String) -> impl IntoView {
         }
     });
     let on_click = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
         let remember = ticked("remember");
         browser::run(Ceremony::SignIn { remember }, busy, message, after.clone());
     };
     view! {
         <div class="passkey-sign-in" hidden=move || !supported.get()>
-            <button type="button" on:click=on_click disabled=move || busy.get()>
+            <button type="button" on:click=on_click aria-disabled=move || busy.get().to_string()>
                 "Sign in with a passkey"
             </button>
             <p class="field-error" role="alert">
@@ -59,6 +62,9 @@ pub fn PasskeySecondStep(next: String) -> impl IntoView {
     let after = After::Go(safe_next(&next).to_owned());
     Effect::new(move |_| supported.set(browser::supported()));
     let on_click = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
         let remember_browser = ticked("remember_browser");
         browser::run(
             Ceremony::SecondStep { remember_browser },
@@ -70,7 +76,7 @@ pub fn PasskeySecondStep(next: String) -> impl IntoView {
     view! {
         <div class="passkey-second-step" hidden=move || !supported.get()>
             <h2>"Or use a passkey"</h2>
-            <button type="button" on:click=on_click disabled=move || busy.get()>
+            <button type="button" on:click=on_click aria-disabled=move || busy.get().to_string()>
                 "Use a passkey"
             </button>
             <p class="field-error" role="alert">

@@ -23,7 +23,7 @@ pub struct SecondStepState {
     pub logged_in: bool,
     /// How many days "remember this browser" lasts.
     pub remember_days: i64,
-    /// The waiting account has passkeys, which may answer in place of a code.
+    /// The waiting account has passkeys, which may answer in place of a code (on a site that has passkeys).
     pub passkeys: bool,
 }
 
@@ -43,8 +43,10 @@ pub async fn get_second_step_state() -> Result<SecondStepState, AppError> {
         false => pending::current(&session).await?,
     };
     let passkeys = match &waiting {
-        Some(pending) => passkeys::queries::count(state.pool.reads(), pending.user_id).await? > 0,
-        None => false,
+        Some(pending) if state.passkeys.webauthn().is_some() => {
+            passkeys::queries::count(state.pool.reads(), pending.user_id).await? > 0
+        }
+        _ => false,
     };
     Ok(SecondStepState {
         waiting: waiting.is_some(),

@@ -48,6 +48,15 @@ async fn a_passkey_added_on_the_account_signs_in_alone() {
     assert_eq!(body["user"]["username"], "annlee");
     let (status, me) = browser.get("/api/auth/me").await;
     assert_eq!(status, StatusCode::OK, "the session began: {me}");
+    let (status, body) = browser
+        .post("/api/auth/tokens", &json!({"name": "lasting"}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "no password was entered in this session: {body}"
+    );
+    assert_eq!(body["error"]["code"], "reauthentication_required");
     assert!(
         !passkeys_of(&ann).await[0]["last_used_at"].is_null(),
         "the use is recorded"
@@ -280,6 +289,17 @@ async fn a_removed_passkey_no_longer_signs_in() {
         .send(Method::PATCH, &path, Some(&json!({"name": "Mine"})))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    for bad_id in ["9223372036854775808", "0", "abc"] {
+        let (status, body) = ann
+            .send(
+                Method::DELETE,
+                &format!("/api/auth/passkeys/{bad_id}"),
+                Some(&json!({})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad_id}: {body}");
+        assert_eq!(body["error"]["code"], "not_found", "JSON like every answer");
+    }
     let (status, body) = ann.send(Method::DELETE, &path, Some(&json!({}))).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     sink.latest(
