@@ -10,12 +10,13 @@ use leptos_router::{
 };
 
 use crate::{
+    account::{ActivityPage, DataPage, DevicesPage, ProfilePage, SecurityPage},
     admin::UsersPage,
     audit::AuditPage,
     auth::{
         email::{ConfirmPage, ConfirmationBanner, EmailChangePage, ForgotPage, ResetPage},
         two_factor::{RecoveryCodesPage, SecondStepPage, TwoFactorSetupPage},
-        AccountPage, Auth, LoginPage, LogoutButton, RegisterPage,
+        Auth, LoginPage, LogoutButton, RegisterPage,
     },
     todos::TodoPage,
 };
@@ -73,7 +74,27 @@ fn Layout() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("register") view=RegisterPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("account") view=ProfilePage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("account"), StaticSegment("security"))
+                        view=SecurityPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("account"), StaticSegment("sessions"))
+                        view=DevicesPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("account"), StaticSegment("activity"))
+                        view=ActivityPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("account"), StaticSegment("data"))
+                        view=DataPage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=(StaticSegment("account"), StaticSegment("two-factor"))
                         view=TwoFactorSetupPage

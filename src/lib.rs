@@ -6,6 +6,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod account;
 pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod api;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod flash;
 pub mod form_errors;
 pub mod hydration;
+pub mod moment;
 pub mod secret;
 pub mod timestamp;
 pub mod todos;

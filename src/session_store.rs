@@ -13,9 +13,11 @@ use tower_sessions::{
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use crate::{
+    account::activity::queries as security_log,
     auth::throttle::Throttle,
     config::Settings,
     db::{run, Pool},
+    timestamp::Timestamp,
 };
 
 /// Name of the session cookie.
@@ -27,6 +29,9 @@ pub const SECURE_COOKIE_NAME: &str = "__Host-leptodo_session";
 const CLEANUP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// The table both engines keep sessions in; the migrations create it.
 const TABLE: &str = "tower_sessions";
+/// The session value naming the logged-in account; the store copies it into the row's `user_id`, so an
+/// account's sessions can be found (listed, ended) without decoding every row.
+pub const USER_ID_KEY: &str = "auth.user_id";
 
 /// How long logins last, from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -56,8 +61,8 @@ impl SessionPolicy {
 /// The session store of the configured engine. On PostgreSQL every instance reads and writes the same rows,
 /// so a session made through one instance works through all, and a logout ends it everywhere at once.
 ///
-/// Creating and deleting are tower-sessions' own stores'; saving is ours (see [`Store::save`]), and so is
-/// loading, which every request with a cookie does: it runs on a reading connection ([`Pool::reads`]), so a
+/// Deleting is tower-sessions' own stores'; creating and saving are ours (they keep the row's `user_id`, see
+/// [`Store::save`]), and so is loading, which every request with a cookie does: it runs on a reading connection ([`Pool::reads`]), so a
 /// page or API read never waits in line behind logins' writes.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -96,33 +101,77 @@ impl Store {
 
     /// Writes the record over its row if the row still exists; `false` when it does not.
     async fn update(&self, record: &Record) -> Result<bool, StoreError> {
-        let data =
-            rmp_serde::to_vec(record).map_err(|error| StoreError::Encode(error.to_string()))?;
+        let data = encode(record)?;
         let id = record.id.to_string();
+        let user_id = owner_of(record);
         let updated = async {
             run!(&self.pool, |connection| sqlx::query(
-                "UPDATE tower_sessions SET data = $1, expiry_date = $2 WHERE id = $3"
+                "UPDATE tower_sessions SET data = $1, expiry_date = $2, user_id = $3 WHERE id = $4"
             )
             .bind(&data)
             .bind(record.expiry_date)
+            .bind(user_id)
             .bind(&id)
             .execute(connection)
             .await
             .map(|done| done.rows_affected()))
         }
         .await
-        .map_err(|error: sqlx::Error| StoreError::Backend(error.to_string()))?;
+        .map_err(backend)?;
         Ok(updated == 1)
     }
+
+    /// Inserts the record under its id; `false` when a row already has that id.
+    async fn insert(&self, record: &Record) -> Result<bool, StoreError> {
+        let data = encode(record)?;
+        let id = record.id.to_string();
+        let user_id = owner_of(record);
+        let inserted = async {
+            run!(&self.pool, |connection| {
+                sqlx::query(
+                "INSERT INTO tower_sessions (id, data, expiry_date, user_id) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO NOTHING"
+            )
+            .bind(&id)
+            .bind(&data)
+            .bind(record.expiry_date)
+            .bind(user_id)
+            .execute(connection)
+            .await
+            .map(|done| done.rows_affected())
+            })
+        }
+        .await
+        .map_err(backend)?;
+        Ok(inserted == 1)
+    }
+}
+
+fn encode(record: &Record) -> Result<Vec<u8>, StoreError> {
+    rmp_serde::to_vec(record).map_err(|error| StoreError::Encode(error.to_string()))
+}
+
+fn backend(error: sqlx::Error) -> StoreError {
+    StoreError::Backend(error.to_string())
+}
+
+/// The account a session belongs to, as its data says; `None` for a visitor's.
+fn owner_of(record: &Record) -> Option<i64> {
+    record
+        .data
+        .get(USER_ID_KEY)
+        .and_then(serde_json::Value::as_i64)
 }
 
 #[async_trait]
 impl SessionStore for Store {
+    /// Inserts a new session (ours, not the stores', to fill in `user_id`), under a new random id in the
+    /// astronomically unlikely case that its id is taken.
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match &self.engine {
-            EngineStore::Sqlite(store) => store.create(record).await,
-            EngineStore::Postgres(store) => store.create(record).await,
+        while !self.insert(record).await? {
+            record.id = Id::default();
         }
+        Ok(())
     }
 
     /// Saves a session that was loaded from its row. Only ever an update, unlike the stores' upsert: a request
@@ -148,7 +197,7 @@ impl SessionStore for Store {
             .await)
         }
         .await
-        .map_err(|error: sqlx::Error| StoreError::Backend(error.to_string()))?;
+        .map_err(backend)?;
         data.map(|data| {
             rmp_serde::from_slice(&data).map_err(|error| StoreError::Decode(error.to_string()))
         })
@@ -175,16 +224,18 @@ impl ExpiredDeletion for Store {
     }
 }
 
-/// The session layer, and the task that deletes expired rows (and, with them, the throttle's old counts). The
-/// table is the migrations' work.
+/// The session layer, and the task that deletes expired rows (and, with them, the throttle's old counts and
+/// the security log's entries older than `security_log_days`). The table is the migrations' work.
 pub fn layer(
     pool: &Pool,
     settings: &Settings,
     throttle: Throttle,
 ) -> (SessionManagerLayer<Store>, JoinHandle<()>) {
     let store = Store::new(pool);
+    let log_days = i64::from(settings.security_log_days);
     let cleanup = tokio::spawn({
         let store = store.clone();
+        let pool = pool.clone();
         async move {
             // Not the store's own `continuously_delete_expired`, which stops at the first error: a database that
             // is away for a moment must not end the sweeping for good.
@@ -196,6 +247,11 @@ pub fn layer(
                 }
                 if let Err(error) = throttle.sweep().await {
                     tracing::warn!(%error, "deleting old throttle counts failed; trying again later");
+                }
+                let cutoff =
+                    Timestamp::from(OffsetDateTime::now_utc() - time::Duration::days(log_days));
+                if let Err(error) = security_log::delete_older_than(&pool, &cutoff).await {
+                    tracing::warn!(%error, "deleting old security-log entries failed; trying again later");
                 }
             }
         }

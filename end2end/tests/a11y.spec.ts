@@ -30,7 +30,7 @@ test("forms that came back with errors have no violation", async ({ page, browse
   await expect(plain.locator("[aria-invalid=true]").first()).toBeVisible();
   await expectNoViolations(plain);
 
-  await openTodosAsNewUser(page, "/account");
+  await openTodosAsNewUser(page, "/account/security");
   await page.getByLabel("Current password").fill("not my password");
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.locator(".error-summary")).toBeFocused();
@@ -82,7 +82,7 @@ test("at 320 CSS pixels wide (400 % zoom of a 1280 px window) no page scrolls si
   await openTodosAsNewUser(page);
   await addTodos(page, "a todo with a rather long title that has to wrap somewhere on a narrow screen", "short");
   await page.setViewportSize({ width: 320, height: 640 });
-  for (const path of ["/", "/account", "/completed"]) {
+  for (const path of ["/", "/account", "/account/security", "/account/sessions", "/account/activity", "/account/data", "/completed"]) {
     await page.goto(path);
     await waitForHydration(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -112,7 +112,7 @@ for (const javaScriptEnabled of [true, false]) {
     test("account: refused password and address changes are summarised; a token is created and revoked", async ({
       page,
     }) => {
-      const user = await openTodosAsNewUser(page, "/account", { javaScript: javaScriptEnabled });
+      const user = await openTodosAsNewUser(page, "/account/security", { javaScript: javaScriptEnabled });
       const current = page.getByLabel("Current password");
       await tabTo(page, current);
       await page.keyboard.type("not my password");
@@ -126,6 +126,11 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(current).toHaveAccessibleDescription(wrong);
       await followSummaryLink(page, wrong, current);
 
+      // The address is the profile's: reached from the account area's navigation, by keyboard.
+      await tabTo(page, page.getByRole("navigation", { name: "Your account" }).getByRole("link", { name: "Profile" }));
+      await page.keyboard.press("Enter");
+      await expect(page).toHaveURL((url) => url.pathname === "/account");
+      if (javaScriptEnabled) await waitForHydration(page);
       const address = page.getByLabel("New email address");
       await tabTo(page, address);
       await page.keyboard.type(`new-${user.email}`);
@@ -138,6 +143,11 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(address).not.toHaveAttribute("aria-invalid");
       await followSummaryLink(page, wrong, confirming);
 
+      // Tokens are listed with the devices.
+      await tabTo(page, page.getByRole("navigation", { name: "Your account" }).getByRole("link", { name: "Devices" }));
+      await page.keyboard.press("Enter");
+      await expect(page).toHaveURL((url) => url.pathname === "/account/sessions");
+      if (javaScriptEnabled) await waitForHydration(page);
       // `required` stops an empty name but not blanks, which reach the server's rule.
       const tokenName = page.getByRole("textbox", { name: "Token name" });
       await tabTo(page, tokenName);

@@ -56,7 +56,7 @@ async function logOut(page: Page) {
 test("add a passkey, sign in with the button, rename and remove it", async ({ page }) => {
   await withoutAutofill(page);
   const { devtools, authenticatorId } = await virtualAuthenticator(page);
-  const user = await openTodosAsNewUser(page, "/account");
+  const user = await openTodosAsNewUser(page, "/account/security");
   await expect(page.locator(".no-passkeys")).toHaveText("No passkeys yet.");
   await page.getByLabel("Passkey name").fill("   ");
   await page.getByRole("button", { name: "Add a passkey" }).click();
@@ -68,10 +68,10 @@ test("add a passkey, sign in with the button, rename and remove it", async ({ pa
   expect(credentials[0].isResidentCredential).toBe(true);
   await logOut(page);
 
-  await page.goto("/login?next=/account");
+  await page.goto("/login?next=/account/security");
   await waitForHydration(page);
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(/\/account\/security$/);
   await expect(page.locator(".site-header .user-name")).toHaveText(user.name);
   await expect(page.locator(".passkey-list li")).toContainText("last used");
 
@@ -94,7 +94,7 @@ test("add a passkey, sign in with the button, rename and remove it", async ({ pa
 
 test("the username field offers the passkey through autofill", async ({ page }) => {
   await virtualAuthenticator(page);
-  const user = await openTodosAsNewUser(page, "/account");
+  const user = await openTodosAsNewUser(page, "/account/security");
   await addPasskey(page, "Phone");
   // Logging out lands on /login, which asks for a conditional passkey as soon as it is live; the virtual
   // authenticator picks the only one, as a user choosing it from the username field's autofill list would, and
@@ -102,14 +102,14 @@ test("the username field offers the passkey through autofill", async ({ page }) 
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.locator(".site-header .user-name")).toHaveText(user.name);
-  await page.goto("/account");
+  await page.goto("/account/security");
   await expect(page.locator(".passkey-list li")).toContainText("last used");
 });
 
 test("a passkey answers the second step of a password sign-in", async ({ page }) => {
   await withoutAutofill(page);
   await virtualAuthenticator(page);
-  const user = await openTodosAsNewUser(page, "/account");
+  const user = await openTodosAsNewUser(page, "/account/security");
   await addPasskey(page, "Security key");
   await page.getByRole("button", { name: "Set up two-factor sign-in" }).click();
   const phone = new Authenticator((await page.locator(".setup-key").textContent()) ?? "");
@@ -137,7 +137,7 @@ test("a passkey answers the second step of a password sign-in", async ({ page })
 test("by keyboard alone, axe-clean", async ({ page }) => {
   await withoutAutofill(page);
   await virtualAuthenticator(page);
-  const user = await openTodosAsNewUser(page, "/account");
+  const user = await openTodosAsNewUser(page, "/account/security");
   await expectNoViolations(page);
   await tabTo(page, page.getByLabel("Passkey name"), { limit: 80 });
   await page.keyboard.type("Keyboard key");
@@ -160,7 +160,7 @@ test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
   test("the login page is the password form, and the account page says what adding needs", async ({ page }) => {
-    const user = await openTodosAsNewUser(page, "/account", { javaScript: false });
+    const user = await openTodosAsNewUser(page, "/account/security", { javaScript: false });
     await expect(page.getByText("Adding a passkey needs JavaScript")).toBeVisible();
     await expect(page.getByRole("button", { name: "Add a passkey" })).toBeHidden();
     await logOut(page);

@@ -8,7 +8,7 @@ for (const javaScriptEnabled of [true, false]) {
     test.use({ javaScriptEnabled });
 
     test("a token is created, shown once, works for a script, and is revoked", async ({ page, baseURL }) => {
-      await openTodosAsNewUser(page, "/account", { javaScript: javaScriptEnabled });
+      await openTodosAsNewUser(page, "/account/sessions", { javaScript: javaScriptEnabled });
       await expect(page.locator(".no-tokens")).toHaveText("No tokens yet.");
       await page.getByLabel("Token name").fill("backup script");
       await page.getByRole("button", { name: "Create token" }).click();
@@ -37,7 +37,7 @@ for (const javaScriptEnabled of [true, false]) {
 }
 
 test("a blank token name is refused with a message", async ({ page }) => {
-  await openTodosAsNewUser(page, "/account");
+  await openTodosAsNewUser(page, "/account/sessions");
   await page.getByLabel("Token name").fill("   ");
   // `required` only stops an empty field; blanks reach the server's rule.
   await page.getByRole("button", { name: "Create token" }).click();

@@ -40,14 +40,14 @@ for (const javaScript of [true, false]) {
     test.use({ javaScriptEnabled: javaScript });
 
     test("set up from the account page, then sign in with a code and with a recovery code", async ({ page }) => {
-      const user = await openTodosAsNewUser(page, "/account", { javaScript });
+      const user = await openTodosAsNewUser(page, "/account/security", { javaScript });
       const { phone, codes } = await setUp(page, javaScript);
       await page.getByRole("link", { name: "I have saved them" }).click();
       await expect(page.locator(".two-factor-status")).toContainText("10 recovery codes left");
       // Shown once: the page does not show them again.
       await page.goto("/account/two-factor/recovery-codes");
       await expect(page.locator(".recovery-code-list")).toHaveCount(0);
-      await page.goto("/account");
+      await page.goto("/account/security");
       await logOut(page);
 
       await page.goto("/login");
@@ -66,7 +66,7 @@ for (const javaScript of [true, false]) {
       await page.getByLabel("Recovery code").fill(codes[4].toUpperCase());
       await page.getByRole("button", { name: "Use recovery code" }).click();
       await expect(page.locator(".site-header .user-name")).toHaveText(user.name);
-      await page.goto("/account");
+      await page.goto("/account/security");
       await expect(page.locator(".two-factor-status")).toContainText("9 recovery codes left");
     });
   });
@@ -79,7 +79,7 @@ test("the second step's page says when no sign-in waits", async ({ page }) => {
 });
 
 test("the flow is done by keyboard alone and every page of it is axe-clean", async ({ page }) => {
-  const user = await openTodosAsNewUser(page, "/account");
+  const user = await openTodosAsNewUser(page, "/account/security");
   await expectNoViolations(page);
   await tabTo(page, page.getByRole("button", { name: "Set up two-factor sign-in" }));
   await page.keyboard.press("Enter");

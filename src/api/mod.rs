@@ -88,6 +88,8 @@ fn openapi_json(json: &str) -> Response {
                                         sent by mail: confirmation, password reset, change of address"),
         (name = "tokens", description = "Personal access tokens for scripts"),
         (name = "passkeys", description = "The caller's passkeys: add (from a browser session), rename, remove"),
+        (name = "account", description = "The caller's signed-in devices, security log, data export, and deleting \
+                                           the account"),
         (name = "todos", description = "The caller's todos"),
         (name = "admin", description = "Users and roles, for holders of the `admin` role"),
     )

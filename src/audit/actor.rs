@@ -3,6 +3,14 @@
 use super::{queries, AuditAction};
 use crate::{auth::queries::UserRecord, db::Transaction, timestamp::Timestamp};
 
+/// How the log names a deleted account.
+pub fn deleted_account_label(user_id: i64) -> String {
+    format!("deleted account #{user_id}")
+}
+
+/// How the log names a visitor.
+pub const VISITOR: &str = "someone";
+
 /// Who is acting, for the rules (nobody deactivates themself) and the audit log.
 #[derive(Debug, Clone)]
 pub enum Actor {
@@ -22,6 +30,11 @@ pub enum Actor {
         /// The holder's username.
         username: String,
         /// The holder's client address, if known.
+        ip: Option<String>,
+    },
+    /// Someone not signed in (a failed sign-in): not necessarily the account holder.
+    Visitor {
+        /// Their client address, if known.
         ip: Option<String>,
     },
     /// An operator on the server's command line.
@@ -50,6 +63,13 @@ impl Actor {
         }
     }
 
+    /// A visitor calling from `ip`.
+    pub fn visitor(ip: Option<&str>) -> Self {
+        Self::Visitor {
+            ip: ip.map(str::to_owned),
+        }
+    }
+
     /// Whoever runs this process, as the environment names them.
     pub fn command_line() -> Self {
         Self::CommandLine {
@@ -63,7 +83,7 @@ impl Actor {
     pub fn user_id(&self) -> Option<i64> {
         match self {
             Self::Admin { id, .. } | Self::Owner { id, .. } => Some(*id),
-            Self::CommandLine { .. } => None,
+            Self::Visitor { .. } | Self::CommandLine { .. } => None,
         }
     }
 
@@ -74,14 +94,39 @@ impl Actor {
                 os_user: Some(name),
             } => format!("command line ({name})"),
             Self::CommandLine { os_user: None } => "command line".into(),
+            Self::Visitor { .. } => VISITOR.into(),
         }
     }
 
     fn ip(&self) -> Option<&str> {
         match self {
-            Self::Admin { ip, .. } | Self::Owner { ip, .. } => ip.as_deref(),
+            Self::Admin { ip, .. } | Self::Owner { ip, .. } | Self::Visitor { ip } => ip.as_deref(),
             Self::CommandLine { .. } => None,
         }
+    }
+
+    /// Writes the tombstone of deleted account `user_id`: its id and the time, nothing else of it. The holder
+    /// deleting their own account is named only as such.
+    pub async fn record_deletion(
+        &self,
+        transaction: &mut Transaction,
+        user_id: i64,
+    ) -> Result<(), sqlx::Error> {
+        let (actor_id, actor, ip) = match self {
+            Self::Owner { .. } => (None, "the account's holder".to_owned(), None),
+            other => (other.user_id(), other.label(), other.ip()),
+        };
+        let target = deleted_account_label(user_id);
+        let entry = queries::NewAuditEntry {
+            actor_id,
+            actor: &actor,
+            action: AuditAction::DeleteAccount,
+            target_user_id: None,
+            target: &target,
+            detail: None,
+            ip,
+        };
+        queries::insert(transaction, &entry, &Timestamp::now()).await
     }
 
     /// Writes the entry of `action` on `target` (a user's id and username, or a role's name) with the role

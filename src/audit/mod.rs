@@ -4,7 +4,7 @@
 //! shows the latest.
 
 #[cfg(feature = "ssr")]
-mod actor;
+pub mod actor;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod queries;
@@ -59,10 +59,24 @@ pub enum AuditAction {
     /// A passkey answered with a signature counter that went backwards: it may have been cloned. The sign-in
     /// was refused.
     PasskeyCloneWarning,
+    /// A sign-in began a session (its device is the detail): by password, passkey or registration.
+    SignIn,
+    /// A wrong password was given for the account (the device is the detail). The actor is whoever tried.
+    SignInFailed,
+    /// The account holder changed their password, ending their other sessions.
+    ChangePassword,
+    /// The account holder created an API token (its name is the detail).
+    CreateToken,
+    /// The account holder revoked an API token (its name is the detail).
+    RevokeToken,
+    /// The account holder signed a device out (the device, or how many, is the detail).
+    EndSession,
+    /// The account was deleted. The entry keeps the account's id and the time, nothing else of it.
+    DeleteAccount,
 }
 
 impl AuditAction {
-    const ALL: [Self; 17] = [
+    const ALL: [Self; 24] = [
         Self::Activate,
         Self::Deactivate,
         Self::GrantRole,
@@ -80,6 +94,13 @@ impl AuditAction {
         Self::AddPasskey,
         Self::RemovePasskey,
         Self::PasskeyCloneWarning,
+        Self::SignIn,
+        Self::SignInFailed,
+        Self::ChangePassword,
+        Self::CreateToken,
+        Self::RevokeToken,
+        Self::EndSession,
+        Self::DeleteAccount,
     ];
 
     /// The name stored in `audit_log.action`.
@@ -102,6 +123,43 @@ impl AuditAction {
             Self::AddPasskey => "add_passkey",
             Self::RemovePasskey => "remove_passkey",
             Self::PasskeyCloneWarning => "passkey_clone_warning",
+            Self::SignIn => "sign_in",
+            Self::SignInFailed => "sign_in_failed",
+            Self::ChangePassword => "change_password",
+            Self::CreateToken => "create_token",
+            Self::RevokeToken => "revoke_token",
+            Self::EndSession => "end_session",
+            Self::DeleteAccount => "delete_account",
+        }
+    }
+
+    /// What happened to the account, as its security log says it.
+    pub fn as_event(self) -> &'static str {
+        match self {
+            Self::Activate => "Account activated",
+            Self::Deactivate => "Account deactivated",
+            Self::GrantRole => "Role granted",
+            Self::RevokeRole => "Role revoked",
+            Self::CreateRole => "Role created",
+            Self::CreateUser => "Account created",
+            Self::SetPassword => "Password set",
+            Self::ConfirmEmail => "Email address confirmed",
+            Self::ResetPassword => "Password reset by email link",
+            Self::ChangeEmail => "Email address changed",
+            Self::EnableTwoFactor => "Two-factor sign-in turned on",
+            Self::DisableTwoFactor => "Two-factor sign-in turned off",
+            Self::RenewRecoveryCodes => "New recovery codes made",
+            Self::UseRecoveryCode => "Recovery code used",
+            Self::AddPasskey => "Passkey added",
+            Self::RemovePasskey => "Passkey removed",
+            Self::PasskeyCloneWarning => "Sign-in refused: a passkey may have been copied",
+            Self::SignIn => "Signed in",
+            Self::SignInFailed => "Failed sign-in: wrong password",
+            Self::ChangePassword => "Password changed",
+            Self::CreateToken => "API token created",
+            Self::RevokeToken => "API token revoked",
+            Self::EndSession => "Signed out remotely",
+            Self::DeleteAccount => "Account deleted",
         }
     }
 

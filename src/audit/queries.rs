@@ -47,6 +47,41 @@ pub async fn insert(
     .map(|_| ()))
 }
 
+/// Takes account `user_id` out of the log before the account itself is deleted: its holder's own entries and
+/// failed sign-ins go (they are its activity: devices, addresses); entries of what admins did to it, and of
+/// what it did as an admin, stay, naming it only as `label` and without its address.
+pub async fn forget_account(
+    transaction: &mut Transaction,
+    user_id: i64,
+    label: &str,
+) -> Result<(), sqlx::Error> {
+    run!(&mut *transaction, |connection| sqlx::query(
+        "DELETE FROM audit_log WHERE target_user_id = $1
+         AND (actor_id = $1 OR (actor_id IS NULL AND action = $2))",
+    )
+    .bind(user_id)
+    .bind(AuditAction::SignInFailed.as_str())
+    .execute(connection)
+    .await
+    .map(|_| ()))?;
+    run!(&mut *transaction, |connection| sqlx::query(
+        "UPDATE audit_log SET target = $2 WHERE target_user_id = $1"
+    )
+    .bind(user_id)
+    .bind(label)
+    .execute(connection)
+    .await
+    .map(|_| ()))?;
+    run!(&mut *transaction, |connection| sqlx::query(
+        "UPDATE audit_log SET actor = $2, ip = NULL WHERE actor_id = $1"
+    )
+    .bind(user_id)
+    .bind(label)
+    .execute(connection)
+    .await
+    .map(|_| ()))
+}
+
 /// The latest `limit` audit entries, newest first.
 pub async fn recent_entries(pool: &Pool, limit: u32) -> Result<Vec<AuditEntry>, sqlx::Error> {
     run!(pool.reads(), |connection| sqlx::query_as(

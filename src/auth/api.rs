@@ -10,6 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     api_user::ApiUser,
     attempts::check_current_password,
+    device::Client,
     password_change::PasswordChangeInput,
     reauth,
     registration::RegistrationInput,
@@ -85,13 +86,13 @@ pub struct UserResponse {
 )]
 pub async fn register(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: Client,
     session: Session,
     ApiJson(input): ApiJson<RegistrationInput>,
 ) -> Result<(StatusCode, Json<UserResponse>), AppError> {
-    let registered = service::register(&state, &input, ip.as_deref()).await?;
+    let registered = service::register(&state, &input, client.ip.as_deref()).await?;
     if registered.logged_in {
-        session::log_in(&session, state.sessions, &registered.user, false).await?;
+        sign_in::begin(&state, &session, &registered.user, false, &client).await?;
     }
     let record = registered.user;
     let user = service::public_view(&state.pool, state.email.confirmation, record).await?;
@@ -113,16 +114,18 @@ pub async fn register(
 )]
 pub async fn login(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: Client,
     session: Session,
     cookies: Cookies,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
     let remembered = remembered::read(&state, &cookies);
+    let device = client.device();
     let attempt = LoginAttempt {
         login: &request.login,
         password: request.password.expose(),
-        ip: ip.as_deref(),
+        ip: client.ip.as_deref(),
+        device: Some(&device),
         remembered: remembered.as_ref(),
     };
     let outcome = service::authenticate(
@@ -136,7 +139,7 @@ pub async fn login(
     let outcome =
         session::unless_unconfirmed(&session, &state.pool, &request.login, outcome).await?;
     let Started::LoggedIn(record) =
-        sign_in::start(&state, &session, outcome, request.remember).await?
+        sign_in::start(&state, &session, outcome, request.remember, &client).await?
     else {
         return Ok(Json(LoginResponse::SecondFactorRequired {
             second_factor_required: true,

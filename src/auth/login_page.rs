@@ -73,16 +73,18 @@ pub async fn log_in(
         },
         error::with_status,
         flash,
-        state::{client_ip, request_context, request_cookies},
+        state::{request_context, request_cookies},
     };
     let (state, session) = request_context().await?;
     let result = async {
-        let ip = client_ip().await;
+        let client = crate::auth::device::client().await;
+        let device = client.device();
         let remembered = remembered::read(&state, &request_cookies().await?);
         let attempt = LoginAttempt {
             login: &login,
             password: password.expose(),
-            ip: ip.as_deref(),
+            ip: client.ip.as_deref(),
+            device: Some(&device),
             remembered: remembered.as_ref(),
         };
         let outcome = service::authenticate(
@@ -96,7 +98,7 @@ pub async fn log_in(
         let outcome = session::unless_unconfirmed(&session, &state.pool, &login, outcome).await?;
         let next = safe_next(next.as_deref().unwrap_or("/"));
         flash::discard().await?;
-        match sign_in::start(&state, &session, outcome, remember.is_some()).await? {
+        match sign_in::start(&state, &session, outcome, remember.is_some(), &client).await? {
             Started::LoggedIn(_) => leptos_axum::redirect(next),
             Started::SecondStep => {
                 leptos_axum::redirect(&format!("/login/code?next={}", percent_encode(next)))

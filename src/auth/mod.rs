@@ -1,6 +1,5 @@
-//! Accounts: registration, login, sessions and the account page.
+//! Accounts: registration, login, sessions, and the sign-in methods the account area manages.
 
-pub mod account_page;
 #[cfg(feature = "ssr")]
 pub mod api;
 #[cfg(feature = "ssr")]
@@ -10,6 +9,8 @@ pub mod attempts;
 #[cfg(feature = "ssr")]
 pub mod credentials;
 pub mod current_user;
+#[cfg(feature = "ssr")]
+pub mod device;
 pub mod email;
 #[cfg(feature = "ssr")]
 pub mod hashing;
@@ -37,7 +38,6 @@ pub mod tokens;
 pub mod two_factor;
 pub mod user;
 
-pub use account_page::AccountPage;
 pub use current_user::Auth;
 pub use login_page::LoginPage;
 pub use logout::LogoutButton;

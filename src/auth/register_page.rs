@@ -47,11 +47,11 @@ pub async fn register(
     password_confirm: Secret,
 ) -> Result<(), AppError> {
     use crate::{
-        auth::{service, session},
+        auth::service,
         domain::{Email, PersonName, Username, Website},
         error::with_status,
         flash,
-        state::{client_ip, request_context},
+        state::request_context,
     };
     let (state, session) = request_context().await?;
     let website = website.unwrap_or_default();
@@ -70,8 +70,8 @@ pub async fn register(
         password_confirm,
     };
     let result = async {
-        let ip = client_ip().await;
-        let registered = service::register(&state, &input, ip.as_deref()).await?;
+        let client = crate::auth::device::client().await;
+        let registered = service::register(&state, &input, client.ip.as_deref()).await?;
         let user = registered.user;
         if !registered.logged_in {
             // The account exists but may not log in before it confirms: the login page says what to do.
@@ -83,7 +83,7 @@ pub async fn register(
             leptos_axum::redirect("/login");
             return Ok(());
         }
-        session::log_in(&session, state.sessions, &user, false).await?;
+        crate::auth::sign_in::begin(&state, &session, &user, false, &client).await?;
         flash::discard().await?;
         leptos_axum::redirect("/");
         Ok(())

@@ -15,6 +15,7 @@ use super::{
     User,
 };
 use crate::{
+    audit::{Actor, AuditAction},
     config::EmailConfirmation,
     db::{Pool, Transaction},
     domain::{Password, MAX_LOGIN_CHARS},
@@ -97,6 +98,8 @@ pub struct LoginAttempt<'a> {
     pub password: &'a str,
     /// The client's address.
     pub ip: Option<&'a str>,
+    /// The client's device, as the security log names it (`device::Client::device`).
+    pub device: Option<&'a str>,
     /// The browser's "remember this browser" cookie, if it sent one the server signed.
     pub remembered: Option<&'a RememberedBrowser>,
 }
@@ -132,6 +135,7 @@ pub async fn authenticate(
         login,
         password,
         ip,
+        device,
         remembered,
     } = attempt;
     both_given(login, password)?;
@@ -157,6 +161,16 @@ pub async fn authenticate(
     else {
         reservation.keep();
         tracing::info!(account = user.id, address = ip, "login failed");
+        let mut transaction = pool.begin().await?;
+        Actor::visitor(ip)
+            .record(
+                &mut transaction,
+                AuditAction::SignInFailed,
+                (Some(user.id), &user.username),
+                device,
+            )
+            .await?;
+        transaction.commit().await?;
         return Err(AppError::InvalidCredentials);
     };
     let second_factor = two_factor::queries::find_enabled(pool.reads(), user.id)
@@ -281,6 +295,16 @@ pub async fn change_password(
         &Timestamp::now(),
     )
     .await?;
+    if updated.is_some() {
+        Actor::owner(user.id, &user.username, ip)
+            .record(
+                &mut transaction,
+                AuditAction::ChangePassword,
+                (Some(user.id), &user.username),
+                None,
+            )
+            .await?;
+    }
     transaction.commit().await?;
     throttle.release(reservation).await?;
     // Another change, a reset or a deactivation committed after this request's session was checked: that one

@@ -6,15 +6,17 @@
 use axum::{extract::Request, middleware::Next, response::Response};
 use tower_sessions::{cookie::time, Expiry, Session};
 
-use super::queries::{self, UserRecord};
+use super::{
+    device::Client,
+    queries::{self, UserRecord},
+};
 use crate::{
     db::{unix_now, Pool},
     error::AppError,
-    session_store::SessionPolicy,
+    session_store::{SessionPolicy, USER_ID_KEY as USER_ID},
     state::{request_context, AppState},
 };
 
-const USER_ID: &str = "auth.user_id";
 const SECRET: &str = "auth.secret";
 /// Unix time of the login; the session ends `session_absolute_hours` later, however busy.
 const LOGGED_IN_AT: &str = "auth.logged_in_at";
@@ -22,10 +24,16 @@ const LOGGED_IN_AT: &str = "auth.logged_in_at";
 const REMEMBER_UNTIL: &str = "auth.remember_until";
 /// Unix time after which a session without "remember me" counts as idle and ends.
 const IDLE_DEADLINE: &str = "auth.idle_deadline";
+/// The device the login came from ("Firefox on Windows 10"), its address, and the Unix time of its last request
+/// (kept to the minute): what the signed-in devices page shows.
+const DEVICE: &str = "auth.device";
+const IP: &str = "auth.ip";
+const LAST_SEEN: &str = "auth.last_seen";
 /// The account whose right password was refused for want of a confirmed address: it may ask for the link again.
 const UNCONFIRMED_USER: &str = "auth.unconfirmed_user_id";
-/// The deadline is pushed back at most once a minute, so reading pages does not write the session each time.
-const DEADLINE_REFRESH_SECONDS: i64 = 60;
+/// The idle deadline and the last request's time are moved on at most once a minute, so reading pages does not
+/// write the session each time.
+const REFRESH_SECONDS: i64 = 60;
 
 /// Makes `session` belong to `user`, under a new session id so that an id planted before login is worthless,
 /// and from empty (as Django's `flush`): nothing another account left in it (a pending state, a refused
@@ -35,17 +43,23 @@ const DEADLINE_REFRESH_SECONDS: i64 = 60;
 /// session also ends after `session_idle_minutes` without a request. Nearly every way in has just been given the
 /// password (a login, a registration), so the re-authentication window opens with it; a passkey sign-in closes
 /// it again (`reauth::forget`).
+///
+/// `client` names the device on the signed-in devices page.
 pub async fn log_in(
     session: &Session,
     policy: SessionPolicy,
     user: &UserRecord,
     remember: bool,
+    client: &Client,
 ) -> Result<(), AppError> {
     session.clear().await;
     session.cycle_id().await?;
     session.insert(USER_ID, user.id).await?;
     session.insert(SECRET, &user.session_secret).await?;
     session.insert(LOGGED_IN_AT, unix_now()).await?;
+    session.insert(LAST_SEEN, unix_now()).await?;
+    session.insert(DEVICE, client.device()).await?;
+    session.insert(IP, &client.ip).await?;
     super::reauth::mark(session).await?;
     if remember {
         let until = unix_now() + (policy.remember_days * 24 * 3600).min(policy.absolute_seconds);
@@ -183,13 +197,59 @@ pub async fn current_user_at(
         return Ok(None);
     };
     if let Some(deadline) = deadline {
-        if deadline - now < policy.idle_seconds - DEADLINE_REFRESH_SECONDS {
+        if deadline - now < policy.idle_seconds - REFRESH_SECONDS {
             session
                 .insert(IDLE_DEADLINE, now + policy.idle_seconds)
                 .await?;
         }
     }
+    let last_seen = session.get::<i64>(LAST_SEEN).await?.unwrap_or(i64::MIN);
+    if now.saturating_sub(last_seen) >= REFRESH_SECONDS {
+        session.insert(LAST_SEEN, now).await?;
+    }
     Ok(Some(user))
+}
+
+/// A stored login as the signed-in devices page shows it (Unix times).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLogin {
+    /// When the login began.
+    pub logged_in_at: i64,
+    /// The login's last request, to the minute.
+    pub last_seen: i64,
+    /// "Firefox on Windows 10".
+    pub device: String,
+    /// The address the login came from.
+    pub ip: Option<String>,
+    /// When a "remember me" login ends; `None` for one that ends with the browser.
+    pub remember_until: Option<i64>,
+}
+
+/// The stored session `data` as a login of `user`, if [`current_user_at`] would still accept it at `now`; `None`
+/// for a visitor's session, another account's, or a login that has ended (idle, too old, or from before a
+/// password change).
+pub fn stored_login(
+    data: &std::collections::HashMap<String, serde_json::Value>,
+    policy: SessionPolicy,
+    user: &UserRecord,
+    now: i64,
+) -> Option<StoredLogin> {
+    let number = |key: &str| data.get(key).and_then(serde_json::Value::as_i64);
+    let text = |key: &str| data.get(key).and_then(serde_json::Value::as_str);
+    let belongs = number(USER_ID) == Some(user.id) && text(SECRET) == Some(&user.session_secret);
+    let logged_in_at = number(LOGGED_IN_AT)?;
+    let too_old = now.saturating_sub(logged_in_at) > policy.absolute_seconds;
+    let idle = number(IDLE_DEADLINE).is_some_and(|deadline| now > deadline);
+    if !belongs || too_old || idle {
+        return None;
+    }
+    Some(StoredLogin {
+        logged_in_at,
+        last_seen: number(LAST_SEEN).unwrap_or(logged_in_at),
+        device: text(DEVICE).unwrap_or("Unknown device").to_owned(),
+        ip: text(IP).map(str::to_owned),
+        remember_until: number(REMEMBER_UNTIL),
+    })
 }
 
 /// Inside a server function: the shared state, the caller's session and the logged-in user; `Unauthenticated`

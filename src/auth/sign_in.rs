@@ -7,13 +7,18 @@ use tower_sessions::Session;
 use webauthn_rs::prelude::{PublicKeyCredential, RequestChallengeResponse};
 
 use super::{
+    device::Client,
     passkeys,
     queries::UserRecord,
     service::SignIn,
     session,
     two_factor::{self, pending, remembered, service},
 };
-use crate::{error::AppError, state::AppState};
+use crate::{
+    audit::{Actor, AuditAction},
+    error::AppError,
+    state::AppState,
+};
 
 /// Where the password left the visitor.
 #[derive(Debug)]
@@ -31,10 +36,11 @@ pub async fn start(
     session: &Session,
     sign_in: SignIn,
     remember_me: bool,
+    client: &Client,
 ) -> Result<Started, AppError> {
     match sign_in {
         SignIn::Complete(user) => {
-            session::log_in(session, state.sessions, &user, remember_me).await?;
+            begin(state, session, &user, remember_me, client).await?;
             Ok(Started::LoggedIn(Box::new(user)))
         }
         SignIn::SecondStep(user) => {
@@ -52,11 +58,12 @@ pub async fn finish(
     cookies: &Cookies,
     code: &str,
     remember_browser: bool,
-    ip: Option<&str>,
+    client: &Client,
 ) -> Result<UserRecord, AppError> {
     let pending = waiting(session).await?;
-    let (user, record) = service::complete_sign_in(state, &pending, code, ip).await?;
-    session::log_in(session, state.sessions, &user, pending.remember_me).await?;
+    let (user, record) =
+        service::complete_sign_in(state, &pending, code, client.ip.as_deref()).await?;
+    begin(state, session, &user, pending.remember_me, client).await?;
     if let (true, Some(record)) = (remember_browser, &record) {
         remembered::remember(state, cookies, &user, record);
     }
@@ -71,10 +78,11 @@ pub async fn with_passkey(
     session: &Session,
     answer: &PublicKeyCredential,
     remember_me: bool,
-    ip: Option<&str>,
+    client: &Client,
 ) -> Result<UserRecord, AppError> {
-    let user = passkeys::service::finish_sign_in(state, session, answer, ip).await?;
-    session::log_in(session, state.sessions, &user, remember_me).await?;
+    let user =
+        passkeys::service::finish_sign_in(state, session, answer, client.ip.as_deref()).await?;
+    begin(state, session, &user, remember_me, client).await?;
     super::reauth::forget(session).await?;
     Ok(user)
 }
@@ -96,11 +104,18 @@ pub async fn finish_with_passkey(
     cookies: &Cookies,
     answer: &PublicKeyCredential,
     remember_browser: bool,
-    ip: Option<&str>,
+    client: &Client,
 ) -> Result<UserRecord, AppError> {
     let pending = waiting(session).await?;
-    let user = passkeys::service::finish_second_step(state, session, &pending, answer, ip).await?;
-    session::log_in(session, state.sessions, &user, pending.remember_me).await?;
+    let user = passkeys::service::finish_second_step(
+        state,
+        session,
+        &pending,
+        answer,
+        client.ip.as_deref(),
+    )
+    .await?;
+    begin(state, session, &user, pending.remember_me, client).await?;
     if remember_browser {
         if let Some(record) = two_factor::queries::find_enabled(state.pool.reads(), user.id).await?
         {
@@ -108,6 +123,29 @@ pub async fn finish_with_passkey(
         }
     }
     Ok(user)
+}
+
+/// Begins `user`'s session (`session::log_in`) and writes the sign-in, with its device and address, to the
+/// account's security log: every way in (a password, a second step, a passkey, a registration) comes here.
+pub async fn begin(
+    state: &AppState,
+    session: &Session,
+    user: &UserRecord,
+    remember_me: bool,
+    client: &Client,
+) -> Result<(), AppError> {
+    session::log_in(session, state.sessions, user, remember_me, client).await?;
+    let mut transaction = state.pool.begin().await?;
+    Actor::owner(user.id, &user.username, client.ip.as_deref())
+        .record(
+            &mut transaction,
+            AuditAction::SignIn,
+            (Some(user.id), &user.username),
+            Some(&client.device()),
+        )
+        .await?;
+    transaction.commit().await?;
+    Ok(())
 }
 
 async fn waiting(session: &Session) -> Result<pending::PendingSignIn, AppError> {

@@ -121,6 +121,16 @@ pub enum UsersCommand {
         /// Email or username.
         user: String,
     },
+    /// Delete an account and everything of it, for good: todos, API tokens, passkeys, two-factor secrets, mail
+    /// links and every session. Its address gets a goodbye mail; the audit log keeps only a tombstone (the
+    /// account's id, the time, the operator). The last active admin cannot be deleted.
+    Delete {
+        /// Email or username.
+        user: String,
+        /// Confirm that the account is to go: nothing can bring it back.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Set an account's password; its sessions and API tokens end.
     ///
     /// The password is read like `users create` reads it.

@@ -2,6 +2,7 @@
 
 use super::{password_input::read_new_password, table, CommandError, UsersCommand};
 use crate::{
+    account::data::deletion,
     admin::{queries as admin_queries, service},
     audit::Actor,
     auth::{
@@ -91,6 +92,24 @@ pub async fn run(
                     if was_on { "Two-factor sign-in is off and " } else { "" }
                 ),
             })
+        }
+        UsersCommand::Delete { user, yes } => {
+            let record = find(pool, &user).await?;
+            if !yes {
+                return Err(CommandError(format!(
+                    "This deletes {} (id {}) and everything of it, for good. Run it again with --yes to go ahead.",
+                    record.username, record.id
+                )));
+            }
+            let mailer = Mailer::new(settings).map_err(|error| CommandError(error.to_string()))?;
+            let email = EmailPolicy::new(settings, mailer, settings.site_addr);
+            deletion::delete(pool, live, &email, &actor, &record).await?;
+            // The goodbye mail leaves before the process does.
+            email.mailer.idle().await;
+            Ok(format!(
+                "Deleted {} (id {}); their address was mailed.",
+                record.username, record.id
+            ))
         }
         UsersCommand::SetPassword { user } => {
             let record = find(pool, &user).await?;

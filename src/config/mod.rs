@@ -44,6 +44,9 @@ pub struct Settings {
     pub reauthenticate_minutes: u32,
     /// Days "remember this browser" spares a browser the second step of signing in.
     pub two_factor_remember_days: u32,
+    /// Days an account's own security-log entries (sign-ins, failed sign-ins, its holder's changes) are kept;
+    /// what admins and operators did stays in the audit log.
+    pub security_log_days: u32,
     /// argon2id memory cost in KiB per hash (OWASP's minimum for argon2id: 19456 = 19 MiB).
     pub argon2_memory_kib: u32,
     /// argon2id iterations (time cost).
@@ -266,6 +269,7 @@ impl Default for Settings {
             remember_me_days: 30,
             reauthenticate_minutes: 10,
             two_factor_remember_days: 30,
+            security_log_days: 90,
             // OWASP's minimum for argon2id.
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,

@@ -251,6 +251,9 @@ fn api_routes() -> Router<AppState> {
             .merge(auth::passkeys::api::routes())
             .merge(crate::todos::api::routes())
             .merge(crate::todos::live::stream::routes())
+            .merge(crate::account::devices::api::routes())
+            .merge(crate::account::activity::api::routes())
+            .merge(crate::account::data::api::routes())
             .merge(crate::admin::api::routes())
             .split_for_parts();
     routes

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 /// Every route the API serves, as (method, OpenAPI path).
-const ROUTES: [(&str, &str); 43] = [
+const ROUTES: [(&str, &str); 49] = [
     ("post", "/api/auth/register"),
     ("post", "/api/auth/login"),
     ("post", "/api/auth/login/code"),
@@ -46,6 +46,12 @@ const ROUTES: [(&str, &str); 43] = [
     ("post", "/api/todos/toggle-all"),
     ("post", "/api/todos/clear-completed"),
     ("get", "/api/events"),
+    ("get", "/api/account/sessions"),
+    ("delete", "/api/account/sessions/{id}"),
+    ("post", "/api/account/sessions/sign-out-others"),
+    ("get", "/api/account/activity"),
+    ("get", "/api/account/export"),
+    ("delete", "/api/account"),
     ("get", "/api/admin/users"),
     ("post", "/api/admin/users/{id}/activate"),
     ("post", "/api/admin/users/{id}/deactivate"),

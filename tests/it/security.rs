@@ -367,9 +367,12 @@ async fn a_valid_token_from_another_site_acts_alone_without_the_browsers_cookie(
 
 #[test]
 fn debug_output_of_everything_that_carries_a_password_hides_it() {
-    use leptodo::auth::{
-        account_page::ChangePassword, login_page::LogIn, password_change::PasswordChangeInput,
-        register_page::Register, registration::RegistrationInput,
+    use leptodo::{
+        account::security_page::ChangePassword,
+        auth::{
+            login_page::LogIn, password_change::PasswordChangeInput, register_page::Register,
+            registration::RegistrationInput,
+        },
     };
     let secret = "correct horse battery staple";
     let printed = [

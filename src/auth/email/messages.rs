@@ -108,6 +108,26 @@ pub fn reset_password(to: &str, user_id: i64, url: &str, minutes: u32) -> Mail {
     )
 }
 
+/// "Your account has been deleted": the last mail to the address, so that an owner who did not do it learns of
+/// it (and that nothing can be undone).
+pub fn account_deleted(to: &str, user_id: i64, by_operator: bool) -> Mail {
+    let who = match by_operator {
+        true => "An administrator of this site deleted your Leptodo account",
+        false => "Your Leptodo account has been deleted, as you asked",
+    };
+    compose(
+        to,
+        user_id,
+        "account_deleted",
+        "Your account has been deleted",
+        &[
+            format!("{who}. Your todos, tokens, passkeys and sessions are gone, and this address and your username are free to be used again."),
+            "We will not write to you again. Goodbye, and thank you for using Leptodo.".into(),
+        ],
+        None,
+    )
+}
+
 /// "Your password was changed": no link, only the news, so that an owner who did not do it learns of it.
 pub fn password_changed(to: &str, user_id: i64, reset_url: &str) -> Mail {
     compose(

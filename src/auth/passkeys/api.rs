@@ -16,7 +16,7 @@ use webauthn_rs::prelude::{
 use super::{service, PasskeySummary};
 use crate::{
     api::extract::{ApiId, ApiJson},
-    auth::{api::UserResponse, api_user::ApiUser, service as accounts, sign_in},
+    auth::{api::UserResponse, api_user::ApiUser, device::Client, service as accounts, sign_in},
     error::{json::ErrorBody, AppError},
     secret::Secret,
     state::{AppState, ClientIp},
@@ -231,7 +231,7 @@ pub struct PasskeySignInRequest {
 )]
 pub async fn sign_in(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: Client,
     session: Session,
     ApiJson(request): ApiJson<PasskeySignInRequest>,
 ) -> Result<Json<UserResponse>, AppError> {
@@ -240,7 +240,7 @@ pub async fn sign_in(
         &session,
         &request.credential,
         request.remember,
-        ip.as_deref(),
+        &client,
     )
     .await?;
     let user = accounts::public_view(&state.pool, state.email.confirmation, user).await?;
@@ -290,7 +290,7 @@ pub struct PasskeySecondStepRequest {
 )]
 pub async fn second_step(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: Client,
     session: Session,
     cookies: Cookies,
     ApiJson(request): ApiJson<PasskeySecondStepRequest>,
@@ -301,7 +301,7 @@ pub async fn second_step(
         &cookies,
         &request.credential,
         request.remember_browser,
-        ip.as_deref(),
+        &client,
     )
     .await?;
     let user = accounts::public_view(&state.pool, state.email.confirmation, user).await?;

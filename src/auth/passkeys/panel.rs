@@ -13,6 +13,7 @@ use crate::{
     domain::PasskeyName,
     error::AppError,
     form_errors::{refusal, ErrorSummary, Field, FormErrors},
+    moment::Moment,
     secret::Secret,
 };
 
@@ -159,14 +160,15 @@ fn passkey_list(
                     let password_id = format!("passkey-{}-password", passkey.id);
                     let rename_label = format!("New name for ‘{}’", passkey.name);
                     let remove_label = format!("Remove ‘{}’", passkey.name);
-                    let used = passkey
-                        .last_used_at
-                        .map_or_else(|| "never used".to_owned(), |at| format!("last used {at}"));
+                    let used = passkey.last_used_at.map_or_else(
+                        || "never used".into_any(),
+                        |at| view! { "last used " <Moment at /> }.into_any(),
+                    );
                     view! {
                         <li>
                             <p>
                                 <strong class="passkey-name">{passkey.name.clone()}</strong>
-                                {format!(" · added {} · {used}", passkey.created_at)}
+                                " · added " <Moment at=passkey.created_at /> " · " {used}
                             </p>
                             <ActionForm action=rename attr:class="inline-form">
                                 <input type="hidden" name="id" value=passkey.id />

@@ -85,9 +85,10 @@ pub async fn list(
 )]
 pub async fn revoke(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     user: ApiUser,
     ApiId(id): ApiId,
 ) -> Result<StatusCode, AppError> {
-    service::revoke(&state, &user.record, id).await?;
+    service::revoke(&state, &user.record, id, ip.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,4 +1,4 @@
-//! The account page's "API tokens" section: list, create (the secret shown once) and revoke.
+//! The devices page's "API tokens" section: list, create (the secret shown once) and revoke.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -9,6 +9,7 @@ use crate::{
     domain::TokenName,
     error::AppError,
     form_errors::{refusal, ErrorSummary, Field, FormErrors, Input},
+    moment::Moment,
     secret::Secret,
 };
 
@@ -73,7 +74,7 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     use self::server::*;
     let result = async {
         let (state, _, user) = logged_in().await?;
-        service::revoke(&state, &user, id).await
+        service::revoke(&state, &user, id, client_ip().await.as_deref()).await
     }
     .await;
     with_status(result)
@@ -84,6 +85,7 @@ mod server {
     pub use crate::{
         auth::{reauth, session::logged_in, tokens::service},
         error::{is_plain_form_post, with_status},
+        state::client_ip,
     };
 }
 
@@ -176,8 +178,14 @@ fn token_table(tokens: Vec<ApiToken>, revoke: ServerAction<RevokeToken>) -> impl
                         view! {
                             <tr>
                                 <td class="token-name">{token.name}</td>
-                                <td>{token.created_at.to_string()}</td>
-                                <td>{token.last_used_at.map_or_else(|| "never".into(), |at| at.to_string())}</td>
+                                <td>
+                                    <Moment at=token.created_at />
+                                </td>
+                                <td>
+                                    {token
+                                        .last_used_at
+                                        .map_or_else(|| "never".into_any(), |at| view! { <Moment at /> }.into_any())}
+                                </td>
                                 <td>
                                     <ActionForm action=revoke>
                                         <input type="hidden" name="id" value=token.id />

@@ -89,20 +89,23 @@ pub async fn list(pool: &Pool, owner: &UserRecord) -> Result<Vec<ApiToken>, sqlx
     .await)
 }
 
-/// Revokes one of the owner's tokens; `false` when the owner has no such token.
-pub async fn revoke(pool: &Pool, owner: &UserRecord, id: i64) -> Result<bool, sqlx::Error> {
-    let affected = run!(pool, |connection| sqlx::query(
-        "DELETE FROM api_tokens WHERE id = $1 AND user_id = $2"
+/// Revokes one of the owner's tokens and answers its name; `None` when the owner has no such token.
+pub async fn revoke(
+    transaction: &mut Transaction,
+    owner: &UserRecord,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let name: Option<String> = run!(transaction, |connection| sqlx::query_scalar(
+        "DELETE FROM api_tokens WHERE id = $1 AND user_id = $2 RETURNING name"
     )
     .bind(id)
     .bind(owner.id)
-    .execute(connection)
-    .await
-    .map(|done| done.rows_affected()))?;
-    if affected > 0 {
+    .fetch_optional(connection)
+    .await)?;
+    if name.is_some() {
         tracing::info!(user_id = owner.id, token_id = id, "API token revoked");
     }
-    Ok(affected > 0)
+    Ok(name)
 }
 
 /// Revokes every token of the user: the password changed or the account was deactivated.

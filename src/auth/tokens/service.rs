@@ -6,6 +6,7 @@ use super::{
     ApiToken, NewApiToken,
 };
 use crate::{
+    audit::{Actor, AuditAction},
     auth::{
         queries::UserRecord,
         reauth::{self, Proof},
@@ -49,6 +50,14 @@ pub async fn create(
         ));
     }
     let token = queries::insert(&mut transaction, owner, &name).await?;
+    Actor::owner(owner.id, &owner.username, ip)
+        .record(
+            &mut transaction,
+            AuditAction::CreateToken,
+            (Some(owner.id), &owner.username),
+            Some(&token.name),
+        )
+        .await?;
     transaction.commit().await?;
     reservation.keep();
     tracing::info!(user_id = owner.id, token_id = token.id, "API token created");
@@ -61,13 +70,28 @@ pub async fn list(state: &AppState, owner: &UserRecord) -> Result<Vec<ApiToken>,
     Ok(queries::list(&state.pool, owner).await?)
 }
 
-/// Revokes one of the owner's tokens and makes the streams it opened check their credentials; `NotFound`
-/// when the owner has no such token.
+/// Revokes one of the owner's tokens (from `ip`, for the security log) and makes the streams it opened check
+/// their credentials; `NotFound` when the owner has no such token.
 #[tracing::instrument(skip_all, fields(user_id = owner.id, token_id = id))]
-pub async fn revoke(state: &AppState, owner: &UserRecord, id: i64) -> Result<(), AppError> {
-    if !queries::revoke(&state.pool, owner, id).await? {
-        return Err(AppError::NotFound);
-    }
+pub async fn revoke(
+    state: &AppState,
+    owner: &UserRecord,
+    id: i64,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let mut transaction = state.pool.begin().await?;
+    let name = queries::revoke(&mut transaction, owner, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Actor::owner(owner.id, &owner.username, ip)
+        .record(
+            &mut transaction,
+            AuditAction::RevokeToken,
+            (Some(owner.id), &owner.username),
+            Some(&name),
+        )
+        .await?;
+    transaction.commit().await?;
     state.live.recheck(&state.pool, owner.id).await;
     Ok(())
 }

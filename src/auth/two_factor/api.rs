@@ -10,7 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{service, Enrolment, RecoveryCodes};
 use crate::{
     api::extract::ApiJson,
-    auth::{api::UserResponse, api_user::ApiUser, service as accounts, sign_in},
+    auth::{api::UserResponse, api_user::ApiUser, device::Client, service as accounts, sign_in},
     error::{json::ErrorBody, AppError},
     secret::Secret,
     state::{AppState, ClientIp},
@@ -51,7 +51,7 @@ pub struct LoginCodeRequest {
 )]
 pub async fn login_code(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: Client,
     session: Session,
     cookies: Cookies,
     ApiJson(request): ApiJson<LoginCodeRequest>,
@@ -62,7 +62,7 @@ pub async fn login_code(
         &cookies,
         request.code.expose(),
         request.remember_browser,
-        ip.as_deref(),
+        &client,
     )
     .await?;
     let user = accounts::public_view(&state.pool, state.email.confirmation, user).await?;

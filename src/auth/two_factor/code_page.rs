@@ -78,7 +78,7 @@ mod server {
         auth::{next_path::safe_next, sign_in},
         error::{with_status, AppError},
         secret::Secret,
-        state::{client_ip, request_context, request_cookies},
+        state::{request_context, request_cookies},
     };
 
     pub async fn finish(
@@ -88,7 +88,7 @@ mod server {
     ) -> Result<(), AppError> {
         let result = async {
             let (state, session) = request_context().await?;
-            let ip = client_ip().await;
+            let client = crate::auth::device::client().await;
             let cookies = request_cookies().await?;
             sign_in::finish(
                 &state,
@@ -96,7 +96,7 @@ mod server {
                 &cookies,
                 code.expose(),
                 remember_browser,
-                ip.as_deref(),
+                &client,
             )
             .await?;
             crate::flash::discard().await?;

@@ -89,7 +89,7 @@ pub async fn forget_remembered_browsers() -> Result<(), AppError> {
             "Every remembered browser is forgotten: each asks for a code at its next sign-in.",
         )
         .await?;
-        leptos_axum::redirect("/account");
+        leptos_axum::redirect("/account/security");
         Ok(())
     }
     .await;
@@ -112,7 +112,7 @@ pub async fn disable_two_factor(current_password: Secret, code: Secret) -> Resul
         )
         .await?;
         crate::flash::set_message("Two-factor sign-in is off.").await?;
-        leptos_axum::redirect("/account");
+        leptos_axum::redirect("/account/security");
         Ok(())
     }
     .await;

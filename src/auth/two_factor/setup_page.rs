@@ -107,7 +107,7 @@ pub fn TwoFactorSetupPage() -> impl IntoView {
                         .get()
                         .map(|loaded| match loaded {
                             Ok(SetupState::LoggedOut) => {
-                                view! { <Redirect path=login_then("/account") /> }.into_any()
+                                view! { <Redirect path=login_then("/account/security") /> }.into_any()
                             }
                             Ok(SetupState::NoneWaiting(minutes)) => {
                                 view! {
@@ -117,7 +117,7 @@ pub fn TwoFactorSetupPage() -> impl IntoView {
                                         )}
                                     </p>
                                     <p>
-                                        <a href="/account">"Back to your account"</a>
+                                        <a href="/account/security">"Back to password and sign-in"</a>
                                     </p>
                                 }
                                     .into_any()
@@ -130,7 +130,7 @@ pub fn TwoFactorSetupPage() -> impl IntoView {
                                         )}
                                     </p>
                                     <p>
-                                        <a href="/account">"Back to your account"</a>
+                                        <a href="/account/security">"Back to password and sign-in"</a>
                                     </p>
                                 }
                                     .into_any()
@@ -195,7 +195,7 @@ fn waiting_view(
             </li>
         </ol>
         <p>
-            <a href="/account">"Cancel"</a>
+            <a href="/account/security">"Cancel"</a>
         </p>
     }
 }
@@ -220,13 +220,13 @@ pub fn RecoveryCodesPage() -> impl IntoView {
                                         "Recovery codes are shown once, right after they are made. If you did not save them, make a new set on your account page."
                                     </p>
                                     <p>
-                                        <a href="/account">"Back to your account"</a>
+                                        <a href="/account/security">"Back to password and sign-in"</a>
                                     </p>
                                 }
                                     .into_any()
                             }
                             Err(AppError::Unauthenticated) => {
-                                view! { <Redirect path=login_then("/account") /> }.into_any()
+                                view! { <Redirect path=login_then("/account/security") /> }.into_any()
                             }
                             Err(error) => {
                                 view! { <p class="error" role="alert">{error.to_string()}</p> }
@@ -267,7 +267,7 @@ fn codes_view(codes: RecoveryCodes) -> impl IntoView {
                 "Download"
             </a>
             " "
-            <a href="/account" class="button">
+            <a href="/account/security" class="button">
                 "I have saved them"
             </a>
         </p>

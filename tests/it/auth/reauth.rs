@@ -61,10 +61,11 @@ async fn a_stale_session_gives_the_password_again_before_lasting_changes() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 
-    // The account page asks for the password in the forms that need it.
+    // The account pages ask for the password in the forms that need it.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let (_, page) = borrowed.page("/account").await;
+    let (_, page) = borrowed.page("/account/sessions").await;
     assert!(page.contains(r#"id="token-password""#), "{page}");
+    let (_, page) = borrowed.page("/account/security").await;
     assert!(page.contains(r#"id="two-factor-setup-password""#));
 }
 
@@ -72,7 +73,7 @@ async fn a_stale_session_gives_the_password_again_before_lasting_changes() {
 async fn a_fresh_login_goes_ahead_without_the_password_and_a_bearer_token_never_does() {
     let app = spawn_app().await;
     let ann = app.user("annlee").await;
-    let (_, page) = ann.page("/account").await;
+    let (_, page) = ann.page("/account/sessions").await;
     assert!(!page.contains(r#"id="token-password""#), "fresh: not asked");
     let (status, token) = ann
         .post("/api/auth/tokens", &json!({"name": "script"}))

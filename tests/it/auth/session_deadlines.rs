@@ -8,6 +8,7 @@ use std::sync::Arc;
 use common::{TestDatabase, PASSWORD};
 use leptodo::{
     auth::{
+        device::Client,
         queries::UserRecord,
         reauth,
         registration::RegistrationInput,
@@ -73,9 +74,15 @@ async fn fixture() -> Fixture {
 async fn log_in_now(fixture: &Fixture, remember: bool) -> (Session, i64, i64) {
     let session = Session::new(None, fixture.store.clone(), None);
     let before = unix_now();
-    log_in(&session, fixture.policy, &fixture.user, remember)
-        .await
-        .expect("log in");
+    log_in(
+        &session,
+        fixture.policy,
+        &fixture.user,
+        remember,
+        &Client::default(),
+    )
+    .await
+    .expect("log in");
     (session, before, unix_now())
 }
 
@@ -191,9 +198,15 @@ async fn every_instance_may_sweep_expired_sessions_at_the_same_time() {
 async fn a_session_deleted_while_a_request_used_it_is_not_written_back() {
     let fixture = fixture().await;
     let session = Session::new(None, fixture.store.clone(), None);
-    log_in(&session, fixture.policy, &fixture.user, false)
-        .await
-        .expect("log in");
+    log_in(
+        &session,
+        fixture.policy,
+        &fixture.user,
+        false,
+        &Client::default(),
+    )
+    .await
+    .expect("log in");
     session.save().await.expect("saved");
     let id = session.id().expect("an id");
     // A request loads the session …

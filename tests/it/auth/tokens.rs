@@ -265,9 +265,13 @@ async fn a_token_made_without_javascript_is_shown_once_and_never_stored_in_the_s
     common::register(&app, "ann@example.com", "annlee").await;
     let back = app
         .browser
-        .submit_form(CreateToken::PATH, "/account", &[("name", "laptop")])
+        .submit_form(
+            CreateToken::PATH,
+            "/account/sessions",
+            &[("name", "laptop")],
+        )
         .await;
-    assert!(back.starts_with("/account"), "{back}");
+    assert!(back.starts_with("/account/sessions"), "{back}");
     // The rows as they are between the form's answer and the page it returns to.
     let sessions: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM tower_sessions")
         .fetch_all(&app.database().await)
@@ -303,6 +307,6 @@ async fn a_token_made_without_javascript_is_shown_once_and_never_stored_in_the_s
         (StatusCode::OK, Some("annlee")),
         "the token shown is the one made"
     );
-    let again = app.browser.page("/account").await.1;
+    let again = app.browser.page("/account/sessions").await.1;
     assert!(!again.contains(&secret), "shown once");
 }

@@ -111,7 +111,7 @@ async fn a_copied_site_keeps_its_users_passwords_todos_tokens_roles_and_audit_lo
     assert!(copied.status.success(), "{report}{}", text(&copied.stderr));
     assert!(
         report.contains(
-            "Copied 2 users, 3 roles, 4 role grants, 3 todos, 1 API tokens, 1 two-factor setups with 10 recovery codes, 1 passkeys and 6 audit entries"
+            "Copied 2 users, 3 roles, 4 role grants, 3 todos, 1 API tokens, 1 two-factor setups with 10 recovery codes, 1 passkeys and 8 audit entries"
         ),
         "{report}"
     );

@@ -1,18 +1,14 @@
-//! `/account`: the user's details and the change-password form.
+//! `/account`: the holder's details (name, address, username, logins) and the change of address.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    email::EmailChangeForm, next_path::login_then, passkeys::PasskeysPanel, tokens::TokensPanel,
-    two_factor::TwoFactorPanel,
-};
+use super::layout::{AccountArea, Section};
 use crate::{
+    auth::{email::EmailChangeForm, next_path::login_then},
     error::AppError,
-    form_errors::{refusal, ErrorSummary, Field, FormErrors, Input},
-    secret::Secret,
+    moment::Moment,
     timestamp::Timestamp,
 };
 
@@ -61,66 +57,23 @@ pub async fn get_account() -> Result<Option<AccountDetails>, AppError> {
     }))
 }
 
-/// Changes the password after checking the current one; every other session of the user ends.
-#[server]
-pub async fn change_password(
-    current_password: Secret,
-    new_password: Secret,
-    new_password_confirm: Secret,
-) -> Result<(), AppError> {
-    use crate::{
-        auth::{password_change::PasswordChangeInput, service, session},
-        error::{is_plain_form_post, with_status},
-        state::client_ip,
-    };
-    with_status(
-        async move {
-            let (state, session, user) = session::logged_in().await?;
-            let input = PasswordChangeInput {
-                current_password,
-                new_password,
-                new_password_confirm,
-            };
-            let updated =
-                service::change_password(&state, &user, &input, client_ip().await.as_deref())
-                    .await?;
-            session::adopt_new_secret(&session, &updated).await?;
-            // Without JavaScript the page reloads and can only learn of the success from the session.
-            if is_plain_form_post() {
-                crate::flash::set_message(PASSWORD_CHANGED).await?;
-                leptos_axum::redirect("/account");
-            }
-            Ok(())
-        }
-        .await,
-    )
-}
-
-#[cfg(feature = "ssr")]
-const PASSWORD_CHANGED: &str =
-    "Your password has been changed. Your other sessions have been logged out.";
-
-/// The account page; visitors who are not logged in are sent to the login page and back here after.
+/// `/account`: who the account is, and the change of address; visitors who are not logged in are sent to the
+/// login page and back here after.
 #[component]
-pub fn AccountPage() -> impl IntoView {
-    let change = ServerAction::<ChangePassword>::new();
+pub fn ProfilePage() -> impl IntoView {
     let account = Resource::new(|| (), |_| get_account());
-    let errors = FormErrors::new(
-        "password",
-        refusal(change).as_ref(),
-        &[CURRENT_PASSWORD, NEW_PASSWORD, NEW_PASSWORD_CONFIRM],
-    );
-
     view! {
-        <Title text="Your account · Leptodo" />
-        <section class="account">
+        <AccountArea section=Section::Profile>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     account
                         .get()
                         .map(|result| match result {
                             Ok(Some(details)) => details_view(details).into_any(),
-                            Ok(None) => view! { <Redirect path=login_then("/account") /> }.into_any(),
+                            Ok(None) => {
+                                view! { <Redirect path=login_then(Section::Profile.path()) /> }
+                                    .into_any()
+                            }
                             Err(error) => {
                                 view! { <p class="error" role="alert">{error.to_string()}</p> }
                                     .into_any()
@@ -128,33 +81,21 @@ pub fn AccountPage() -> impl IntoView {
                         })
                 }}
             </Transition>
-            <h2>"Change your password"</h2>
-            <ErrorSummary errors=errors.clone() />
-            <ActionForm action=change attr:class="auth-form">
-                {errors.input(CURRENT_PASSWORD, Input::password("Current password", "current-password"))}
-                {errors.input(NEW_PASSWORD, Input::password("New password", "new-password"))}
-                {errors.input(NEW_PASSWORD_CONFIRM, Input::password("Confirm new password", "new-password"))}
-                <button type="submit">"Change password"</button>
-            </ActionForm>
             <EmailChangeForm />
-            <TwoFactorPanel />
-            <PasskeysPanel />
-            <TokensPanel />
-        </section>
+        </AccountArea>
     }
 }
 
 fn details_view(details: AccountDetails) -> impl IntoView {
     let last_login = match details.last_login {
-        Some((at, ip)) => format!(
-            "{} from {}",
-            at.readable(),
-            ip.unwrap_or_else(|| "an unknown address".into())
-        ),
-        None => "This is your first login.".into(),
+        Some((at, ip)) => view! {
+            <Moment at /> " from " {ip.unwrap_or_else(|| "an unknown address".into())}
+        }
+        .into_any(),
+        None => "This is your first login.".into_any(),
     };
     view! {
-        <h1>{details.name}</h1>
+        <h2 class="account-name">{details.name}</h2>
         {details.flash.map(|message| view! { <p class="flash" role="status">{message}</p> })}
         <dl class="account-details">
             <dt>"Email"</dt>
@@ -173,7 +114,9 @@ fn details_view(details: AccountDetails) -> impl IntoView {
             <dt>"Username"</dt>
             <dd class="username">{details.username}</dd>
             <dt>"Member since"</dt>
-            <dd>{details.member_since.readable()}</dd>
+            <dd>
+                <Moment at=details.member_since />
+            </dd>
             <dt>"Previous login"</dt>
             <dd class="last-login">{last_login}</dd>
             <dt>"Logins"</dt>
@@ -181,8 +124,3 @@ fn details_view(details: AccountDetails) -> impl IntoView {
         </dl>
     }
 }
-
-/// The password-change form's inputs.
-const CURRENT_PASSWORD: Field = Field::new("current_password", "password-current");
-const NEW_PASSWORD: Field = Field::new("new_password", "password-new");
-const NEW_PASSWORD_CONFIRM: Field = Field::new("new_password_confirm", "password-new-confirm");
