@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what a fresh machine lacks (see scripts/bootstrap.sh).
-.PHONY: run test watch size bench first-load live-bench axe-survey slow-clients
+.PHONY: run test watch size bench first-load live-bench axe-survey slow-clients export-bench
 
 run:
 	@bash scripts/run.sh
@@ -39,3 +39,8 @@ axe-survey:
 # connections that never finish their headers (scripts/bench-slow-clients.py); and how many of those are left.
 slow-clients:
 	@bash -c 'source scripts/bootstrap.sh && cargo leptos build --release --precompress && python3 scripts/bench-slow-clients.py'
+
+# The data export of an account with 10,000 todos: time to the first and the last byte, and the server's memory
+# before and at its peak, beside an account with 100 (scripts/bench-export.py).
+export-bench:
+	@bash -c 'source scripts/bootstrap.sh && cargo leptos build --release --precompress && python3 scripts/bench-export.py'
