@@ -56,6 +56,7 @@ fn relative_text(ago: i64) -> Option<String> {
 /// Once on a page with moments: shows them in the reader's time zone and language (`local_time.js`).
 #[island]
 pub fn LocalTimes() -> impl IntoView {
+    crate::hydration::mark_hydrated();
     #[cfg(feature = "hydrate")]
     Effect::new(|_| browser::show_local_times());
 }

@@ -25,7 +25,8 @@ pub const COOKIE_NAME: &str = "leptodo_session";
 /// Its name over HTTPS. Browsers accept a `__Host-` cookie only with `Secure`, `Path=/` and no `Domain`, so no
 /// other host (a subdomain, a plain-HTTP page) can plant or overwrite it.
 pub const SECURE_COOKIE_NAME: &str = "__Host-leptodo_session";
-/// How often expired session rows and old throttle counts are deleted.
+/// How often expired session rows, old throttle counts and old security-log activity are deleted (and
+/// sessions stored before `user_id` existed are given theirs), the first time at start-up.
 const CLEANUP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// The table both engines keep sessions in; the migrations create it.
 const TABLE: &str = "tower_sessions";
@@ -147,6 +148,37 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Gives each login stored before the `user_id` column existed (NULL there, a login inside) its account's
+    /// id, so the signed-in devices page lists it and "sign out all other devices" or a deletion reaches it.
+    /// Runs with the sweep, the first time at start-up; visitors' rows (no login) stay NULL.
+    async fn fill_in_owners(&self) -> Result<(), sqlx::Error> {
+        let rows: Vec<(String, Vec<u8>)> = run!(self.pool.reads(), |connection| sqlx::query_as(
+            "SELECT id, data FROM tower_sessions WHERE user_id IS NULL"
+        )
+        .fetch_all(connection)
+        .await)?;
+        for (id, data) in rows {
+            let Some(owner) = rmp_serde::from_slice::<Record>(&data)
+                .ok()
+                .as_ref()
+                .and_then(owner_of)
+            else {
+                continue;
+            };
+            run!(&self.pool, |connection| sqlx::query(
+                "UPDATE tower_sessions SET user_id = $1 WHERE id = $2 AND user_id IS NULL"
+            )
+            .bind(owner)
+            .bind(&id)
+            .execute(connection)
+            .await
+            .map(drop))?;
+        }
+        Ok(())
+    }
+}
+
 fn encode(record: &Record) -> Result<Vec<u8>, StoreError> {
     rmp_serde::to_vec(record).map_err(|error| StoreError::Encode(error.to_string()))
 }
@@ -225,14 +257,15 @@ impl ExpiredDeletion for Store {
 }
 
 /// The session layer, and the task that deletes expired rows (and, with them, the throttle's old counts and
-/// the security log's entries older than `security_log_days`). The table is the migrations' work.
+/// the security log's activity older than `security_log_days`). The table is the migrations' work.
 pub fn layer(
     pool: &Pool,
     settings: &Settings,
     throttle: Throttle,
 ) -> (SessionManagerLayer<Store>, JoinHandle<()>) {
     let store = Store::new(pool);
-    let log_days = i64::from(settings.security_log_days);
+    // At least a day: 0 would delete each sign-in minutes after it was made.
+    let log_days = i64::from(settings.security_log_days.max(1));
     let cleanup = tokio::spawn({
         let store = store.clone();
         let pool = pool.clone();
@@ -245,13 +278,18 @@ pub fn layer(
                 if let Err(error) = store.delete_expired().await {
                     tracing::warn!(%error, "deleting expired sessions failed; trying again later");
                 }
+                if let Err(error) = store.fill_in_owners().await {
+                    tracing::warn!(%error, "naming the accounts of older sessions failed; trying again later");
+                }
                 if let Err(error) = throttle.sweep().await {
                     tracing::warn!(%error, "deleting old throttle counts failed; trying again later");
                 }
-                let cutoff =
-                    Timestamp::from(OffsetDateTime::now_utc() - time::Duration::days(log_days));
-                if let Err(error) = security_log::delete_older_than(&pool, &cutoff).await {
-                    tracing::warn!(%error, "deleting old security-log entries failed; trying again later");
+                // A number of days past year -9999 keeps everything.
+                let cutoff = OffsetDateTime::now_utc().checked_sub(time::Duration::days(log_days));
+                if let Some(cutoff) = cutoff.map(Timestamp::from) {
+                    if let Err(error) = security_log::delete_older_than(&pool, &cutoff).await {
+                        tracing::warn!(%error, "deleting old security-log entries failed; trying again later");
+                    }
                 }
             }
         }

@@ -8,6 +8,9 @@ pub fn deleted_account_label(user_id: i64) -> String {
     format!("deleted account #{user_id}")
 }
 
+/// How the log names an operator (followed by their OS user, when known).
+pub const COMMAND_LINE: &str = "command line";
+
 /// How the log names a visitor.
 pub const VISITOR: &str = "someone";
 
@@ -92,8 +95,8 @@ impl Actor {
             Self::Admin { username, .. } | Self::Owner { username, .. } => username.clone(),
             Self::CommandLine {
                 os_user: Some(name),
-            } => format!("command line ({name})"),
-            Self::CommandLine { os_user: None } => "command line".into(),
+            } => format!("{COMMAND_LINE} ({name})"),
+            Self::CommandLine { os_user: None } => COMMAND_LINE.into(),
             Self::Visitor { .. } => VISITOR.into(),
         }
     }

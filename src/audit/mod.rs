@@ -1,7 +1,9 @@
 //! The audit log: who changed which account or role, when and from where. Every change an admin or an
 //! operator makes, and the account holder's own confirmations, resets and changes of address, are written here
 //! by the service that makes them, in the same transaction, so none is left without its entry; `/admin/audit`
-//! shows the latest.
+//! shows the latest. The account's everyday activity ([`AuditAction::ACTIVITY`]: sign-ins, failed sign-ins,
+//! tokens, devices signed out) shares the table for the account's own security log (`account::activity`),
+//! which alone shows it.
 
 #[cfg(feature = "ssr")]
 pub mod actor;
@@ -76,6 +78,17 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    /// What only the account's security log shows (not `/admin/audit`), and the sweeper deletes after
+    /// `security_log_days`: the account's everyday activity, not the changes that make an audit trail.
+    pub const ACTIVITY: [Self; 6] = [
+        Self::SignIn,
+        Self::SignInFailed,
+        Self::ChangePassword,
+        Self::CreateToken,
+        Self::RevokeToken,
+        Self::EndSession,
+    ];
+
     const ALL: [Self; 24] = [
         Self::Activate,
         Self::Deactivate,
@@ -158,7 +171,7 @@ impl AuditAction {
             Self::ChangePassword => "Password changed",
             Self::CreateToken => "API token created",
             Self::RevokeToken => "API token revoked",
-            Self::EndSession => "Signed out remotely",
+            Self::EndSession => "Device signed out",
             Self::DeleteAccount => "Account deleted",
         }
     }

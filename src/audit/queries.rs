@@ -82,12 +82,27 @@ pub async fn forget_account(
     .map(|_| ()))
 }
 
-/// The latest `limit` audit entries, newest first.
+/// `action IN (…)` over [`AuditAction::ACTIVITY`], its placeholders numbered from `$first`.
+pub fn activity_condition(first: usize) -> String {
+    let placeholders: Vec<String> = (0..AuditAction::ACTIVITY.len())
+        .map(|offset| format!("${}", first + offset))
+        .collect();
+    format!("action IN ({})", placeholders.join(", "))
+}
+
+/// The latest `limit` audit entries, newest first, without the accounts' everyday activity
+/// ([`AuditAction::ACTIVITY`]), which only each account's security log shows.
 pub async fn recent_entries(pool: &Pool, limit: u32) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    run!(pool.reads(), |connection| sqlx::query_as(
-        "SELECT at, actor, action, target, detail, ip FROM audit_log ORDER BY id DESC LIMIT $1",
-    )
-    .bind(i64::from(limit))
-    .fetch_all(connection)
-    .await)
+    let sql = format!(
+        "SELECT at, actor, action, target, detail, ip FROM audit_log WHERE NOT {}
+         ORDER BY id DESC LIMIT $1",
+        activity_condition(2)
+    );
+    run!(pool.reads(), |connection| {
+        let mut query = sqlx::query_as(&sql).bind(i64::from(limit));
+        for action in AuditAction::ACTIVITY {
+            query = query.bind(action.as_str());
+        }
+        query.fetch_all(connection).await
+    })
 }

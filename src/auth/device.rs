@@ -8,8 +8,8 @@ use axum::{
 
 use crate::state::{client_ip, AppState, ClientIp};
 
-/// A user agent is kept to this many characters: enough for any real browser's, and a sender of a
-/// kilobyte-long header cannot fill the session table with it.
+/// A user agent is read to this many characters: more than any real browser's, and a kilobyte-long header
+/// costs the parser no more.
 const MAX_USER_AGENT_CHARS: usize = 400;
 
 /// The caller of one request.

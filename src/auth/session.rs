@@ -183,8 +183,7 @@ pub async fn current_user_at(
     let deadline = session.get::<i64>(IDLE_DEADLINE).await?;
     // A login without a recorded time predates the absolute limit: it ends too, once.
     let logged_in_at = session.get::<i64>(LOGGED_IN_AT).await?.unwrap_or(i64::MIN);
-    let too_old = now.saturating_sub(logged_in_at) > policy.absolute_seconds;
-    if too_old || deadline.is_some_and(|deadline| now > deadline) {
+    if has_ended(logged_in_at, deadline, policy, now) {
         session.flush().await?;
         return Ok(None);
     }
@@ -208,6 +207,18 @@ pub async fn current_user_at(
         session.insert(LAST_SEEN, now).await?;
     }
     Ok(Some(user))
+}
+
+/// Whether a login that began at `logged_in_at` is over at `now`: older than `session_absolute_hours`, or past
+/// its idle deadline (a login without "remember me").
+fn has_ended(
+    logged_in_at: i64,
+    idle_deadline: Option<i64>,
+    policy: SessionPolicy,
+    now: i64,
+) -> bool {
+    now.saturating_sub(logged_in_at) > policy.absolute_seconds
+        || idle_deadline.is_some_and(|deadline| now > deadline)
 }
 
 /// A stored login as the signed-in devices page shows it (Unix times).
@@ -238,9 +249,7 @@ pub fn stored_login(
     let text = |key: &str| data.get(key).and_then(serde_json::Value::as_str);
     let belongs = number(USER_ID) == Some(user.id) && text(SECRET) == Some(&user.session_secret);
     let logged_in_at = number(LOGGED_IN_AT)?;
-    let too_old = now.saturating_sub(logged_in_at) > policy.absolute_seconds;
-    let idle = number(IDLE_DEADLINE).is_some_and(|deadline| now > deadline);
-    if !belongs || too_old || idle {
+    if !belongs || has_ended(logged_in_at, number(IDLE_DEADLINE), policy, now) {
         return None;
     }
     Some(StoredLogin {

@@ -134,7 +134,7 @@ pub async fn begin(
     remember_me: bool,
     client: &Client,
 ) -> Result<(), AppError> {
-    session::log_in(session, state.sessions, user, remember_me, client).await?;
+    // The entry first: a session must not begin if its sign-in cannot be recorded.
     let mut transaction = state.pool.begin().await?;
     Actor::owner(user.id, &user.username, client.ip.as_deref())
         .record(
@@ -145,7 +145,7 @@ pub async fn begin(
         )
         .await?;
     transaction.commit().await?;
-    Ok(())
+    session::log_in(session, state.sessions, user, remember_me, client).await
 }
 
 async fn waiting(session: &Session) -> Result<pending::PendingSignIn, AppError> {

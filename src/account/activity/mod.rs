@@ -1,6 +1,7 @@
 //! The security log (`/account/activity`): the account's own entries of the audit log, newest first, paged,
-//! for the page and the JSON API alike. Entries made by the account's holder or by a failed sign-in are kept
-//! `security_log_days` (the sweeper deletes older ones); what admins and operators did stays.
+//! for the page and the JSON API alike. The everyday activity (`AuditAction::ACTIVITY`: sign-ins, failed
+//! sign-ins, tokens, devices signed out) is kept `security_log_days` (the sweeper deletes older entries); the
+//! changes that make the audit trail stay.
 
 #[cfg(feature = "ssr")]
 pub mod api;
@@ -26,7 +27,7 @@ pub enum Cause {
     You,
     /// Someone not signed in: a failed sign-in.
     Someone,
-    /// An administrator, by username.
+    /// An administrator, by username ("deleted account #…" once the admin's own account is gone).
     Admin {
         /// The admin's username when they acted.
         name: String,
@@ -64,7 +65,8 @@ pub struct ActivityEntry {
     pub by: Cause,
     /// The device of a sign-in, the name of a token or passkey, the role of a role change.
     pub detail: Option<String>,
-    /// The address it came from, if known.
+    /// The address it came from, if known: only for the holder's own entries and someone's attempts, never an
+    /// admin's or operator's address.
     pub ip: Option<String>,
 }
 

@@ -1,10 +1,14 @@
-//! The security log's SQL: reading an account's audit entries, and the sweeper's deletion of old ones.
+//! The security log's SQL: reading an account's audit entries, and the sweeper's deletion of old activity.
 
 use sqlx::FromRow;
 
 use super::{ActivityEntry, ActivityPageOf, Cause};
 use crate::{
-    audit::{actor::VISITOR, AuditAction},
+    audit::{
+        actor::{COMMAND_LINE, VISITOR},
+        queries::activity_condition,
+        AuditAction,
+    },
     db::{run, Pool},
     timestamp::Timestamp,
 };
@@ -24,10 +28,18 @@ impl Row {
     fn into_entry(self, owner: i64) -> Option<ActivityEntry> {
         let action = AuditAction::try_from(self.action).ok()?;
         let by = match self.actor_id {
+            // Whoever held the copied passkey, which may not be the holder.
+            _ if action == AuditAction::PasskeyCloneWarning => Cause::Someone,
             Some(id) if id == owner => Cause::You,
-            Some(_) => Cause::Admin { name: self.actor },
             None if self.actor == VISITOR => Cause::Someone,
-            None => Cause::Operator,
+            None if self.actor.starts_with(COMMAND_LINE) => Cause::Operator,
+            // An admin, perhaps since deleted (then named "deleted account #…").
+            _ => Cause::Admin { name: self.actor },
+        };
+        // An admin's or operator's address is theirs, not the holder's to see.
+        let ip = match by {
+            Cause::You | Cause::Someone => self.ip,
+            Cause::Admin { .. } | Cause::Operator => None,
         };
         Some(ActivityEntry {
             id: self.id,
@@ -36,7 +48,7 @@ impl Row {
             event: action.as_event().to_owned(),
             by,
             detail: self.detail,
-            ip: self.ip,
+            ip,
         })
     }
 }
@@ -84,16 +96,22 @@ pub async fn all(pool: &Pool, owner: i64) -> Result<Vec<ActivityEntry>, sqlx::Er
         .collect())
 }
 
-/// Deletes the security-log entries older than `cutoff` that the account's holder or a failed sign-in made;
-/// answers how many. What admins and operators did stays: it is the audit trail.
+/// Deletes the accounts' everyday activity ([`AuditAction::ACTIVITY`]: sign-ins, failed sign-ins, tokens,
+/// devices signed out) older than `cutoff`; answers how many. The changes that make the audit trail (what
+/// admins and operators did, a holder's change of address or of two-factor sign-in) stay.
 pub async fn delete_older_than(pool: &Pool, cutoff: &Timestamp) -> Result<u64, sqlx::Error> {
-    run!(pool, |connection| sqlx::query(
-        "DELETE FROM audit_log WHERE at < $1 AND target_user_id IS NOT NULL
-         AND (actor_id = target_user_id OR (actor_id IS NULL AND action = $2))",
-    )
-    .bind(cutoff)
-    .bind(AuditAction::SignInFailed.as_str())
-    .execute(connection)
-    .await
-    .map(|done| done.rows_affected()))
+    let sql = format!(
+        "DELETE FROM audit_log WHERE at < $1 AND {}",
+        activity_condition(2)
+    );
+    run!(pool, |connection| {
+        let mut query = sqlx::query(&sql).bind(cutoff);
+        for action in AuditAction::ACTIVITY {
+            query = query.bind(action.as_str());
+        }
+        query
+            .execute(connection)
+            .await
+            .map(|done| done.rows_affected())
+    })
 }

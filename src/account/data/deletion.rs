@@ -7,12 +7,11 @@ use crate::{
     admin::queries as admin_queries,
     audit::{actor::deleted_account_label, queries as audit, Actor},
     auth::{
-        credentials,
         email::{messages, EmailPolicy},
         queries::UserRecord,
         reauth::{self, Proof},
     },
-    db::{run, Lock, Pool},
+    db::{run, Lock, Pool, Transaction},
     domain::RoleName,
     error::AppError,
     state::AppState,
@@ -59,7 +58,7 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     // Serialised with every administrative change, so the last-admin check sees what they committed.
     let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
-    credentials::hold(&mut transaction, user.id).await?;
+    hold_against_new_rows(&mut transaction, user.id).await?;
     let managed = admin_queries::find_user(&mut transaction, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -90,4 +89,24 @@ pub async fn delete(
         .send(messages::account_deleted(&user.email, user.id, by_operator));
     tracing::info!(user_id = user.id, "account deleted");
     Ok(())
+}
+
+/// Holds the account's row so that nothing can be written that points at it (an audit entry of a sign-in, a
+/// token) until the deletion commits. On PostgreSQL `FOR UPDATE`, which a foreign-key check's share lock waits
+/// for (a plain `UPDATE` of a non-key column would not make it wait); on SQLite the serialised transaction is
+/// the only writer already.
+async fn hold_against_new_rows(
+    transaction: &mut Transaction,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    match transaction {
+        Transaction::Postgres(transaction) => {
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                .bind(user_id)
+                .execute(&mut **transaction)
+                .await
+                .map(drop)
+        }
+        Transaction::Sqlite(_) => Ok(()),
+    }
 }

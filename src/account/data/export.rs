@@ -74,7 +74,7 @@ pub async fn export(
     state: &AppState,
     user: &UserRecord,
     current: Option<&Id>,
-) -> Result<impl Stream<Item = Result<Bytes, sqlx::Error>> + Send + 'static, AppError> {
+) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static, AppError> {
     let reads = state.pool.reads();
     let head = Head {
         format: FORMAT,
@@ -133,7 +133,7 @@ struct Steps {
 
 impl Steps {
     /// The next piece of the document; `None` once it is whole.
-    async fn next(&mut self) -> Option<Result<Bytes, sqlx::Error>> {
+    async fn next(&mut self) -> Option<Result<Bytes, std::io::Error>> {
         if let Some(opening) = self.opening.take() {
             return Some(Ok(Bytes::from(opening)));
         }
@@ -150,7 +150,7 @@ impl Steps {
                 // The download ends cut short, and so is not valid JSON: no reader mistakes it for whole.
                 self.done = true;
                 tracing::warn!(%error, "export: reading todos failed");
-                return Some(Err(error));
+                return Some(Err(std::io::Error::other(error)));
             }
         };
         let mut piece = Vec::with_capacity(page.len() * 128 + 2);
@@ -158,9 +158,10 @@ impl Steps {
             if self.after != 0 {
                 piece.push(b',');
             }
-            // A todo is plain data: serialising it cannot fail.
-            if serde_json::to_writer(&mut piece, todo).is_err() {
-                continue;
+            // A todo is plain data; were it ever not to serialise, the download ends cut short, as above.
+            if let Err(error) = serde_json::to_writer(&mut piece, todo) {
+                self.done = true;
+                return Some(Err(std::io::Error::other(error)));
             }
             self.after = todo.id;
         }

@@ -16,6 +16,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::timestamp::Timestamp;
 
+/// "1 other device", "3 other devices".
+pub fn other_devices(count: usize) -> String {
+    match count {
+        1 => "1 other device".to_owned(),
+        count => format!("{count} other devices"),
+    }
+}
+
 /// One live login of the account, as its owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -79,7 +79,7 @@ pub async fn sign_out_other_devices() -> Result<(), AppError> {
         if is_plain_form_post() {
             let message = match ended {
                 1 => "1 other device has been signed out.".to_owned(),
-                count => format!("{count} other devices have been signed out."),
+                count => format!("{} have been signed out.", super::other_devices(count)),
             };
             crate::flash::set_message(&message).await?;
         }

@@ -6,7 +6,7 @@
 use sha2::{Digest, Sha256};
 use tower_sessions::session::{Id, Record};
 
-use super::{queries, SignedInDevice};
+use super::{other_devices, queries, SignedInDevice};
 use crate::{
     audit::{Actor, AuditAction},
     auth::{queries::UserRecord, session},
@@ -116,7 +116,7 @@ pub async fn sign_out(
 }
 
 /// Signs out every login of the account but the caller's (`current`; all of them for a bearer token's caller)
-/// on every instance; answers how many live logins ended.
+/// on every instance; answers how many live ones there were (rows of logins already over go too).
 pub async fn sign_out_others(
     state: &AppState,
     user: &UserRecord,
@@ -131,10 +131,7 @@ pub async fn sign_out_others(
     let keep = current.map(Id::to_string);
     let mut transaction = state.pool.begin().await?;
     queries::delete_all_but(&mut transaction, user.id, keep.as_deref()).await?;
-    let detail = match others {
-        1 => "1 other device".to_owned(),
-        count => format!("{count} other devices"),
-    };
+    let detail = other_devices(others);
     Actor::owner(user.id, &user.username, ip)
         .record(
             &mut transaction,

@@ -37,6 +37,16 @@ async fn after_deletion_nothing_of_the_account_works_and_its_address_is_free_aga
     let bob = app.user("bob").await;
     bob.post("/api/todos", &json!({ "title": "Bob's" })).await;
 
+    let ann_id = common::admins::id_of(&ann).await;
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM tower_sessions WHERE user_id = {ann_id}")
+        )
+        .await,
+        2,
+        "both of her browsers' rows name her"
+    );
     let (status, body) = delete_account(&ann, &json!({ "confirm_username": "ANN " })).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
 
@@ -61,10 +71,16 @@ async fn after_deletion_nothing_of_the_account_works_and_its_address_is_free_aga
         StatusCode::UNAUTHORIZED,
         "the login fails"
     );
-    for table in ["todos", "api_tokens", "tower_sessions"] {
+    for table in [
+        "todos",
+        "api_tokens",
+        "tower_sessions",
+        "email_tokens",
+        "passkeys",
+    ] {
         let left = count(
             &app,
-            &format!("SELECT COUNT(*) FROM {table} WHERE user_id NOT IN (SELECT id FROM users)"),
+            &format!("SELECT COUNT(*) FROM {table} WHERE user_id = {ann_id}"),
         )
         .await;
         assert_eq!(left, 0, "{table}");
@@ -76,18 +92,16 @@ async fn after_deletion_nothing_of_the_account_works_and_its_address_is_free_aga
     );
 
     // The audit log keeps a tombstone, without the name, address or devices.
-    let audit: Vec<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT action, target, ip FROM audit_log ORDER BY id")
+    let audit: Vec<(String, String, String, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT action, actor, target, detail, ip FROM audit_log ORDER BY id")
             .fetch_all(&app.database().await)
             .await
             .expect("audit");
     let tombstone = audit.last().expect("an entry");
     assert_eq!(tombstone.0, "delete_account");
-    assert!(
-        tombstone.1.starts_with("deleted account #"),
-        "{tombstone:?}"
-    );
-    assert_eq!(tombstone.2, None);
+    assert_eq!(tombstone.1, "the account's holder");
+    assert_eq!(tombstone.2, format!("deleted account #{ann_id}"));
+    assert_eq!((&tombstone.3, &tombstone.4), (&None, &None));
     assert!(
         !format!("{audit:?}").contains("ann"),
         "nothing names the account: {audit:?}"
@@ -249,4 +263,35 @@ async fn an_operator_deletes_an_account_from_the_command_line() {
             .await
             .expect("tombstone");
     assert!(actor.starts_with("command line"), "{actor}");
+}
+
+#[tokio::test]
+async fn a_cross_site_deletion_or_sign_out_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let forged = [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://evil.example"),
+    ];
+    for (method, path, body) in [
+        (
+            reqwest::Method::DELETE,
+            "/api/account",
+            json!({ "confirm_username": "ann" }),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/account/sessions/sign-out-others",
+            json!({}),
+        ),
+        (
+            reqwest::Method::POST,
+            DeleteMyAccount::PATH,
+            json!({ "confirm_username": "ann" }),
+        ),
+    ] {
+        let (status, body) = ann.send_with_headers(method, path, &body, &forged).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+    }
+    assert_eq!(ann.get("/api/auth/me").await.0, StatusCode::OK);
 }

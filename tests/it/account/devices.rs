@@ -56,7 +56,15 @@ async fn every_login_is_listed_with_its_device_and_this_browser_first() {
             "a short public id"
         );
     }
-    assert!(!text.contains("secret"), "{text}");
+    // Never a session id: that is the cookie.
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM tower_sessions")
+        .fetch_all(&app.database().await)
+        .await
+        .expect("session ids");
+    assert!(ids.len() >= 3);
+    for id in &ids {
+        assert!(!text.contains(id.as_str()), "{id} in {text}");
+    }
 
     // Another account sees only its own.
     let bobs = sessions(&app.user("bob").await).await;
@@ -247,4 +255,37 @@ async fn the_page_lists_the_devices_and_signs_them_out_without_javascript() {
         common::location(&response),
         "/login?next=%2Faccount%2Fsessions"
     );
+}
+
+#[tokio::test]
+async fn logins_stored_before_sessions_named_their_account_are_named_at_start_up() {
+    let app = spawn_app().await;
+    app.user("ann").await;
+    let laptop = browser(&app.address, FIREFOX, "ann").await;
+    let database = app.database().await;
+    // As the rows were before migration 0016: no account named.
+    sqlx::query("UPDATE tower_sessions SET user_id = NULL")
+        .execute(&database)
+        .await
+        .expect("unnamed");
+    let phone_base = app.another_instance(|_| {}).await;
+    let named = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM tower_sessions WHERE user_id IS NOT NULL",
+        )
+        .fetch_one(&database)
+        .await
+        .expect("count")
+    };
+    let started = std::time::Instant::now();
+    while named().await < 2 && started.elapsed() < EVENTUALLY {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(named().await, 2, "a starting instance names them");
+    let phone = browser(&phone_base, IPHONE, "ann").await;
+    let (_, body) = phone
+        .post("/api/account/sessions/sign-out-others", &json!({}))
+        .await;
+    assert_eq!(body["ended"], 2, "{body}");
+    assert_eq!(laptop.get("/api/auth/me").await.0, StatusCode::UNAUTHORIZED);
 }
