@@ -10,6 +10,9 @@ use crate::common::{
 };
 use leptodo::{account::data::page::DeleteMyAccount, config::EmailConfirmation};
 
+/// `action, actor, target, detail, ip` of an audit entry.
+type AuditRow = (String, String, String, Option<String>, Option<String>);
+
 const EVENTUALLY: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn delete_account(api: &Api, body: &Value) -> (StatusCode, Value) {
@@ -92,7 +95,7 @@ async fn after_deletion_nothing_of_the_account_works_and_its_address_is_free_aga
     );
 
     // The audit log keeps a tombstone, without the name, address or devices.
-    let audit: Vec<(String, String, String, Option<String>, Option<String>)> =
+    let audit: Vec<AuditRow> =
         sqlx::query_as("SELECT action, actor, target, detail, ip FROM audit_log ORDER BY id")
             .fetch_all(&app.database().await)
             .await
