@@ -6,7 +6,7 @@
 //! keys, session ids, or anything of another account.
 
 use axum::body::Bytes;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use serde::Serialize;
 use tower_sessions::session::Id;
 
@@ -114,10 +114,12 @@ pub async fn export(
         opening: Some(opening),
         done: false,
     };
+    // Fused: a body may be polled again after its end (the compression layer is), which `unfold` forbids.
     Ok(futures::stream::unfold(steps, |mut steps| async move {
         let step = steps.next().await?;
         Some((step, steps))
-    }))
+    })
+    .fuse())
 }
 
 /// Where the download is.

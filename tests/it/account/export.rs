@@ -86,6 +86,26 @@ async fn the_export_holds_the_todos_and_no_hash_secret_or_other_account() {
 }
 
 #[tokio::test]
+async fn a_compressed_export_ends_whole() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    ann.post("/api/todos", &json!({ "title": "Buy milk" }))
+        .await;
+    for encoding in ["gzip", "br"] {
+        let response = ann
+            .raw(reqwest::Method::GET, "/api/account/export")
+            .header(header::ACCEPT_ENCODING, encoding)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], encoding);
+        let body = response.bytes().await.expect("the body ends, not cut off");
+        assert!(!body.is_empty());
+    }
+}
+
+#[tokio::test]
 async fn ten_thousand_todos_are_exported_whole_and_in_order() {
     let app = spawn_app_with(|settings| settings.todos_per_user = 20_000).await;
     let ann = app.user("ann").await;
