@@ -81,7 +81,9 @@ pub fn ProfilePage() -> impl IntoView {
                         })
                 }}
             </Transition>
-            <EmailChangeForm />
+            <section class="email-change">
+                <EmailChangeForm />
+            </section>
         </AccountArea>
     }
 }
