@@ -144,6 +144,10 @@ for (const javaScript of [true, false]) {
       request,
     }) => {
       const user = await openTodosAsNewUser(page, "/account/data", { javaScript });
+      const created = await page.request.post("/api/auth/tokens", { data: { name: "script" } });
+      expect(created.status()).toBe(201);
+      const script = { Authorization: `Bearer ${(await created.json()).token}` };
+      expect((await request.get("/api/todos", { headers: script })).status()).toBe(200);
       const confirm = page.getByLabel("Type your username to confirm");
       await tabTo(page, confirm);
       await page.keyboard.type("someone else");
@@ -161,6 +165,7 @@ for (const javaScript of [true, false]) {
       await expect(page).toHaveURL((url) => url.pathname === "/login");
       const login = await request.post("/api/auth/login", { data: { login: user.username, password: PASSWORD } });
       expect(login.status()).toBe(401);
+      expect((await request.get("/api/todos", { headers: script })).status(), "the token is refused").toBe(401);
       const again = await request.post("/api/auth/register", {
         data: { ...user, password: PASSWORD, password_confirm: PASSWORD },
       });
