@@ -80,10 +80,9 @@ pub enum AuditAction {
 impl AuditAction {
     /// What only the account's security log shows (not `/admin/audit`), and the sweeper deletes after
     /// `security_log_days`: the account's everyday activity, not the changes that make an audit trail.
-    pub const ACTIVITY: [Self; 6] = [
+    pub const ACTIVITY: [Self; 5] = [
         Self::SignIn,
         Self::SignInFailed,
-        Self::ChangePassword,
         Self::CreateToken,
         Self::RevokeToken,
         Self::EndSession,

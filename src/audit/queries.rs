@@ -82,6 +82,29 @@ pub async fn forget_account(
     .map(|_| ()))
 }
 
+/// After the account named `username` was deleted in `transaction`: deletes the entries about it that requests
+/// of the account committed while the deletion ran (after [`forget_account`], before the account's row was
+/// gone), which the delete's cascade left naming it by username only. `since` bounds the search to those
+/// moments, and no other entry without an account names a username: a role's creation names the role,
+/// deleted accounts are named "deleted account #…".
+pub async fn forget_late_entries(
+    transaction: &mut Transaction,
+    username: &str,
+    since: &Timestamp,
+) -> Result<(), sqlx::Error> {
+    run!(&mut *transaction, |connection| sqlx::query(
+        "DELETE FROM audit_log WHERE target_user_id IS NULL AND target = $1 AND at >= $2
+         AND action NOT IN ($3, $4)",
+    )
+    .bind(username)
+    .bind(since)
+    .bind(AuditAction::CreateRole.as_str())
+    .bind(AuditAction::DeleteAccount.as_str())
+    .execute(connection)
+    .await
+    .map(drop))
+}
+
 /// `action IN (…)` over [`AuditAction::ACTIVITY`], its placeholders numbered from `$first`.
 pub fn activity_condition(first: usize) -> String {
     let placeholders: Vec<String> = (0..AuditAction::ACTIVITY.len())

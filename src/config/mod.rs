@@ -44,8 +44,9 @@ pub struct Settings {
     pub reauthenticate_minutes: u32,
     /// Days "remember this browser" spares a browser the second step of signing in.
     pub two_factor_remember_days: u32,
-    /// Days an account's own security-log entries (sign-ins, failed sign-ins, its holder's changes) are kept;
-    /// what admins and operators did stays in the audit log.
+    /// Days an account's everyday activity (sign-ins, failed sign-ins, tokens created and revoked, devices
+    /// signed out) is kept in its security log, at least one; its changes, and what admins and operators did,
+    /// stay in the audit log.
     pub security_log_days: u32,
     /// argon2id memory cost in KiB per hash (OWASP's minimum for argon2id: 19456 = 19 MiB).
     pub argon2_memory_kib: u32,

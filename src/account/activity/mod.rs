@@ -25,7 +25,7 @@ pub const PAGE_SIZE: u32 = 25;
 pub enum Cause {
     /// The holder, signed in.
     You,
-    /// Someone not signed in: a failed sign-in.
+    /// Someone not signed in: a failed sign-in, or a refused copy of a passkey.
     Someone,
     /// An administrator, by username ("deleted account #…" once the admin's own account is gone).
     Admin {

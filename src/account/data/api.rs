@@ -3,8 +3,8 @@
 use axum::{
     body::Body,
     extract::State,
-    http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     get, path = "/api/account/export", tag = "account",
     responses(
         (status = 200, description = "The export, as an attachment (`leptodo-export/1`)", content_type = "application/json", body = Object),
+        (status = 303, description = "A browser's navigation (`Accept: text/html`) with a stale password: back to `/account/data`, which asks for it"),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 403, description = "`reauthentication_required`: enter the password again first", body = ErrorBody),
     ),
@@ -42,9 +43,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub async fn export_data(
     State(state): State<AppState>,
     user: ApiUser,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if let Some(session) = &user.session {
         if !reauth::is_fresh(state.sessions, session).await? {
+            // The page's link followed after the window closed: back to the page, which asks for the password.
+            let navigating = headers
+                .get(header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"));
+            if navigating {
+                return Ok(Redirect::to("/account/data").into_response());
+            }
             return Err(AppError::ReauthenticationRequired);
         }
     }

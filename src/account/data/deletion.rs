@@ -7,14 +7,16 @@ use crate::{
     admin::queries as admin_queries,
     audit::{actor::deleted_account_label, queries as audit, Actor},
     auth::{
+        credentials,
         email::{messages, EmailPolicy},
         queries::UserRecord,
         reauth::{self, Proof},
     },
-    db::{run, Lock, Pool, Transaction},
+    db::{run, Lock, Pool},
     domain::RoleName,
     error::AppError,
     state::AppState,
+    timestamp::Timestamp,
     todos::live::hub::Hub,
 };
 
@@ -58,7 +60,9 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     // Serialised with every administrative change, so the last-admin check sees what they committed.
     let mut transaction = pool.begin_serialized(&[Lock::Administration]).await?;
-    hold_against_new_rows(&mut transaction, user.id).await?;
+    credentials::hold(&mut transaction, user.id).await?;
+    // Entries written by requests of the account that commit while this runs are found after the delete.
+    let started = Timestamp::from(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
     let managed = admin_queries::find_user(&mut transaction, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -71,6 +75,7 @@ pub async fn delete(
     .execute(connection)
     .await
     .map(|_| ()))?;
+    audit::forget_late_entries(&mut transaction, &user.username, &started).await?;
     if managed.active
         && managed.has_role(RoleName::ADMIN)
         && admin_queries::active_admin_count(&mut transaction).await? == 0
@@ -89,24 +94,4 @@ pub async fn delete(
         .send(messages::account_deleted(&user.email, user.id, by_operator));
     tracing::info!(user_id = user.id, "account deleted");
     Ok(())
-}
-
-/// Holds the account's row so that nothing can be written that points at it (an audit entry of a sign-in, a
-/// token) until the deletion commits. On PostgreSQL `FOR UPDATE`, which a foreign-key check's share lock waits
-/// for (a plain `UPDATE` of a non-key column would not make it wait); on SQLite the serialised transaction is
-/// the only writer already.
-async fn hold_against_new_rows(
-    transaction: &mut Transaction,
-    user_id: i64,
-) -> Result<(), sqlx::Error> {
-    match transaction {
-        Transaction::Postgres(transaction) => {
-            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
-                .bind(user_id)
-                .execute(&mut **transaction)
-                .await
-                .map(drop)
-        }
-        Transaction::Sqlite(_) => Ok(()),
-    }
 }

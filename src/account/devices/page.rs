@@ -98,7 +98,13 @@ pub fn DevicesPage() -> impl IntoView {
         move || (sign_out.version().get(), sign_out_others.version().get()),
         |_| load_devices(),
     );
-    let errors = FormErrors::new("devices", refusal(sign_out).as_ref(), &[]);
+    let errors = FormErrors::new(
+        "devices",
+        refusal(sign_out)
+            .or_else(|| refusal(sign_out_others))
+            .as_ref(),
+        &[],
+    );
     view! {
         <AccountArea section=Section::Devices>
             <p>

@@ -161,6 +161,10 @@ async fn the_export_needs_a_fresh_password_in_a_session_and_a_login() {
     let (status, body) = ann.get("/api/account/export").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"]["code"], "reauthentication_required");
+    // The page's link, followed after the window closed, goes back to the page that asks for the password.
+    let response = ann.navigate("/api/account/export").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(common::location(&response), "/account/data");
     assert_eq!(
         app.anonymous().get("/api/account/export").await.0,
         StatusCode::UNAUTHORIZED
