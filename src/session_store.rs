@@ -159,11 +159,7 @@ impl Store {
         .fetch_all(connection)
         .await)?;
         for (id, data) in rows {
-            let Some(owner) = rmp_serde::from_slice::<Record>(&data)
-                .ok()
-                .as_ref()
-                .and_then(owner_of)
-            else {
+            let Some(owner) = decode(&data).ok().as_ref().and_then(owner_of) else {
                 continue;
             };
             run!(&self.pool, |connection| sqlx::query(
@@ -177,6 +173,11 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// A stored session's record from its row's `data`.
+pub fn decode(data: &[u8]) -> Result<Record, StoreError> {
+    rmp_serde::from_slice(data).map_err(|error| StoreError::Decode(error.to_string()))
 }
 
 fn encode(record: &Record) -> Result<Vec<u8>, StoreError> {
@@ -230,10 +231,7 @@ impl SessionStore for Store {
         }
         .await
         .map_err(backend)?;
-        data.map(|data| {
-            rmp_serde::from_slice(&data).map_err(|error| StoreError::Decode(error.to_string()))
-        })
-        .transpose()
+        data.as_deref().map(decode).transpose()
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {

@@ -18,6 +18,11 @@ pub struct ApiUser {
 }
 
 impl ApiUser {
+    /// The id of the caller's session; `None` for a bearer token.
+    pub fn session_id(&self) -> Option<tower_sessions::session::Id> {
+        self.session.as_ref().and_then(Session::id)
+    }
+
     /// What this caller brings to an action that needs a fresh password: its session (none for a bearer
     /// token) and `password`, if the request sent one.
     pub fn proof<'a>(&'a self, password: Option<&'a Secret>) -> Proof<'a> {

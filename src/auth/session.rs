@@ -52,24 +52,25 @@ pub async fn log_in(
     remember: bool,
     client: &Client,
 ) -> Result<(), AppError> {
+    let now = unix_now();
     session.clear().await;
     session.cycle_id().await?;
     session.insert(USER_ID, user.id).await?;
     session.insert(SECRET, &user.session_secret).await?;
-    session.insert(LOGGED_IN_AT, unix_now()).await?;
-    session.insert(LAST_SEEN, unix_now()).await?;
+    session.insert(LOGGED_IN_AT, now).await?;
+    session.insert(LAST_SEEN, now).await?;
     session.insert(DEVICE, client.device()).await?;
     session.insert(IP, &client.ip).await?;
     super::reauth::mark(session).await?;
     if remember {
-        let until = unix_now() + (policy.remember_days * 24 * 3600).min(policy.absolute_seconds);
+        let until = now + (policy.remember_days * 24 * 3600).min(policy.absolute_seconds);
         session.remove_value(IDLE_DEADLINE).await?;
         session.insert(REMEMBER_UNTIL, until).await?;
         set_remembered_expiry(session, until);
     } else {
         session.remove_value(REMEMBER_UNTIL).await?;
         session
-            .insert(IDLE_DEADLINE, unix_now() + policy.idle_seconds)
+            .insert(IDLE_DEADLINE, now + policy.idle_seconds)
             .await?;
         session.set_expiry(Some(Expiry::OnSessionEnd));
     }

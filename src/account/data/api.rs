@@ -58,7 +58,7 @@ pub async fn export_data(
             return Err(AppError::ReauthenticationRequired);
         }
     }
-    let current = user.session.as_ref().and_then(|session| session.id());
+    let current = user.session_id();
     let body = export::export(&state, &user.record, current.as_ref()).await?;
     let day = Timestamp::now()
         .as_str()

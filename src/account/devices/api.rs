@@ -44,7 +44,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> Result<Json<SessionList>, AppError> {
-    let current = user.session.as_ref().and_then(|session| session.id());
+    let current = user.session_id();
     let sessions = service::list(&state, &user.record, current.as_ref()).await?;
     Ok(Json(SessionList { sessions }))
 }
@@ -94,7 +94,7 @@ pub async fn sign_out_others(
     ClientIp(ip): ClientIp,
     user: ApiUser,
 ) -> Result<Json<SignedOut>, AppError> {
-    let current = user.session.as_ref().and_then(|session| session.id());
+    let current = user.session_id();
     let ended =
         service::sign_out_others(&state, &user.record, current.as_ref(), ip.as_deref()).await?;
     Ok(Json(SignedOut { ended }))

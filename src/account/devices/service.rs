@@ -4,7 +4,7 @@
 //! streams end at once.
 
 use sha2::{Digest, Sha256};
-use tower_sessions::session::{Id, Record};
+use tower_sessions::session::Id;
 
 use super::{other_devices, queries, SignedInDevice};
 use crate::{
@@ -12,6 +12,7 @@ use crate::{
     auth::{queries::UserRecord, session},
     db::unix_now,
     error::AppError,
+    session_store,
     state::AppState,
     timestamp::Timestamp,
 };
@@ -46,7 +47,7 @@ async fn logins(
     let mut logins: Vec<Login> = rows
         .into_iter()
         .filter_map(|(session_id, data)| {
-            let record: Record = rmp_serde::from_slice(&data).ok()?;
+            let record = session_store::decode(&data).ok()?;
             let login = session::stored_login(&record.data, state.sessions, user, now)?;
             let shown = SignedInDevice {
                 id: public_id(&session_id),
