@@ -53,4 +53,5 @@ pub mod telemetry;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
+    todos::offline::start();
 }

@@ -18,6 +18,7 @@ use crate::{
     config::Settings,
     db::{run, Pool},
     timestamp::Timestamp,
+    todos::sync::expiry as operations,
 };
 
 /// Name of the session cookie.
@@ -264,6 +265,7 @@ pub fn layer(
     let store = Store::new(pool);
     // At least a day: 0 would delete each sign-in minutes after it was made.
     let log_days = i64::from(settings.security_log_days.max(1));
+    let operations_kept = time::Duration::hours(i64::from(settings.session_absolute_hours.max(1)));
     let cleanup = tokio::spawn({
         let store = store.clone();
         let pool = pool.clone();
@@ -281,6 +283,14 @@ pub fn layer(
                 }
                 if let Err(error) = throttle.sweep().await {
                     tracing::warn!(%error, "deleting old throttle counts failed; trying again later");
+                }
+                // An operation id matters while a page of a login that could still resend it may: no login
+                // outlives `session_absolute_hours` (and a page's queue is refused under another login).
+                let forget = OffsetDateTime::now_utc().checked_sub(operations_kept);
+                if let Some(cutoff) = forget.map(Timestamp::from) {
+                    if let Err(error) = operations::forget_older_than(&pool, &cutoff).await {
+                        tracing::warn!(%error, "forgetting old todo operations failed; trying again later");
+                    }
                 }
                 // A number of days past year -9999 keeps everything.
                 let cutoff = OffsetDateTime::now_utc().checked_sub(time::Duration::days(log_days));

@@ -122,7 +122,9 @@ test("a change the server refuses is undone with a visible message", async ({ pa
   expect((await page.request.delete(`/api/todos/${gone.id}`)).status()).toBe(204);
 
   await item(page, "gone elsewhere").locator(".toggle").click();
-  await expect(page.getByRole("alert")).toHaveText("Not found.");
+  await expect(page.getByRole("alert")).toHaveText(
+    "A todo you changed was deleted elsewhere, so your change to it was dropped.",
+  );
   await expect(items(page)).toHaveText(["stays"]);
 });
 

@@ -29,6 +29,12 @@ const IDLE_DEADLINE: &str = "auth.idle_deadline";
 const DEVICE: &str = "auth.device";
 const IP: &str = "auth.ip";
 const LAST_SEEN: &str = "auth.last_seen";
+/// The response header that names the login of the session a page was rendered for (absent for a visitor):
+/// the service worker forgets its copy of the todo page when a page of another login, or of none, comes.
+pub const LOGIN_HEADER: &str = "leptodo-login";
+/// A random name for this login, the same for as long as it lasts: the todo page's offline queue carries it, so
+/// changes queued under a login that has ended are never sent under another.
+const LOGIN_TAG: &str = "auth.login_tag";
 /// The account whose right password was refused for want of a confirmed address: it may ask for the link again.
 const UNCONFIRMED_USER: &str = "auth.unconfirmed_user_id";
 /// The idle deadline and the last request's time are moved on at most once a minute, so reading pages does not
@@ -61,6 +67,9 @@ pub async fn log_in(
     session.insert(LAST_SEEN, now).await?;
     session.insert(DEVICE, client.device()).await?;
     session.insert(IP, &client.ip).await?;
+    session
+        .insert(LOGIN_TAG, crate::security::random::random_secret())
+        .await?;
     super::reauth::mark(session).await?;
     if remember {
         let until = now + (policy.remember_days * 24 * 3600).min(policy.absolute_seconds);
@@ -100,12 +109,45 @@ pub async fn keep_chosen_lifetime(request: Request, next: Next) -> Response {
     response
 }
 
+/// Middleware inside the session layer: every page names its session's login (`LOGIN_HEADER`).
+pub async fn name_the_login(request: Request, next: Next) -> Response {
+    let session = request.extensions().get::<Session>().cloned();
+    let mut response = next.run(request).await;
+    let is_page = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if let (true, Some(session)) = (is_page, session) {
+        if let Ok(Some(tag)) = login_tag(&session).await {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&tag) {
+                response.headers_mut().insert(LOGIN_HEADER, value);
+            }
+        }
+    }
+    response
+}
+
 /// Keeps this session valid after the user's secret changed (a password change, which was given the current
 /// password and so reopens the re-authentication window), under a new id.
 pub async fn adopt_new_secret(session: &Session, user: &UserRecord) -> Result<(), AppError> {
     session.cycle_id().await?;
     session.insert(SECRET, &user.session_secret).await?;
     super::reauth::mark(session).await
+}
+
+/// This login's name (see `LOGIN_TAG`); a login begun before logins had one is given one now. `None` for a
+/// visitor.
+pub async fn login_tag(session: &Session) -> Result<Option<String>, AppError> {
+    if session.get::<i64>(USER_ID).await?.is_none() {
+        return Ok(None);
+    }
+    if let Some(tag) = session.get::<String>(LOGIN_TAG).await? {
+        return Ok(Some(tag));
+    }
+    let tag = crate::security::random::random_secret();
+    session.insert(LOGIN_TAG, &tag).await?;
+    Ok(Some(tag))
 }
 
 /// Remembers, after the right password, that this visitor's account `user_id` is unconfirmed, so that they (and

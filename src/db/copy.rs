@@ -113,6 +113,7 @@ struct TodoRow {
     completed: bool,
     created_at: Timestamp,
     updated_at: Timestamp,
+    client_id: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -286,7 +287,7 @@ async fn read(from: &Pool) -> Result<Site, sqlx::Error> {
             .fetch_all(&mut *connection)
             .await?,
         todos: sqlx::query_as(
-            "SELECT id, user_id, title, completed, created_at, updated_at FROM todos ORDER BY id"
+            "SELECT id, user_id, title, completed, created_at, updated_at, client_id FROM todos ORDER BY id"
         )
         .fetch_all(&mut *connection)
         .await?,
@@ -356,8 +357,8 @@ async fn write(transaction: &mut Transaction, site: &Site) -> Result<(), sqlx::E
         }
         for todo in &site.todos {
             sqlx::query(
-                "INSERT INTO todos (id, user_id, title, completed, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO todos (id, user_id, title, completed, created_at, updated_at, client_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(todo.id)
             .bind(todo.user_id)
@@ -365,6 +366,7 @@ async fn write(transaction: &mut Transaction, site: &Site) -> Result<(), sqlx::E
             .bind(todo.completed)
             .bind(&todo.created_at)
             .bind(&todo.updated_at)
+            .bind(&todo.client_id)
             .execute(&mut *connection)
             .await?;
         }

@@ -49,6 +49,7 @@ macro_rules! validated_string {
     };
 }
 
+mod client_id;
 mod email;
 mod passkey_name;
 mod password;
@@ -60,6 +61,7 @@ mod token_name;
 mod username;
 mod website;
 
+pub use client_id::ClientId;
 pub use email::Email;
 pub use passkey_name::PasskeyName;
 pub use password::Password;

@@ -59,6 +59,9 @@ pub enum AppError {
     /// The user already holds as many live-update streams as one user may.
     #[error("Too many windows are showing live updates for this account. Close some and reload.")]
     TooManyStreams,
+    /// Changes queued under a login that has ended, sent under another: none was applied.
+    #[error("These changes were made while you were logged in before, and were not saved.")]
+    StaleLogin,
     /// An unsafe request sent by a browser on behalf of another site.
     #[error("This request came from another site and was refused.")]
     CrossSite,
@@ -99,7 +102,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Validation(_) => 422,
-            Self::Conflict(_) | Self::Refused(_) => 409,
+            Self::Conflict(_) | Self::Refused(_) | Self::StaleLogin => 409,
             Self::InvalidCredentials | Self::Unauthenticated => 401,
             Self::BadRequest(_) | Self::InvalidLink => 400,
             Self::NotFound => 404,
@@ -132,6 +135,7 @@ impl AppError {
             Self::Refused(_) => "refused",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::TooManyStreams => "too_many_streams",
+            Self::StaleLogin => "stale_login",
             Self::Unauthenticated => "unauthenticated",
             Self::BadRequest(_) => "bad_request",
             Self::NotFound => "not_found",

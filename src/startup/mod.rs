@@ -194,6 +194,10 @@ fn router(
 ) -> Router {
     Router::new()
         .route(HEALTH_CHECK_PATH, get(healthz))
+        .route(
+            crate::todos::offline::SERVICE_WORKER_PATH,
+            get(crate::todos::offline::service_worker::serve),
+        )
         .merge(api_routes())
         .leptos_routes(state, route_list(), {
             let options = state.leptos_options.clone();
@@ -203,6 +207,8 @@ fn router(
         // time, so the fallback that serves them (added after this layer) is left out of it.
         .layer(compression())
         .fallback(assets::site_file)
+        // Inside the next layer: naming an older login stores its new name, and the cookie keeps its lifetime.
+        .layer(middleware::from_fn(crate::auth::session::name_the_login))
         .layer(middleware::from_fn(
             crate::auth::session::keep_chosen_lifetime,
         ))
@@ -250,6 +256,7 @@ fn api_routes() -> Router<AppState> {
             .merge(auth::two_factor::api::routes())
             .merge(auth::passkeys::api::routes())
             .merge(crate::todos::api::routes())
+            .merge(crate::todos::sync::api::routes())
             .merge(crate::todos::live::stream::routes())
             .merge(crate::account::devices::api::routes())
             .merge(crate::account::activity::api::routes())

@@ -161,13 +161,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Todo>), AppError> {
     let title = service::parse_title(&body.title)?;
     let owner = Owner::from(&user.record);
-    let todo = service::add(
-        &Writer::new(&state, None),
-        owner,
-        &title,
-        state.todos_per_user,
-    )
-    .await?;
+    let todo = service::add(&Writer::new(&state), owner, &title, state.todos_per_user).await?;
     Ok((StatusCode::CREATED, Json(todo)))
 }
 
@@ -252,7 +246,7 @@ async fn save(
     completed: Option<bool>,
 ) -> Result<Json<Todo>, AppError> {
     let owner = Owner::from(&user.record);
-    let writer = Writer::new(state, None);
+    let writer = Writer::new(state);
     service::update(&writer, owner, id, title, completed)
         .await
         .map(Json)
@@ -274,7 +268,7 @@ pub async fn destroy(
     ApiId(id): ApiId,
 ) -> Result<StatusCode, AppError> {
     let owner = Owner::from(&user.record);
-    service::delete(&Writer::new(&state, None), owner, id).await?;
+    service::delete(&Writer::new(&state), owner, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -293,7 +287,7 @@ pub async fn toggle_all(
     ApiJson(body): ApiJson<ToggleAll>,
 ) -> Result<Json<Vec<Todo>>, AppError> {
     let owner = Owner::from(&user.record);
-    let writer = Writer::new(&state, None);
+    let writer = Writer::new(&state);
     let todos = service::set_all_completed(&writer, owner, body.completed).await?;
     Ok(Json(todos))
 }
@@ -311,6 +305,6 @@ pub async fn clear_completed(
     user: ApiUser,
 ) -> Result<Json<Cleared>, AppError> {
     let owner = Owner::from(&user.record);
-    let deleted = service::clear_completed(&Writer::new(&state, None), owner).await?;
+    let deleted = service::clear_completed(&Writer::new(&state), owner).await?;
     Ok(Json(Cleared { deleted }))
 }

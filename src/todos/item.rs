@@ -6,14 +6,18 @@ use super::{
     focus::focus_on,
     page_state::{TodoItem, TodoStore},
     server_fns::{DeleteTodo, RenameTodo, SetTodoCompleted},
+    TodoRef,
 };
 
 /// A todo as TodoMVC shows it: `li` (`completed`, `editing`) › `div.view` (toggle, label, destroy) and
 /// `input.edit`. Each control is also a form, for browsers without JavaScript.
 #[component]
-pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>) -> AnyView {
-    let key = item.key;
-    let is_editing = move || editing.get() == Some(key);
+pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<TodoRef>>) -> AnyView {
+    // Cheap to copy into every handler: the row's key, and its server id for the forms without JavaScript
+    // (every row has one when the page is rendered on the server).
+    let key = StoredValue::new(item.key.clone());
+    let id = item.id.unwrap_or_default();
+    let is_editing = move || key.with_value(|key| editing.read().as_ref() == Some(key));
     let edit_input = NodeRef::<html::Input>::new();
     let edit_button = NodeRef::<html::Button>::new();
     let row = NodeRef::<html::Li>::new();
@@ -29,12 +33,12 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
     // Enter and blur both save; whichever comes first ends edit mode, so the other does nothing. Escape ends
     // edit mode without saving, so the blur that follows does nothing either.
     let save = move || {
-        if editing.get_untracked() != Some(key) {
+        if !is_editing_untracked(editing, key) {
             return;
         }
         editing.set(None);
         if let Some(input) = edit_input.get_untracked() {
-            store.rename(key, &input.value());
+            store.rename(&key.get_value(), &input.value());
         }
         focus(edit_button);
     };
@@ -48,7 +52,7 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
     let on_row_key = move |event: ev::KeyboardEvent| {
         if event.key() == "F2" || event.key() == "Enter" {
             event.prevent_default();
-            editing.set(Some(key));
+            editing.set(Some(key.get_value()));
         }
     };
     // Names a screen reader says, each naming its todo.
@@ -64,12 +68,12 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
                     aria-keyshortcuts="F2"
                     checked=item.completed.get_untracked()
                     prop:checked=move || item.completed.get()
-                    on:change=move |event| store.set_completed(key, event_target_checked(&event))
+                    on:change=move |event| store.set_completed(&key.get_value(), event_target_checked(&event))
                     on:keydown=on_row_key
                 />
-                <label on:dblclick=move |_| editing.set(Some(key))>{move || item.title.get()}</label>
+                <label on:dblclick=move |_| editing.set(Some(key.get_value()))>{move || item.title.get()}</label>
                 <form method="post" action=SetTodoCompleted::PATH class="js-off-only toggle-form">
-                    <input type="hidden" name="id" value=key />
+                    <input type="hidden" name="id" value=id />
                     <input type="hidden" name="completed" value=move || (!item.completed.get()).to_string() />
                     // Labelled by attribute, not text: the row's text is the title alone, as in TodoMVC.
                     <button
@@ -79,13 +83,13 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
                         }
                     ></button>
                 </form>
-                <a class="js-off-only edit-link" href=format!("?edit={key}") aria-label=move || named("Edit")></a>
+                <a class="js-off-only edit-link" href=format!("?edit={id}") aria-label=move || named("Edit")></a>
                 <button
                     type="button"
                     class="js-on-only edit-button"
                     aria-label=move || named("Edit")
                     node_ref=edit_button
-                    on:click=move |_| editing.set(Some(key))
+                    on:click=move |_| editing.set(Some(key.get_value()))
                 ></button>
                 <form
                     method="post"
@@ -94,11 +98,11 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
                     on:submit=move |event: ev::SubmitEvent| {
                         event.prevent_default();
                         let after = focus_after_removal(row);
-                        store.remove(key);
+                        store.remove(&key.get_value());
                         after();
                     }
                 >
-                    <input type="hidden" name="id" value=key />
+                    <input type="hidden" name="id" value=id />
                     <button class="destroy" aria-label=move || named("Delete")></button>
                 </form>
             </div>
@@ -111,13 +115,13 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
                     save();
                 }
             >
-                <input type="hidden" name="id" value=key />
+                <input type="hidden" name="id" value=id />
                 <input
                     class="edit"
                     name="title"
                     aria-label=move || named("New title for")
                     value=item.title.get_untracked()
-                    autofocus=editing.get_untracked() == Some(key)
+                    autofocus=is_editing_untracked(editing, key)
                     node_ref=edit_input
                     on:blur=move |_| save()
                     on:keydown=on_edit_key
@@ -126,6 +130,11 @@ pub fn TodoRow(item: TodoItem, store: TodoStore, editing: RwSignal<Option<i64>>)
         </li>
     }
     .into_any()
+}
+
+/// Whether the row `key` is the one being edited, read without tracking it.
+fn is_editing_untracked(editing: RwSignal<Option<TodoRef>>, key: StoredValue<TodoRef>) -> bool {
+    key.with_value(|key| editing.read_untracked().as_ref() == Some(key))
 }
 
 /// Puts the keyboard focus on `target` once the page has been redrawn: while the row is in edit mode its

@@ -5,6 +5,7 @@ pub mod api;
 mod focus;
 mod item;
 pub mod live;
+pub mod offline;
 pub mod page;
 mod page_state;
 #[cfg(feature = "ssr")]
@@ -12,12 +13,13 @@ pub mod queries;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod sync;
 
 pub use page::TodoPage;
 
 use serde::{Deserialize, Serialize};
 
-use crate::timestamp::Timestamp;
+use crate::{domain::ClientId, timestamp::Timestamp};
 
 /// One todo, as the page and the API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +35,31 @@ pub struct Todo {
     pub created_at: Timestamp,
     /// When its title or state last changed (RFC 3339, UTC).
     pub updated_at: Timestamp,
+    /// The id the client that created it gave it (see `POST /api/todos/sync`); `null` for a todo created
+    /// otherwise. Operations name such a todo by it, even before they know its `id`.
+    pub client_id: Option<ClientId>,
+}
+
+impl Todo {
+    /// How operations name this todo: by the client's id when it has one (the name its creator used before the
+    /// server numbered it, so every device uses the same), else by `id`.
+    pub fn key(&self) -> TodoRef {
+        match &self.client_id {
+            Some(client_id) => TodoRef::Client(client_id.clone()),
+            None => TodoRef::Id(self.id),
+        }
+    }
+}
+
+/// One todo as an operation names it: `{"id": 7}` or `{"client": "<the id its creator gave it>"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TodoRef {
+    /// The server's id.
+    Id(i64),
+    /// The id the client that created it gave it.
+    Client(ClientId),
 }
 
 /// Which todos a list shows: TodoMVC's All / Active / Completed.

@@ -10,7 +10,7 @@ use leptos_router::{
 
 use super::{
     item::TodoRow,
-    page_state::TodoStore,
+    page_state::{ServerList, TodoStore},
     server_fns::{load_todo_page, AddTodo, ClearCompletedTodos, TodoPageData, ToggleAllTodos},
     TodoFilter,
 };
@@ -56,17 +56,19 @@ pub fn TodoPage() -> impl IntoView {
 #[island]
 fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl IntoView {
     crate::hydration::mark_hydrated();
-    #[cfg(feature = "hydrate")]
-    let origin = super::live::client::page_origin();
-    // Rendered on the server, the page makes no changes: only the browser's copy needs a name.
-    #[cfg(not(feature = "hydrate"))]
-    let origin = 0;
-    let store = TodoStore::new(data.todos, data.version, data.flash, editing, origin);
+    let list = ServerList {
+        todos: data.todos,
+        version: data.version,
+    };
+    let store = TodoStore::new(list, data.login, data.flash, editing);
     let editing = store.editing;
     let filter = RwSignal::new(filter);
     follow_history(filter);
     #[cfg(feature = "hydrate")]
-    super::live::client::follow(store);
+    {
+        store.restore();
+        super::live::client::follow(store);
+    }
     let new_todo = NodeRef::<html::Input>::new();
     let on_new_todo = move |event: ev::SubmitEvent| {
         // Without the input in hand the page leaves the form to the browser, which posts it: a submitted todo
@@ -113,6 +115,7 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
             {move || {
                 store.message.get().map(|message| view! { <p class="todo-message" role="alert">{message}</p> })
             }}
+            <OfflineNotice store />
             // Present from the start (a live region added later is not listened to), empty until a change.
             <p class="visually-hidden" role="status">{move || store.announcement.get()}</p>
             <Show when=has_todos>
@@ -139,7 +142,7 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
                     <ul class="todo-list">
                         <For
                             each=move || store.visible(filter.get())
-                            key=|item| item.key
+                            key=|item| item.key.clone()
                             children=move |item| view! { <TodoRow item store editing /> }
                         />
                     </ul>
@@ -153,6 +156,23 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
         </footer>
     }
     .into_any()
+}
+
+/// Says that the server cannot be reached and that changes wait, in a live region present from the start.
+#[component]
+fn OfflineNotice(store: TodoStore) -> impl IntoView {
+    let text = move || {
+        store.offline.get().then(|| match store.unsaved.get() {
+            0 => "Offline — changes will sync".to_owned(),
+            1 => "Offline — changes will sync (1 waiting)".to_owned(),
+            n => format!("Offline — changes will sync ({n} waiting)"),
+        })
+    };
+    view! {
+        <p class="offline-notice" role="status" class:visually-hidden=move || !store.offline.get()>
+            {text}
+        </p>
+    }
 }
 
 /// Items left (`active`), the filter links, and "Clear completed" when something is done.
@@ -223,10 +243,14 @@ fn show_filter(event: &ev::MouseEvent, to: TodoFilter, filter: RwSignal<TodoFilt
     filter.set(to);
 }
 
-/// Keeps the filter in step with the address when the user goes back or forward.
+/// Keeps the filter in step with the address when the user goes back or forward, and from the start: a page
+/// the service worker kept for one address may be opened at another.
 fn follow_history(filter: RwSignal<TodoFilter>) {
     #[cfg(feature = "hydrate")]
     {
+        if let Ok(path) = window().location().pathname() {
+            filter.set(TodoFilter::for_path(&path));
+        }
         let listener = window_event_listener(ev::popstate, move |_| {
             if let Ok(path) = window().location().pathname() {
                 filter.set(TodoFilter::for_path(&path));

@@ -1,29 +1,28 @@
-//! The todo list as the browser holds it. A change shows at once, then reaches the server in the order the
-//! changes were made; if the server refuses one, the list is reloaded from the server (the authority) and a
-//! message says what happened. Changes made elsewhere arrive as live updates (see `live::client`) and are
-//! merged in place, so rows that did not change are not redrawn.
+//! The todo list as the browser holds it: the server's list, which live updates keep current, with this page's
+//! own changes that the server has not shown yet applied on top (see `sync`). A change shows at once, waits in
+//! the outbox, and reaches the server in the order it was made: at once when the server can be reached, when
+//! it can again otherwise. Rows that did not change are not redrawn.
 
 use std::collections::HashMap;
 
-use futures::channel::oneshot;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::{
     focus::keeping_focus,
-    server_fns::{
-        add_todo, clear_completed_todos, delete_todo, load_todo_page, rename_todo,
-        set_todo_completed, toggle_all_todos,
-    },
-    Todo, TodoFilter,
+    live::Change,
+    sync::{rebase, Action, Operation, Shown},
+    Todo, TodoFilter, TodoRef,
 };
-use crate::{domain::TodoTitle, error::AppError};
+use crate::domain::{ClientId, TodoTitle};
 
 /// One row. Its fields are signals, so a change redraws only what shows them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct TodoItem {
-    /// Stable for the life of the page: the server's id, or a negative number for a todo created here (its
-    /// server id is known only once the server answers).
-    pub key: i64,
+    /// How operations name it; stable for the life of the page, before and after the server saves it.
+    pub key: TodoRef,
+    /// The server's id; `None` while the todo exists only here.
+    pub id: Option<i64>,
     /// The title.
     pub title: RwSignal<String>,
     /// Done or not.
@@ -31,96 +30,158 @@ pub struct TodoItem {
 }
 
 impl TodoItem {
-    fn new(key: i64, title: String, completed: bool) -> Self {
+    fn new(shown: Shown) -> Self {
         Self {
-            key,
-            title: RwSignal::new(title),
-            completed: RwSignal::new(completed),
+            key: shown.key,
+            id: shown.id,
+            title: RwSignal::new(shown.title),
+            completed: RwSignal::new(shown.completed),
         }
     }
 
-    /// Shows `todo`'s title and state, touching only the signals whose value changes.
-    pub(super) fn show(&self, todo: &Todo) {
-        if self.title.get_untracked() != todo.title {
-            self.title.set(todo.title.clone());
+    /// Shows `shown`'s title and state, touching only the signals whose value changes.
+    fn show(&self, shown: &Shown) {
+        if self.title.get_untracked() != shown.title {
+            self.title.set(shown.title.clone());
         }
-        if self.completed.get_untracked() != todo.completed {
-            self.completed.set(todo.completed);
+        if self.completed.get_untracked() != shown.completed {
+            self.completed.set(shown.completed);
         }
     }
 }
 
-/// Server ids of the todos created on this page, by key.
-type SavedIds = HashMap<i64, i64>;
+/// The list as the server last told this page, and its version.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerList {
+    /// Every todo, in creation order.
+    pub todos: Vec<Todo>,
+    /// The version they are (see `live`).
+    pub version: i64,
+}
+
+impl ServerList {
+    /// Applies a change the server announced.
+    pub fn apply(&mut self, change: Change) {
+        match change {
+            Change::TodoCreated { todo } | Change::TodoUpdated { todo } => {
+                match self.todos.iter_mut().find(|each| each.id == todo.id) {
+                    Some(each) => *each = todo,
+                    None => self.todos.push(todo),
+                }
+            }
+            Change::TodoDeleted { id } => self.todos.retain(|todo| todo.id != id),
+            Change::TodosToggled { completed, ids } => {
+                for todo in self.todos.iter_mut().filter(|todo| ids.contains(&todo.id)) {
+                    todo.completed = completed;
+                }
+            }
+            Change::TodosCleared { ids } => self.todos.retain(|todo| !ids.contains(&todo.id)),
+        }
+    }
+}
+
+/// A change made here, until the list from the server shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// The change.
+    pub operation: Operation,
+    /// The first version of the server's list that shows it, once the server has applied it.
+    pub applied_in: Option<i64>,
+}
 
 /// What the page says when a todo being edited here is deleted elsewhere.
 const DELETED_WHILE_EDITING: &str = "The todo you were editing was deleted in another window.";
-/// What the page says when its login has ended (logout elsewhere, password change, deactivation).
-const LOGGED_OUT: &str = "You have been logged out. Reload the page to log in again.";
+/// The most todos one toggle-all or clear-completed operation names (the server's bound).
+const TODOS_PER_OPERATION: usize = 500;
 
-/// The list, the message about the last refused change, and the queue that keeps changes in order.
+/// The list, what the page says about it, and the outbox of changes on their way. Rendered on the server, the
+/// page makes no changes: the fields only its browser half reads go unread there.
 #[derive(Clone, Copy)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub struct TodoStore {
-    /// Every todo, in creation order.
+    /// The rows, in creation order.
     pub items: RwSignal<Vec<TodoItem>>,
-    /// Why the last change was refused, until the next change.
+    /// Why the last change was refused or dropped, until the next change.
     pub message: RwSignal<Option<String>>,
     /// What the last change did, said politely to screen readers ("Deleted ‘milk’. 2 items left.").
     pub announcement: RwSignal<String>,
-    /// The row being edited, by key.
-    pub editing: RwSignal<Option<i64>>,
-    /// This page, as its changes name it, so that it skips their live updates.
-    pub(super) origin: u32,
-    /// The version of the list this page shows, as far as the server has told it.
-    pub(super) version: StoredValue<i64>,
-    /// Changes made here that the server has not answered yet (shown as `data-saving`, which tests wait on).
-    pending: RwSignal<usize>,
+    /// The row being edited.
+    pub editing: RwSignal<Option<TodoRef>>,
     /// Whether the live-update stream is open (shown as `data-live`).
     pub live: RwSignal<bool>,
-    /// Changes made here so far: a reload that started before the latest one is out of date.
-    changes_made: StoredValue<u64>,
-    /// The whole list is to be loaded again as soon as no change of this page is on its way.
-    pub(super) reload_wanted: StoredValue<bool>,
+    /// Whether the server could not be reached the last time it was tried.
+    pub offline: RwSignal<bool>,
+    /// Changes made here that the server has not applied yet (shown as `data-saving`, which tests wait on).
+    pub unsaved: RwSignal<usize>,
+    /// The login this page belongs to, which its outbox carries.
+    pub(crate) login: StoredValue<Option<String>>,
+    /// The list as the server last told this page.
+    pub(crate) server: StoredValue<ServerList>,
+    /// Changes made here, oldest first, until the server's list shows them.
+    pub(crate) outbox: StoredValue<Vec<Pending>>,
+    /// A batch of the outbox is on its way.
+    pub(crate) sending: StoredValue<bool>,
+    /// The whole list is to be loaded again once nothing of this page is on its way.
+    pub(crate) reload_wanted: StoredValue<bool>,
     /// A reload is on its way.
-    pub(super) reloading: StoredValue<bool>,
+    pub(crate) reloading: StoredValue<bool>,
     /// The highest version an event announced while a reload was on its way.
-    pub(super) seen_while_reloading: StoredValue<i64>,
-    /// The login has ended: live updates stop.
-    pub(super) logged_out: StoredValue<bool>,
-    /// The end of the last change sent: the next one waits for it, so changes reach the server in the order
-    /// they were made (a toggle-all after an add must find the new todo). A chain, not a lock: `futures`'
-    /// `Mutex` wakes its waiters in no particular order, and sent a toggle-all before an add made earlier.
-    last_change: StoredValue<Option<oneshot::Receiver<()>>>,
-    saved_ids: StoredValue<SavedIds>,
-    next_key: StoredValue<i64>,
+    pub(crate) seen_while_reloading: StoredValue<i64>,
+    /// The login has ended: nothing more is sent or followed.
+    pub(crate) logged_out: StoredValue<bool>,
+    /// How this page keeps its copy in the browser (see `sync::outbox`).
+    pub(crate) local: StoredValue<LocalCopy>,
+}
+
+/// The bookkeeping of this page's copy in the browser's storage.
+#[derive(Debug, Default)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub struct LocalCopy {
+    /// This page's name, which its outbox is stored under.
+    pub page: Option<ClientId>,
+    /// What the browser kept has been read (changes are sent only after, so none is sent out of order).
+    pub restored: bool,
+    /// Outboxes of other pages taken over, deleted with the next write.
+    pub adopted: Vec<String>,
+    /// A write is on its way.
+    pub writing: bool,
+    /// Something changed while it was: write again.
+    pub write_again: bool,
+    /// A try to reach the server again is planned.
+    pub retry_planned: bool,
 }
 
 impl TodoStore {
-    /// A store holding `todos`, at `version`, as the server sent them, for a page known as `origin`.
+    /// A store showing `list` as the server sent it to the page of `login`; `editing` names a todo by its id.
     pub fn new(
-        todos: Vec<Todo>,
-        version: i64,
+        list: ServerList,
+        login: Option<String>,
         message: Option<String>,
         editing: Option<i64>,
-        origin: u32,
     ) -> Self {
+        let editing =
+            editing.and_then(|id| list.todos.iter().find(|todo| todo.id == id).map(Todo::key));
+        let items = rebase(&list.todos, [])
+            .into_iter()
+            .map(TodoItem::new)
+            .collect();
         Self {
-            items: RwSignal::new(todos.into_iter().map(new_item).collect()),
+            items: RwSignal::new(items),
             message: RwSignal::new(message),
             announcement: RwSignal::new(String::new()),
             editing: RwSignal::new(editing),
-            origin,
-            version: StoredValue::new(version),
-            pending: RwSignal::new(0),
             live: RwSignal::new(false),
-            changes_made: StoredValue::new(0),
+            offline: RwSignal::new(false),
+            unsaved: RwSignal::new(0),
+            login: StoredValue::new(login),
+            seen_while_reloading: StoredValue::new(list.version),
+            server: StoredValue::new(list),
+            outbox: StoredValue::new(Vec::new()),
+            sending: StoredValue::new(false),
             reload_wanted: StoredValue::new(false),
             reloading: StoredValue::new(false),
-            seen_while_reloading: StoredValue::new(version),
             logged_out: StoredValue::new(false),
-            last_change: StoredValue::new(None),
-            saved_ids: StoredValue::new(SavedIds::new()),
-            next_key: StoredValue::new(-1),
+            local: StoredValue::new(LocalCopy::default()),
         }
     }
 
@@ -132,15 +193,6 @@ impl TodoStore {
     /// How many todos are done.
     pub fn completed_count(&self) -> usize {
         self.count(TodoFilter::Completed)
-    }
-
-    /// Says what a change did, and how many todos are left to do.
-    fn announce(&self, done: String) {
-        let left = match untrack(|| self.active_count()) {
-            1 => "1 item left.".to_owned(),
-            n => format!("{n} items left."),
-        };
-        self.announcement.set(format!("{done} {left}"));
     }
 
     fn count(&self, filter: TodoFilter) -> usize {
@@ -160,45 +212,49 @@ impl TodoStore {
             .collect()
     }
 
+    /// Whether a change made here has not been applied by the server yet: for the view.
+    pub fn is_saving(&self) -> bool {
+        self.unsaved.get() > 0
+    }
+
+    /// Says what a change did, and how many todos are left to do.
+    fn announce(&self, done: String) {
+        let left = match untrack(|| self.active_count()) {
+            1 => "1 item left.".to_owned(),
+            n => format!("{n} items left."),
+        };
+        self.announcement.set(format!("{done} {left}"));
+    }
+
     /// Adds a todo titled `input`; refuses with the rule's message if the title is invalid.
     pub fn add(self, input: &str) -> Result<(), String> {
         let title = TodoTitle::parse(input)?;
-        let key = self.next_key.get_value();
-        self.next_key.set_value(key - 1);
-        let item = TodoItem::new(key, title.to_string(), false);
-        self.items.update(|items| items.push(item));
-        self.announce(format!("Added ‘{title}’."));
-        let origin = Some(self.origin);
-        self.send(async move || {
-            let todo = add_todo(title.into(), origin).await?;
-            self.saved_ids.update_value(|ids| {
-                ids.insert(key, todo.id);
-            });
-            Ok(())
+        self.record(Action::Add {
+            client_id: new_client_id(),
+            title: title.to_string(),
         });
+        self.announce(format!("Added ‘{title}’."));
         Ok(())
     }
 
     /// Marks one todo done or not done.
-    pub fn set_completed(self, key: i64, completed: bool) {
-        if let Some(item) = self.find(key) {
-            item.completed.set(completed);
-            let state = if completed {
-                "complete"
-            } else {
-                "not complete"
-            };
-            self.announce(format!("Marked ‘{}’ {state}.", item.title.get_untracked()));
-        }
-        let origin = Some(self.origin);
-        self.send(async move || match self.server_id(key) {
-            Some(id) => set_todo_completed(id, completed, origin).await.map(drop),
-            None => Ok(()),
+    pub fn set_completed(self, key: &TodoRef, completed: bool) {
+        let Some(item) = self.find(key) else { return };
+        self.record(Action::Edit {
+            todo: key.clone(),
+            title: None,
+            completed: Some(completed),
         });
+        let state = if completed {
+            "complete"
+        } else {
+            "not complete"
+        };
+        self.announce(format!("Marked ‘{}’ {state}.", item.title.get_untracked()));
     }
 
     /// Gives a todo a new title; a blank one deletes it, an invalid one is refused with a message.
-    pub fn rename(self, key: i64, input: &str) {
+    pub fn rename(self, key: &TodoRef, input: &str) {
         if input.trim().is_empty() {
             return self.remove(key);
         }
@@ -211,34 +267,31 @@ impl TodoStore {
         if before == title.as_str() {
             return;
         }
-        item.title.set(title.to_string());
-        self.announce(format!("Renamed ‘{before}’ to ‘{title}’."));
-        let origin = Some(self.origin);
-        self.send(async move || match self.server_id(key) {
-            Some(id) => rename_todo(id, title.into(), origin).await.map(drop),
-            None => Ok(()),
+        self.record(Action::Edit {
+            todo: key.clone(),
+            title: Some(title.to_string()),
+            completed: None,
         });
+        self.announce(format!("Renamed ‘{before}’ to ‘{title}’."));
     }
 
     /// Deletes one todo.
-    pub fn remove(self, key: i64) {
+    pub fn remove(self, key: &TodoRef) {
         let title = self.find(key).map(|item| item.title.get_untracked());
-        self.items
-            .update(|items| items.retain(|item| item.key != key));
+        self.record(Action::Delete { todo: key.clone() });
         if let Some(title) = title {
             self.announce(format!("Deleted ‘{title}’."));
         }
-        let origin = Some(self.origin);
-        self.send(async move || match self.server_id(key) {
-            Some(id) => delete_todo(id, origin).await,
-            None => Ok(()),
-        });
     }
 
-    /// Marks every todo done or not done.
+    /// Marks every todo shown done or not done.
     pub fn set_all_completed(self, completed: bool) {
-        for item in self.items.get_untracked() {
-            item.completed.set(completed);
+        let changing = self.keys_where(|item| item.completed.get_untracked() != completed);
+        for todos in changing.chunks(TODOS_PER_OPERATION) {
+            self.record(Action::ToggleAll {
+                completed,
+                todos: todos.to_vec(),
+            });
         }
         self.announce(
             if completed {
@@ -248,133 +301,116 @@ impl TodoStore {
             }
             .to_owned(),
         );
-        let origin = Some(self.origin);
-        self.send(async move || toggle_all_todos(completed, origin).await.map(drop));
     }
 
-    /// Deletes every done todo.
+    /// Deletes every todo shown done.
     pub fn clear_completed(self) {
-        let cleared = untrack(|| self.completed_count());
-        self.items
-            .update(|items| items.retain(|item| !item.completed.get_untracked()));
-        self.announce(match cleared {
+        let done = self.keys_where(|item| item.completed.get_untracked());
+        for todos in done.chunks(TODOS_PER_OPERATION) {
+            self.record(Action::ClearCompleted {
+                todos: todos.to_vec(),
+            });
+        }
+        self.announce(match done.len() {
             1 => "Cleared 1 completed todo.".to_owned(),
             n => format!("Cleared {n} completed todos."),
         });
-        let origin = Some(self.origin);
-        self.send(async move || clear_completed_todos(origin).await.map(drop));
     }
 
-    fn find(&self, key: i64) -> Option<TodoItem> {
+    fn keys_where(&self, wanted: impl Fn(&TodoItem) -> bool) -> Vec<TodoRef> {
         self.items
             .read_untracked()
             .iter()
-            .find(|item| item.key == key)
-            .copied()
+            .filter(|item| wanted(item))
+            .map(|item| item.key.clone())
+            .collect()
     }
 
-    /// The server's id for `key`; `None` for a todo created here that the server has not (or never) saved.
-    pub(super) fn server_id(&self, key: i64) -> Option<i64> {
-        if key > 0 {
-            Some(key)
-        } else {
-            self.saved_ids.with_value(|ids| ids.get(&key).copied())
-        }
-    }
-
-    /// Whether a change made here is on its way to the server.
-    pub(super) fn is_sending(&self) -> bool {
-        self.pending.get_untracked() > 0
-    }
-
-    /// The same, tracked: for the view.
-    pub fn is_saving(&self) -> bool {
-        self.pending.get() > 0
-    }
-
-    /// Sends `change` once every earlier change has been answered; undoes everything shown if it fails.
-    fn send(self, change: impl AsyncFnOnce() -> Result<(), AppError> + 'static) {
-        self.message.set(None);
-        self.pending.update(|pending| *pending += 1);
-        self.changes_made.update_value(|made| *made += 1);
-        let (done, next_waits_for) = oneshot::channel::<()>();
-        let previous = self
-            .last_change
-            .try_update_value(|last| last.replace(next_waits_for))
-            .flatten();
-        leptos::task::spawn_local(async move {
-            // Answered or dropped, the earlier change is over either way.
-            if let Some(previous) = previous {
-                let _ = previous.await;
-            }
-            let _done = done;
-            let outcome = change().await;
-            if let Err(error) = &outcome {
-                self.message.try_set(Some(error.user_message()));
-            }
-            self.pending.try_update(|pending| *pending -= 1);
-            // What the server holds is the truth; show it again rather than guess what to undo. Live updates
-            // that arrived meanwhile asked for the same.
-            if outcome.is_err() || self.reload_wanted.get_value() {
-                self.reload();
-            }
-        });
-    }
-
-    /// Loads the whole list again and merges it into the page, once no change of this page is on its way
-    /// (a reload that overtook one would show the list without it).
-    pub(super) fn reload(self) {
-        if self.is_sending() || self.reloading.get_value() || self.logged_out.get_value() {
-            self.reload_wanted.set_value(true);
-            return;
-        }
-        self.reload_wanted.set_value(false);
-        self.reloading.set_value(true);
-        let started_after = self.changes_made.get_value();
-        leptos::task::spawn_local(async move {
-            let loaded = load_todo_page().await;
-            self.reloading.set_value(false);
-            match loaded {
-                Ok(Some(page)) if self.changes_made.get_value() == started_after => {
-                    self.merge(page.todos);
-                    self.version.set_value(page.version);
-                    if self.seen_while_reloading.get_value() > page.version {
-                        self.reload();
-                    }
-                }
-                // A change was made meanwhile: what was loaded may not show it. Load again once it is answered.
-                Ok(Some(_)) => self.reload(),
-                Ok(None) => {
-                    self.logged_out.set_value(true);
-                    self.message.try_set(Some(LOGGED_OUT.to_owned()));
-                }
-                // Unreachable for now: the live connection asks again when it is back.
-                Err(_) => self.reload_wanted.set_value(true),
-            }
-        });
-    }
-
-    /// Shows `todos`, the server's whole list: rows still there keep their place in the page and change only
-    /// where they differ; the others go, and new ones appear.
-    fn merge(&self, todos: Vec<Todo>) {
-        let current = self.items.get_untracked();
-        let mut by_id: HashMap<i64, TodoItem> = current
+    fn find(&self, key: &TodoRef) -> Option<TodoItem> {
+        self.items
+            .read_untracked()
             .iter()
-            .filter_map(|item| self.server_id(item.key).map(|id| (id, *item)))
+            .find(|item| &item.key == key)
+            .cloned()
+    }
+
+    /// Shows `action` at once and puts it in the outbox, which sends it when it can.
+    fn record(self, action: Action) {
+        self.message.set(None);
+        let operation = Operation {
+            id: new_client_id(),
+            action,
+        };
+        self.outbox.update_value(|outbox| {
+            outbox.push(Pending {
+                operation,
+                applied_in: None,
+            })
+        });
+        self.show();
+        #[cfg(feature = "hydrate")]
+        {
+            self.keep();
+            self.flush();
+        }
+    }
+
+    /// Forgets the changes the server's list now shows, and shows the list with the others on top.
+    pub(crate) fn show(&self) {
+        let version = self.server.with_value(|server| server.version);
+        self.outbox.update_value(|outbox| {
+            outbox.retain(|pending| pending.applied_in.is_none_or(|at| at > version))
+        });
+        let shown = self.server.with_value(|server| {
+            self.outbox.with_value(|outbox| {
+                rebase(
+                    &server.todos,
+                    outbox.iter().map(|pending| &pending.operation.action),
+                )
+            })
+        });
+        let unsaved = self.outbox.with_value(|outbox| {
+            outbox
+                .iter()
+                .filter(|pending| pending.applied_in.is_none())
+                .count()
+        });
+        if self.unsaved.get_untracked() != unsaved {
+            self.unsaved.set(unsaved);
+        }
+        self.merge(shown);
+    }
+
+    /// Shows `shown`: rows still there keep their place in the page and change only where they differ; the
+    /// others go, and new ones appear.
+    fn merge(&self, shown: Vec<Shown>) {
+        let current = self.items.get_untracked();
+        let mut by_key: HashMap<TodoRef, TodoItem> = current
+            .iter()
+            .map(|item| (item.key.clone(), item.clone()))
             .collect();
-        let merged: Vec<TodoItem> = todos
+        let mut changed = shown.len() != current.len();
+        let merged: Vec<TodoItem> = shown
             .into_iter()
-            .map(|todo| match by_id.remove(&todo.id) {
+            .enumerate()
+            .map(|(at, shown)| match by_key.remove(&shown.key) {
+                // The same row, even when the server has numbered its todo since: the page keys rows by `key`.
                 Some(item) => {
-                    item.show(&todo);
+                    item.show(&shown);
+                    changed |= current.get(at).is_none_or(|here| here.key != item.key);
                     item
                 }
-                None => new_item(todo),
+                None => {
+                    changed = true;
+                    TodoItem::new(shown)
+                }
             })
             .collect();
-        let kept: std::collections::HashSet<i64> = merged.iter().map(|item| item.key).collect();
-        for gone in current.iter().filter(|item| !kept.contains(&item.key)) {
-            self.end_edit_of(gone.key);
+        if !changed {
+            return;
+        }
+        for gone in by_key.keys() {
+            self.end_edit_of(gone);
         }
         keeping_focus(|| {
             self.items.try_set(merged);
@@ -382,15 +418,21 @@ impl TodoStore {
     }
 
     /// If the row `key` is being edited, ends the edit and says why: the todo is gone.
-    pub(super) fn end_edit_of(&self, key: i64) {
-        if self.editing.get_untracked() == Some(key) {
+    fn end_edit_of(&self, key: &TodoRef) {
+        if self.editing.get_untracked().as_ref() == Some(key) {
             self.editing.set(None);
             self.message.set(Some(DELETED_WHILE_EDITING.to_owned()));
         }
     }
 }
 
-/// A row for `todo` as the server has it.
-pub(super) fn new_item(todo: Todo) -> TodoItem {
-    TodoItem::new(todo.id, todo.title, todo.completed)
+/// A fresh random id for an operation, a todo or a page: 128 bits from the browser's cryptographic generator.
+pub(crate) fn new_client_id() -> ClientId {
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_mut))]
+    let mut bytes = [0_u8; 16];
+    #[cfg(feature = "hydrate")]
+    if let Ok(crypto) = window().crypto() {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    ClientId::from_random(bytes)
 }

@@ -3,12 +3,12 @@
 
 use super::{
     live::{hub::Hub, Change, TodoEvent},
-    Todo, TodoFilter,
+    Todo, TodoFilter, TodoRef,
 };
 use crate::{
     auth::queries::UserRecord,
     db::{run, Lock, Pool, Transaction},
-    domain::TodoTitle,
+    domain::{ClientId, TodoTitle},
     error::AppError,
     state::AppState,
     timestamp::Timestamp,
@@ -25,7 +25,14 @@ impl From<&UserRecord> for Owner {
     }
 }
 
-const COLUMNS: &str = "id, title, completed, created_at, updated_at";
+impl Owner {
+    /// The owner's user id, for the queries of the todos' own modules.
+    pub(super) fn id(self) -> i64 {
+        self.0
+    }
+}
+
+const COLUMNS: &str = "id, title, completed, created_at, updated_at, client_id";
 
 /// Which part of a list to read: the todos after the one with id `after` (the cursor), at most `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,38 +95,36 @@ pub async fn find(pool: &Pool, owner: Owner, id: i64) -> Result<Option<Todo>, sq
     .await)
 }
 
-/// Where one request's changes go: the database, then the owner's live streams, marked with the page that
-/// made them (`origin`) so that page does not apply them twice.
+/// Where one request's changes go: the database, then the owner's live streams.
 #[derive(Debug, Clone, Copy)]
 pub struct Writer<'a> {
     pool: &'a Pool,
     live: &'a Hub,
-    origin: Option<u32>,
 }
 
 impl<'a> Writer<'a> {
-    /// Changes made through `state`, on behalf of the page `origin` (`None` for the API).
-    pub fn new(state: &'a AppState, origin: Option<u32>) -> Self {
+    /// Changes made through `state`.
+    pub fn new(state: &'a AppState) -> Self {
         Self {
             pool: &state.pool,
             live: &state.live,
-            origin,
         }
     }
 
+    /// The database the changes go to.
+    pub fn pool(&self) -> &'a Pool {
+        self.pool
+    }
+
     /// Commits `transaction`, whose change raised the owner's list to `version`, and announces `change`.
-    async fn commit(
+    pub async fn commit(
         &self,
         transaction: Transaction,
         owner: Owner,
         version: i64,
         change: Change,
     ) -> Result<(), sqlx::Error> {
-        let event = TodoEvent {
-            version,
-            origin: self.origin,
-            change,
-        };
+        let event = TodoEvent { version, change };
         self.live.commit(transaction, owner.0, event).await
     }
 }
@@ -139,7 +144,10 @@ pub async fn version(pool: &Pool, owner: Owner) -> Result<i64, sqlx::Error> {
 /// version. On PostgreSQL it also locks the user's row until the commit, so the owner's changes commit (and
 /// are announced) in the order of their versions; taking it first keeps the lock order of deleting a user
 /// (user, then todos), so the two cannot deadlock.
-async fn next_version(transaction: &mut Transaction, owner: Owner) -> Result<i64, sqlx::Error> {
+pub(super) async fn next_version(
+    transaction: &mut Transaction,
+    owner: Owner,
+) -> Result<i64, sqlx::Error> {
     run!(transaction, |connection| sqlx::query_scalar(
         "UPDATE users SET todos_version = todos_version + 1 WHERE id = $1 RETURNING todos_version"
     )
@@ -158,11 +166,12 @@ pub async fn list_with_version(pool: &Pool, owner: Owner) -> Result<(Vec<Todo>, 
         completed: Option<bool>,
         created_at: Option<Timestamp>,
         updated_at: Option<Timestamp>,
+        client_id: Option<ClientId>,
     }
     let rows: Vec<Row> = run!(pool.reads(), |connection| {
         sqlx::query_as(
         "SELECT users.todos_version AS version, todos.id, todos.title, todos.completed, todos.created_at,
-                todos.updated_at
+                todos.updated_at, todos.client_id
          FROM users LEFT JOIN todos ON todos.user_id = users.id
          WHERE users.id = $1 ORDER BY todos.id"
     )
@@ -180,10 +189,16 @@ pub async fn list_with_version(pool: &Pool, owner: Owner) -> Result<(Vec<Todo>, 
                 completed: row.completed?,
                 created_at: row.created_at?,
                 updated_at: row.updated_at?,
+                client_id: row.client_id,
             })
         })
         .collect();
     Ok((todos, version))
+}
+
+/// Why a list cannot take another todo.
+pub fn list_full(most: i64) -> String {
+    format!("Your list holds {most} todos, the most it can; delete some first.")
 }
 
 /// Adds a todo at the end of the owner's list, unless the list already holds `most` todos (422 on the title).
@@ -197,33 +212,55 @@ pub async fn insert(
 ) -> Result<Todo, AppError> {
     let mut transaction = writer.pool.begin_serialized(&[Lock::User(owner.0)]).await?;
     let version = next_version(&mut transaction, owner).await?;
-    let count: i64 = run!(&mut transaction, |connection| sqlx::query_scalar(
+    if count(&mut transaction, owner).await? >= most {
+        return Err(AppError::invalid("title", list_full(most)));
+    }
+    let todo = insert_row(&mut transaction, owner, title, None, now).await?;
+    let change = Change::TodoCreated { todo: todo.clone() };
+    writer.commit(transaction, owner, version, change).await?;
+    Ok(todo)
+}
+
+/// How many todos the owner has.
+pub(super) async fn count(transaction: &mut Transaction, owner: Owner) -> Result<i64, sqlx::Error> {
+    run!(transaction, |connection| sqlx::query_scalar(
         "SELECT COUNT(*) FROM todos WHERE user_id = $1"
     )
     .bind(owner.0)
     .fetch_one(connection)
-    .await)?;
-    if count >= most {
-        return Err(AppError::invalid(
-            "title",
-            format!("Your list holds {most} todos, the most it can; delete some first."),
-        ));
-    }
-    let todo: Todo = run!(&mut transaction, |connection| {
+    .await)
+}
+
+/// Inserts a todo, named `client_id` by its client if it has one.
+pub(super) async fn insert_row(
+    transaction: &mut Transaction,
+    owner: Owner,
+    title: &TodoTitle,
+    client_id: Option<&ClientId>,
+    now: &Timestamp,
+) -> Result<Todo, sqlx::Error> {
+    run!(transaction, |connection| {
         sqlx::query_as(&format!(
-            "INSERT INTO todos (user_id, title, completed, created_at, updated_at)
-             VALUES ($1, $2, FALSE, $3, $3)
+            "INSERT INTO todos (user_id, title, completed, created_at, updated_at, client_id)
+             VALUES ($1, $2, FALSE, $3, $3, $4)
              RETURNING {COLUMNS}"
         ))
         .bind(owner.0)
         .bind(title.as_str())
         .bind(now)
+        .bind(client_id.map(ClientId::as_str))
         .fetch_one(connection)
         .await
-    })?;
-    let change = Change::TodoCreated { todo: todo.clone() };
-    writer.commit(transaction, owner, version, change).await?;
-    Ok(todo)
+    })
+}
+
+/// `todo` as the two parameters `(id = $a OR client_id = $b)` compares: one of them is NULL, which matches
+/// nothing.
+fn named(todo: &TodoRef) -> (Option<i64>, Option<&str>) {
+    match todo {
+        TodoRef::Id(id) => (Some(*id), None),
+        TodoRef::Client(client_id) => (None, Some(client_id.as_str())),
+    }
 }
 
 /// Changes the title, the state, or both; `None` when the owner has no such todo.
@@ -237,19 +274,15 @@ pub async fn update(
 ) -> Result<Option<Todo>, sqlx::Error> {
     let mut transaction = writer.pool.begin().await?;
     let version = next_version(&mut transaction, owner).await?;
-    let todo: Option<Todo> = run!(&mut transaction, |connection| {
-        sqlx::query_as(&format!(
-        "UPDATE todos SET title = COALESCE($1, title), completed = COALESCE($2, completed), updated_at = $3
-         WHERE id = $4 AND user_id = $5 RETURNING {COLUMNS}"
-    ))
-    .bind(title.map(TodoTitle::as_str))
-    .bind(completed)
-    .bind(now)
-    .bind(id)
-    .bind(owner.0)
-    .fetch_optional(connection)
-    .await
-    })?;
+    let todo = update_row(
+        &mut transaction,
+        owner,
+        &TodoRef::Id(id),
+        title,
+        completed,
+        now,
+    )
+    .await?;
     // No such todo: dropping the transaction rolls the version back too.
     let Some(todo) = todo else { return Ok(None) };
     let change = Change::TodoUpdated { todo: todo.clone() };
@@ -257,24 +290,59 @@ pub async fn update(
     Ok(Some(todo))
 }
 
+/// Sets the fields given of the owner's `todo`; `None` when the owner has no such todo.
+pub(super) async fn update_row(
+    transaction: &mut Transaction,
+    owner: Owner,
+    todo: &TodoRef,
+    title: Option<&TodoTitle>,
+    completed: Option<bool>,
+    now: &Timestamp,
+) -> Result<Option<Todo>, sqlx::Error> {
+    let (id, client_id) = named(todo);
+    run!(transaction, |connection| {
+        sqlx::query_as(&format!(
+            "UPDATE todos SET title = COALESCE($1, title), completed = COALESCE($2, completed), updated_at = $3
+             WHERE user_id = $4 AND (id = $5 OR client_id = $6) RETURNING {COLUMNS}"
+        ))
+        .bind(title.map(TodoTitle::as_str))
+        .bind(completed)
+        .bind(now)
+        .bind(owner.0)
+        .bind(id)
+        .bind(client_id)
+        .fetch_optional(connection)
+        .await
+    })
+}
+
 /// Deletes the todo; `false` when the owner has no such todo.
 pub async fn delete(writer: &Writer<'_>, owner: Owner, id: i64) -> Result<bool, sqlx::Error> {
     let mut transaction = writer.pool.begin().await?;
     let version = next_version(&mut transaction, owner).await?;
-    let affected = run!(&mut transaction, |connection| sqlx::query(
-        "DELETE FROM todos WHERE id = $1 AND user_id = $2"
-    )
-    .bind(id)
-    .bind(owner.0)
-    .execute(connection)
-    .await
-    .map(|done| done.rows_affected()))?;
-    if affected == 0 {
+    let Some(id) = delete_row(&mut transaction, owner, &TodoRef::Id(id)).await? else {
         return Ok(false);
-    }
+    };
     let change = Change::TodoDeleted { id };
     writer.commit(transaction, owner, version, change).await?;
     Ok(true)
+}
+
+/// Deletes the owner's `todo`; answers its id, or `None` when the owner has no such todo.
+pub(super) async fn delete_row(
+    transaction: &mut Transaction,
+    owner: Owner,
+    todo: &TodoRef,
+) -> Result<Option<i64>, sqlx::Error> {
+    let (id, client_id) = named(todo);
+    run!(transaction, |connection| sqlx::query_scalar(
+        "DELETE FROM todos WHERE user_id = $1 AND (id = $2 OR client_id = $3) RETURNING id"
+    )
+    .bind(owner.0)
+    .bind(id)
+    .bind(client_id)
+    .fetch_optional(connection)
+    .await)
 }
 
 /// Marks every todo of the owner done (or not) and answers the whole list, as one transaction.
@@ -286,31 +354,53 @@ pub async fn set_all_completed(
 ) -> Result<Vec<Todo>, sqlx::Error> {
     let mut transaction = writer.pool.begin().await?;
     let version = next_version(&mut transaction, owner).await?;
-    let (changed, todos) = run!(&mut transaction, |connection| {
+    let (ids, todos) = run!(&mut transaction, |connection| {
         // Only the todos that change get a new `updated_at`.
-        let changed = sqlx::query(
-            "UPDATE todos SET completed = $1, updated_at = $2 WHERE user_id = $3 AND completed <> $1",
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE todos SET completed = $1, updated_at = $2 WHERE user_id = $3 AND completed <> $1
+             RETURNING id",
         )
         .bind(completed)
         .bind(now)
         .bind(owner.0)
-        .execute(&mut *connection)
-        .await?
-        .rows_affected();
+        .fetch_all(&mut *connection)
+        .await?;
         let todos: Vec<Todo> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM todos WHERE user_id = $1 ORDER BY id"
         ))
         .bind(owner.0)
         .fetch_all(&mut *connection)
         .await?;
-        (changed, todos)
+        (ids, todos)
     });
     // Nothing changed: nothing to announce, and the version stays.
-    if changed > 0 {
-        let change = Change::TodosToggled { completed };
+    if !ids.is_empty() {
+        let change = Change::TodosToggled { completed, ids };
         writer.commit(transaction, owner, version, change).await?;
     }
     Ok(todos)
+}
+
+/// Marks the owner's `todo` done (or not) unless it already is; answers its id when it changed.
+pub(super) async fn set_completed_row(
+    transaction: &mut Transaction,
+    owner: Owner,
+    todo: &TodoRef,
+    completed: bool,
+    now: &Timestamp,
+) -> Result<Option<i64>, sqlx::Error> {
+    let (id, client_id) = named(todo);
+    run!(transaction, |connection| sqlx::query_scalar(
+        "UPDATE todos SET completed = $1, updated_at = $2
+         WHERE user_id = $3 AND (id = $4 OR client_id = $5) AND completed <> $1 RETURNING id"
+    )
+    .bind(completed)
+    .bind(now)
+    .bind(owner.0)
+    .bind(id)
+    .bind(client_id)
+    .fetch_optional(connection)
+    .await)
 }
 
 /// Deletes the owner's completed todos; answers how many there were.

@@ -2,9 +2,8 @@
 //! works without JavaScript: Leptos then answers with a redirect back to the page, and a failure is told there
 //! through a one-time message (see `flash`).
 //!
-//! Every change takes the page's `origin` (absent from a form posted without JavaScript): the live update the
-//! change causes carries it, so the page that made the change, which already shows it, does not apply it
-//! again.
+//! With JavaScript the page sends its changes as operations instead (`sync::sync_todos`), which survive a lost
+//! network; these remain the targets of its forms.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -19,6 +18,8 @@ pub struct TodoPageData {
     pub todos: Vec<Todo>,
     /// The version of the list these todos are (see `live`).
     pub version: i64,
+    /// This login's name: the page's offline queue carries it (see `sync`).
+    pub login: Option<String>,
     /// Why the last form POST made without JavaScript failed, shown once.
     pub flash: Option<String>,
     /// What was typed into the new-todo input before that failure.
@@ -35,9 +36,11 @@ pub async fn load_todo_page() -> Result<Option<TodoPageData>, AppError> {
     };
     let flash = flash::take().await?;
     let (todos, version) = queries::list_with_version(&state.pool, Owner::from(&user)).await?;
+    let login = session::login_tag(&session).await?;
     Ok(Some(TodoPageData {
         todos,
         version,
+        login,
         flash: flash.message.clone(),
         typed: flash.typed(NEW_TODO_FORM),
     }))
@@ -45,18 +48,12 @@ pub async fn load_todo_page() -> Result<Option<TodoPageData>, AppError> {
 
 /// Adds a todo at the end of the list.
 #[server]
-pub async fn add_todo(title: String, origin: Option<u32>) -> Result<Todo, AppError> {
+pub async fn add_todo(title: String) -> Result<Todo, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
     let result = async {
         let title = service::parse_title(&title)?;
-        service::add(
-            &Writer::new(&state, origin),
-            owner?,
-            &title,
-            state.todos_per_user,
-        )
-        .await
+        service::add(&Writer::new(&state), owner?, &title, state.todos_per_user).await
     }
     .await;
     let typed = TypedValues::new([("title", title.as_str(), TodoTitle::MAX_CHARS)]);
@@ -66,38 +63,21 @@ pub async fn add_todo(title: String, origin: Option<u32>) -> Result<Todo, AppErr
 
 /// Marks a todo done or not done.
 #[server]
-pub async fn set_todo_completed(
-    id: i64,
-    completed: bool,
-    origin: Option<u32>,
-) -> Result<Todo, AppError> {
+pub async fn set_todo_completed(id: i64, completed: bool) -> Result<Todo, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
-    let result = async {
-        service::update(
-            &Writer::new(&state, origin),
-            owner?,
-            id,
-            None,
-            Some(completed),
-        )
-        .await
-    }
-    .await;
+    let result =
+        async { service::update(&Writer::new(&state), owner?, id, None, Some(completed)).await }
+            .await;
     settle(result).await
 }
 
 /// Renames a todo; a blank title deletes it (TodoMVC's rule). Answers the todo, or `None` once deleted.
 #[server]
-pub async fn rename_todo(
-    id: i64,
-    title: String,
-    origin: Option<u32>,
-) -> Result<Option<Todo>, AppError> {
+pub async fn rename_todo(id: i64, title: String) -> Result<Option<Todo>, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
-    let result =
-        async { service::rename(&Writer::new(&state, origin), owner?, id, &title).await }.await;
+    let result = async { service::rename(&Writer::new(&state), owner?, id, &title).await }.await;
     // Without JavaScript the edit form lives at `?edit=<id>`; go back to the list, not to the form.
     leave_edit_mode();
     settle(result).await
@@ -105,31 +85,29 @@ pub async fn rename_todo(
 
 /// Deletes a todo.
 #[server]
-pub async fn delete_todo(id: i64, origin: Option<u32>) -> Result<(), AppError> {
+pub async fn delete_todo(id: i64) -> Result<(), AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
-    let result = async { service::delete(&Writer::new(&state, origin), owner?, id).await }.await;
+    let result = async { service::delete(&Writer::new(&state), owner?, id).await }.await;
     settle(result).await
 }
 
 /// Marks every todo done or not done; answers the whole list.
 #[server]
-pub async fn toggle_all_todos(completed: bool, origin: Option<u32>) -> Result<Vec<Todo>, AppError> {
+pub async fn toggle_all_todos(completed: bool) -> Result<Vec<Todo>, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
     let result =
-        async { service::set_all_completed(&Writer::new(&state, origin), owner?, completed).await }
-            .await;
+        async { service::set_all_completed(&Writer::new(&state), owner?, completed).await }.await;
     settle(result).await
 }
 
 /// Deletes every completed todo; answers how many there were.
 #[server]
-pub async fn clear_completed_todos(origin: Option<u32>) -> Result<u64, AppError> {
+pub async fn clear_completed_todos() -> Result<u64, AppError> {
     use self::server::*;
     let (state, owner) = context().await?;
-    let result =
-        async { service::clear_completed(&Writer::new(&state, origin), owner?).await }.await;
+    let result = async { service::clear_completed(&Writer::new(&state), owner?).await }.await;
     settle(result).await
 }
 

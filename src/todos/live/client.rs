@@ -14,12 +14,9 @@ use web_sys::{EventSource, MessageEvent};
 
 use super::{
     event_names::{HELLO, RESYNC},
-    Change, ListVersion, Todo, TodoEvent,
+    Change, ListVersion, TodoEvent,
 };
-use crate::todos::{
-    focus::keeping_focus,
-    page_state::{new_item, TodoItem, TodoStore},
-};
+use crate::todos::page_state::TodoStore;
 
 /// Where the stream is.
 const EVENTS_PATH: &str = "/api/events";
@@ -27,11 +24,6 @@ const EVENTS_PATH: &str = "/api/events";
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 /// The longest wait between two reconnects.
 const LONGEST_RETRY: Duration = Duration::from_secs(30);
-
-/// A random name for this page, which its changes carry so that it can skip their live updates.
-pub fn page_origin() -> u32 {
-    (web_sys::js_sys::Math::random() * f64::from(u32::MAX)) as u32
-}
 
 /// Follows the live updates for `store` for as long as the page is open.
 pub fn follow(store: TodoStore) {
@@ -59,6 +51,18 @@ pub fn follow(store: TodoStore) {
         }),
     });
     Link::open(&link);
+    // The server answered again (a change was sent, the network is back): reconnect now rather than at the
+    // next planned try, which may be half a minute away.
+    let weak = Rc::downgrade(&link);
+    Effect::new(move |_| {
+        if !store.offline.get() {
+            if let Some(link) = weak.upgrade() {
+                if link.source.borrow().is_none() {
+                    Link::open(&link);
+                }
+            }
+        }
+    });
     // Kept for as long as the page's list: dropping it closes the connection.
     StoredValue::new_local(link);
 }
@@ -86,6 +90,9 @@ impl Link {
     fn open(link: &Rc<Self>) {
         if link.store.logged_out.get_value() {
             return;
+        }
+        if let Some(previous) = link.source.borrow_mut().take() {
+            previous.close();
         }
         let Ok(source) = EventSource::new(EVENTS_PATH) else {
             return Self::retry_later(link);
@@ -119,7 +126,8 @@ impl Link {
         let link = Rc::downgrade(link);
         set_timeout(
             move || {
-                if let Some(link) = link.upgrade() {
+                // Reconnected meanwhile, when the server answered again.
+                if let Some(link) = link.upgrade().filter(|link| link.source.borrow().is_none()) {
                     Self::open(&link);
                 }
             },
@@ -151,82 +159,37 @@ impl Link {
 }
 
 impl TodoStore {
-    /// A new connection's first event: the list is at `version` now.
+    /// A new connection's first event: the list is at `version` now, and the server can be reached.
     fn hello(self, version: i64) {
-        if version != self.version.get_value() || self.reload_wanted.get_value() {
+        self.offline.try_set(false);
+        if version != self.server.with_value(|server| server.version)
+            || self.reload_wanted.get_value()
+        {
             self.reload();
         }
+        self.flush();
     }
 
-    /// Applies a change announced by the server, unless this page made it (it shows it already), or it does
-    /// not follow the version this page shows (then the whole list is loaded again instead).
+    /// Applies a change announced by the server (this page's own too: its outbox then forgets it), unless it
+    /// does not follow the version this page shows (then the whole list is loaded again instead).
     fn apply(self, event: TodoEvent) {
         if self.reloading.get_value() {
             self.seen_while_reloading
                 .update_value(|seen| *seen = (*seen).max(event.version));
             return;
         }
-        let shown = self.version.get_value();
+        let shown = self.server.with_value(|server| server.version);
         if event.version <= shown {
             return;
         }
         if event.version != shown + 1 {
             return self.reload();
         }
-        self.version.set_value(event.version);
-        if event.origin == Some(self.origin) {
-            return;
-        }
-        // A change of this page still on its way may commit after this one and would be shown wrongly on top
-        // of it: load the list once this page's changes are answered.
-        if self.is_sending() {
-            return self.reload();
-        }
-        match event.change {
-            Change::TodoCreated { todo } | Change::TodoUpdated { todo } => {
-                match self.find_saved(todo.id) {
-                    Some(item) => item.show(&todo),
-                    None => self.push(todo),
-                }
-            }
-            Change::TodoDeleted { id } => self.remove_deleted(id),
-            Change::TodosToggled { completed } => {
-                for item in self.items.get_untracked() {
-                    if item.completed.get_untracked() != completed {
-                        item.completed.set(completed);
-                    }
-                }
-            }
-            Change::TodosCleared { ids } => {
-                for id in ids {
-                    self.remove_deleted(id);
-                }
-            }
-        }
-    }
-
-    /// The row showing the server's todo `id`, whether it came from the server or was created here.
-    fn find_saved(&self, id: i64) -> Option<TodoItem> {
-        self.items
-            .read_untracked()
-            .iter()
-            .find(|item| self.server_id(item.key) == Some(id))
-            .copied()
-    }
-
-    /// Deletes the row showing the server's todo `id`, deleted elsewhere.
-    fn remove_deleted(&self, id: i64) {
-        if let Some(item) = self.find_saved(id) {
-            self.end_edit_of(item.key);
-            keeping_focus(|| {
-                self.items
-                    .update(|items| items.retain(|each| each.key != item.key));
-            });
-        }
-    }
-
-    /// Adds a row for `todo`, created elsewhere.
-    fn push(&self, todo: Todo) {
-        self.items.update(|items| items.push(new_item(todo)));
+        self.server.update_value(|server| {
+            server.version = event.version;
+            server.apply(event.change);
+        });
+        self.show();
+        self.keep();
     }
 }

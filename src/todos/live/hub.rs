@@ -344,7 +344,6 @@ mod tests {
             user: 1,
             event: TodoEvent {
                 version: 7,
-                origin: None,
                 change: Change::TodoDeleted { id: 3 },
             },
         });
@@ -367,7 +366,6 @@ mod tests {
             user: 1,
             event: TodoEvent {
                 version: 2,
-                origin: None,
                 change: Change::TodosCleared { ids },
             },
         });
@@ -378,10 +376,10 @@ mod tests {
             completed: false,
             created_at: crate::timestamp::Timestamp::now(),
             updated_at: crate::timestamp::Timestamp::now(),
+            client_id: crate::domain::ClientId::parse(&"c".repeat(64)).ok(),
         };
         let event = TodoEvent {
             version: 3,
-            origin: Some(9),
             change: Change::TodoCreated { todo },
         };
         assert!(

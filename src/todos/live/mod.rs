@@ -38,10 +38,12 @@ pub enum Change {
         /// The deleted todo's id.
         id: i64,
     },
-    /// Every todo was marked done, or every one not done.
+    /// Several todos were marked done, or not done (toggle all).
     TodosToggled {
-        /// The state every todo now has.
+        /// The state they now have.
         completed: bool,
+        /// The ids of those that changed.
+        ids: Vec<i64>,
     },
     /// The completed todos were deleted.
     TodosCleared {
@@ -78,9 +80,6 @@ impl Change {
 pub struct TodoEvent {
     /// The list's version after this change: one more than the version before it.
     pub version: i64,
-    /// The page that made the change, as it said when sending it; `null` for API calls. A page skips its own
-    /// changes, which it already shows.
-    pub origin: Option<u32>,
     /// What changed.
     #[serde(flatten)]
     pub change: Change,
@@ -111,7 +110,10 @@ mod tests {
     fn each_change_is_sent_under_the_name_its_data_gives_and_clients_listen_for() {
         let changes = [
             Change::TodoDeleted { id: 1 },
-            Change::TodosToggled { completed: true },
+            Change::TodosToggled {
+                completed: true,
+                ids: vec![1],
+            },
             Change::TodosCleared { ids: vec![1, 2] },
         ];
         for change in changes {

@@ -54,9 +54,9 @@ async fn every_kind_of_change_reaches_the_owner_in_order_and_never_anyone_else()
         assert_eq!(created.data["kind"], "todo_created");
         assert_eq!(created.data["todo"], first);
         assert_eq!(
-            created.data["origin"],
+            created.data["todo"]["client_id"],
             json!(null),
-            "API changes have no origin"
+            "a todo made through the API has no client's id"
         );
         assert_eq!(stream.event().await.data["todo"], second);
         let updated = stream.event().await;
@@ -66,6 +66,10 @@ async fn every_kind_of_change_reaches_the_owner_in_order_and_never_anyone_else()
         let toggled = stream.event().await;
         assert_eq!(toggled.name, "todos_toggled");
         assert_eq!(toggled.data["completed"], true);
+        let mut toggled_ids: Vec<i64> =
+            serde_json::from_value(toggled.data["ids"].clone()).expect("ids");
+        toggled_ids.sort_unstable();
+        assert_eq!(toggled_ids, [second_id], "only the todo that changed");
         let cleared = stream.event().await;
         assert_eq!(cleared.name, "todos_cleared");
         let mut ids: Vec<i64> = serde_json::from_value(cleared.data["ids"].clone()).expect("ids");
