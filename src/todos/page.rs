@@ -10,8 +10,9 @@ use leptos_router::{
 
 use super::{
     item::TodoRow,
-    page_state::{ServerList, TodoStore},
+    page_state::TodoStore,
     server_fns::{load_todo_page, AddTodo, ClearCompletedTodos, TodoPageData, ToggleAllTodos},
+    sync::state::ServerList,
     TodoFilter,
 };
 use crate::auth::next_path::login_then;

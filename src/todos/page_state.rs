@@ -6,12 +6,14 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::{
     focus::keeping_focus,
-    live::Change,
-    sync::{rebase, Action, Operation, Shown},
+    sync::{
+        rebase,
+        state::{LocalCopy, Pending, ServerList},
+        Action, Operation, Shown,
+    },
     Todo, TodoFilter, TodoRef,
 };
 use crate::domain::{ClientId, TodoTitle};
@@ -48,45 +50,6 @@ impl TodoItem {
             self.completed.set(shown.completed);
         }
     }
-}
-
-/// The list as the server last told this page, and its version.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServerList {
-    /// Every todo, in creation order.
-    pub todos: Vec<Todo>,
-    /// The version they are (see `live`).
-    pub version: i64,
-}
-
-impl ServerList {
-    /// Applies a change the server announced.
-    pub fn apply(&mut self, change: Change) {
-        match change {
-            Change::TodoCreated { todo } | Change::TodoUpdated { todo } => {
-                match self.todos.iter_mut().find(|each| each.id == todo.id) {
-                    Some(each) => *each = todo,
-                    None => self.todos.push(todo),
-                }
-            }
-            Change::TodoDeleted { id } => self.todos.retain(|todo| todo.id != id),
-            Change::TodosToggled { completed, ids } => {
-                for todo in self.todos.iter_mut().filter(|todo| ids.contains(&todo.id)) {
-                    todo.completed = completed;
-                }
-            }
-            Change::TodosCleared { ids } => self.todos.retain(|todo| !ids.contains(&todo.id)),
-        }
-    }
-}
-
-/// A change made here, until the list from the server shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pending {
-    /// The change.
-    pub operation: Operation,
-    /// The first version of the server's list that shows it, once the server has applied it.
-    pub applied_in: Option<i64>,
 }
 
 /// What the page says when a todo being edited here is deleted elsewhere.
@@ -131,24 +94,6 @@ pub struct TodoStore {
     pub(crate) logged_out: StoredValue<bool>,
     /// How this page keeps its copy in the browser (see `sync::outbox`).
     pub(crate) local: StoredValue<LocalCopy>,
-}
-
-/// The bookkeeping of this page's copy in the browser's storage.
-#[derive(Debug, Default)]
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-pub struct LocalCopy {
-    /// This page's name, which its outbox is stored under.
-    pub page: Option<ClientId>,
-    /// What the browser kept has been read (changes are sent only after, so none is sent out of order).
-    pub restored: bool,
-    /// Outboxes of other pages taken over, deleted with the next write.
-    pub adopted: Vec<String>,
-    /// A write is on its way.
-    pub writing: bool,
-    /// Something changed while it was: write again.
-    pub write_again: bool,
-    /// A try to reach the server again is planned.
-    pub retry_planned: bool,
 }
 
 impl TodoStore {

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 /// Every route the API serves, as (method, OpenAPI path).
-const ROUTES: [(&str, &str); 49] = [
+const ROUTES: [(&str, &str); 50] = [
     ("post", "/api/auth/register"),
     ("post", "/api/auth/login"),
     ("post", "/api/auth/login/code"),
@@ -45,6 +45,7 @@ const ROUTES: [(&str, &str); 49] = [
     ("delete", "/api/todos/{id}"),
     ("post", "/api/todos/toggle-all"),
     ("post", "/api/todos/clear-completed"),
+    ("post", "/api/todos/sync"),
     ("get", "/api/events"),
     ("get", "/api/account/sessions"),
     ("delete", "/api/account/sessions/{id}"),

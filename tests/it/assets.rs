@@ -178,3 +178,49 @@ async fn site_files_are_sent_as_compressed_at_build_time_and_cached_as_their_nam
         );
     }
 }
+
+#[tokio::test]
+async fn the_service_worker_names_this_builds_files_is_asked_for_afresh_and_may_only_fetch_from_the_site(
+) {
+    let site = site_with_built_files();
+    let app = spawn_with_site(&site).await;
+    let response = fetch(&app.browser, "/sw.js", "identity").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(header_of(&response, header::CONTENT_TYPE)
+        .is_some_and(|kind| kind.starts_with("text/javascript")));
+    assert_eq!(
+        header_of(&response, header::CACHE_CONTROL).as_deref(),
+        Some("no-cache")
+    );
+    assert_eq!(
+        header_of(&response, header::CONTENT_SECURITY_POLICY).as_deref(),
+        Some("default-src 'none'; connect-src 'self'")
+    );
+    let script = response.text().await.expect("the script");
+    assert!(
+        script.contains(r#"const BUILD_FILES = ["/pkg/leptodo.css"];"#),
+        "{script}"
+    );
+    assert!(script.contains(r#"const LOGIN_HEADER = "leptodo-login";"#));
+}
+
+#[tokio::test]
+async fn every_page_names_its_login_and_a_visitors_page_none() {
+    let app = spawn_app_with(|_| {}).await;
+    let login = |response: &Response| {
+        response
+            .headers()
+            .get("leptodo-login")
+            .map(|value| value.to_str().expect("ASCII").to_owned())
+    };
+    assert_eq!(login(&app.browser.navigate("/login").await), None);
+    let ann = app.user("ann").await;
+    let todos = login(&ann.navigate("/").await).expect("the todo page names its login");
+    assert_eq!(
+        login(&ann.navigate("/account").await).as_deref(),
+        Some(todos.as_str())
+    );
+    assert_eq!(login(&ann.fetch("/api/todos").await), None, "only pages");
+    let bob = app.user("bob").await;
+    assert_ne!(login(&bob.navigate("/").await), Some(todos));
+}

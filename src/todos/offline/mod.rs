@@ -50,7 +50,7 @@ fn forget_on_logout() {
             event.prevent_default();
             let form = form.clone();
             leptos::task::spawn_local(async move {
-                super::sync::outbox::forget_everything().await;
+                forget_everything().await;
                 // `submit()` sends the form without firing this handler again.
                 let _ = form.submit();
             });
@@ -61,9 +61,17 @@ fn forget_on_logout() {
     on_submit.forget();
 }
 
+/// Deletes everything this browser keeps of any login's todos: the lists, the outboxes and the service
+/// worker's copies of the page. What logging out does first, and what a page does when its login has ended.
+#[cfg(feature = "hydrate")]
+pub async fn forget_everything() {
+    let _ = super::sync::browser_db::clear().await;
+    forget_cached_pages().await;
+}
+
 /// Deletes the service worker's copies of the todo page.
 #[cfg(feature = "hydrate")]
-pub async fn forget_cached_pages() {
+async fn forget_cached_pages() {
     let Ok(caches) = leptos::prelude::window().caches() else {
         return;
     };

@@ -123,9 +123,9 @@ async function keepOrForget(response, todoPath) {
 
 /** The kept copy of the todo page at `path`, or of any of them (the page picks its filter from the address). */
 async function keptPage(path) {
-  const cache = await caches.open(PAGES_CACHE);
+  // Looked up by name: opening the cache would make it.
   for (const candidate of [path, ...TODO_PAGES]) {
-    const page = await cache.match(candidate);
+    const page = await caches.match(candidate, { cacheName: PAGES_CACHE });
     if (page) return page;
   }
   return null;

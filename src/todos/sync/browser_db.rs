@@ -9,7 +9,7 @@ use web_sys::{
     IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode,
 };
 
-/// The database's name; the service worker and the logout clear the same (`offline::service_worker.js`).
+/// The database's name.
 pub const DATABASE: &str = "leptodo";
 /// The one object store.
 pub const STORE: &str = "lists";

@@ -11,7 +11,7 @@
 #[cfg(feature = "ssr")]
 pub mod api;
 #[cfg(feature = "hydrate")]
-mod browser_db;
+pub mod browser_db;
 #[cfg(feature = "ssr")]
 pub mod expiry;
 #[cfg(feature = "hydrate")]
@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod queries;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod state;
 
 use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
@@ -36,8 +37,8 @@ pub const MAX_OPERATIONS: usize = 100;
 pub struct Operation {
     /// Made by the client at random (a UUID); the server remembers it for the account.
     pub id: ClientId,
-    /// What to do.
-    #[serde(flatten)]
+    /// What to do: `{"add": {…}}`, `{"edit": {…}}`, `{"delete": {…}}`, `{"toggle_all": {…}}` or
+    /// `{"clear_completed": {…}}`.
     pub action: Action,
 }
 
@@ -45,7 +46,7 @@ pub struct Operation {
 /// todo added (or completed) elsewhere that this user had not seen yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Adds a todo at the end of the list.
     Add {
@@ -256,7 +257,7 @@ mod tests {
     #[test]
     fn operations_read_and_write_as_the_api_documents_them() {
         let operation: Operation = serde_json::from_value(serde_json::json!({
-            "id": "op-1", "kind": "edit", "todo": {"client": "t-1"}, "completed": true
+            "id": "op-1", "action": {"edit": {"todo": {"client": "t-1"}, "completed": true}}
         }))
         .expect("an edit");
         assert_eq!(
@@ -268,9 +269,11 @@ mod tests {
             }
         );
         let back = serde_json::to_value(&operation).expect("serialises");
-        assert_eq!(back["kind"], "edit");
-        assert_eq!(back["todo"], serde_json::json!({"client": "t-1"}));
-        let bad = serde_json::json!({"id": "op 1", "kind": "delete", "todo": {"id": 1}});
+        assert_eq!(
+            back["action"]["edit"]["todo"],
+            serde_json::json!({"client": "t-1"})
+        );
+        let bad = serde_json::json!({"id": "op 1", "action": {"delete": {"todo": {"id": 1}}}});
         assert!(serde_json::from_value::<Operation>(bad).is_err());
     }
 

@@ -41,7 +41,7 @@ async fn list(api: &Api) -> Vec<(String, bool)> {
 }
 
 fn add(id: &str, client_id: &str, title: &str) -> Value {
-    json!({ "id": id, "kind": "add", "client_id": client_id, "title": title })
+    json!({ "id": id, "action": { "add": { "client_id": client_id, "title": title } } })
 }
 
 fn owned(pairs: &[(&str, bool)]) -> Vec<(String, bool)> {
@@ -100,13 +100,13 @@ async fn operations_apply_in_the_order_sent_each_in_its_own_version_and_are_anno
         json!([
             add("o1", "milk", "Buy milk"),
             add("o2", "dog", "Walk the dog"),
-            {"id": "o3", "kind": "edit", "todo": {"client": "milk"}, "title": "Buy oat milk"},
-            {"id": "o4", "kind": "toggle_all", "completed": true,
-             "todos": [{"client": "milk"}, {"client": "dog"}]},
-            {"id": "o5", "kind": "edit", "todo": {"client": "dog"}, "completed": false},
-            {"id": "o6", "kind": "clear_completed", "todos": [{"client": "milk"}]},
+            {"id": "o3", "action": {"edit": {"todo": {"client": "milk"}, "title": "Buy oat milk"}}},
+            {"id": "o4", "action": {"toggle_all": {"completed": true,
+             "todos": [{"client": "milk"}, {"client": "dog"}]}}},
+            {"id": "o5", "action": {"edit": {"todo": {"client": "dog"}, "completed": false}}},
+            {"id": "o6", "action": {"clear_completed": {"todos": [{"client": "milk"}]}}},
             add("o7", "mum", "Call mum"),
-            {"id": "o8", "kind": "delete", "todo": {"client": "mum"}},
+            {"id": "o8", "action": {"delete": {"todo": {"client": "mum"}}}},
         ]),
     )
     .await;
@@ -145,23 +145,23 @@ async fn per_field_the_last_write_to_reach_the_server_wins_and_a_delete_wins_ove
     // Offline on both, different fields of one todo: both changes stay.
     synced(
         &laptop,
-        json!([{"id": "l1", "kind": "edit", "todo": {"client": "bread"}, "title": "Rye bread"}]),
+        json!([{"id": "l1", "action": {"edit": {"todo": {"client": "bread"}, "title": "Rye bread"}}}]),
     )
     .await;
     synced(
         &phone,
-        json!([{"id": "p1", "kind": "edit", "todo": {"client": "bread"}, "completed": true}]),
+        json!([{"id": "p1", "action": {"edit": {"todo": {"client": "bread"}, "completed": true}}}]),
     )
     .await;
     // The same field: the phone's change reaches the server last, and wins.
     synced(
         &laptop,
-        json!([{"id": "l2", "kind": "edit", "todo": {"client": "jam"}, "title": "Apricot jam"}]),
+        json!([{"id": "l2", "action": {"edit": {"todo": {"client": "jam"}, "title": "Apricot jam"}}}]),
     )
     .await;
     synced(
         &phone,
-        json!([{"id": "p2", "kind": "edit", "todo": {"client": "jam"}, "title": "Plum jam"}]),
+        json!([{"id": "p2", "action": {"edit": {"todo": {"client": "jam"}, "title": "Plum jam"}}}]),
     )
     .await;
     assert_eq!(
@@ -172,12 +172,12 @@ async fn per_field_the_last_write_to_reach_the_server_wins_and_a_delete_wins_ove
     // The laptop deletes the jam; the phone's edit of it arrives after, and is dropped with a reason.
     synced(
         &laptop,
-        json!([{"id": "l3", "kind": "delete", "todo": {"client": "jam"}}]),
+        json!([{"id": "l3", "action": {"delete": {"todo": {"client": "jam"}}}}]),
     )
     .await;
     let edit = synced(
         &phone,
-        json!([{"id": "p3", "kind": "edit", "todo": {"client": "jam"}, "completed": true}]),
+        json!([{"id": "p3", "action": {"edit": {"todo": {"client": "jam"}, "completed": true}}}]),
     )
     .await;
     let why = edit[0]["dropped"].as_str().expect("a reason");
@@ -185,13 +185,13 @@ async fn per_field_the_last_write_to_reach_the_server_wins_and_a_delete_wins_ove
     // Deleting what is gone already is no error, and the answer to a resend is the same as the first.
     let delete = synced(
         &phone,
-        json!([{"id": "p4", "kind": "delete", "todo": {"client": "jam"}}]),
+        json!([{"id": "p4", "action": {"delete": {"todo": {"client": "jam"}}}}]),
     )
     .await;
     assert_eq!(delete[0]["dropped"], Value::Null);
     let again = synced(
         &phone,
-        json!([{"id": "p3", "kind": "edit", "todo": {"client": "jam"}, "completed": true}]),
+        json!([{"id": "p3", "action": {"edit": {"todo": {"client": "jam"}, "completed": true}}}]),
     )
     .await;
     assert_eq!(
@@ -213,11 +213,11 @@ async fn another_users_operations_reach_nothing_of_yours() {
     let receipts = synced(
         &bob,
         json!([
-            {"id": "b1", "kind": "edit", "todo": {"id": anns_id}, "title": "Bob was here"},
-            {"id": "b2", "kind": "edit", "todo": {"client": "anns"}, "completed": true},
-            {"id": "b3", "kind": "delete", "todo": {"id": anns_id}},
-            {"id": "b4", "kind": "toggle_all", "completed": true, "todos": [{"id": anns_id}]},
-            {"id": "b5", "kind": "clear_completed", "todos": [{"client": "anns"}, {"id": anns_id}]},
+            {"id": "b1", "action": {"edit": {"todo": {"id": anns_id}, "title": "Bob was here"}}},
+            {"id": "b2", "action": {"edit": {"todo": {"client": "anns"}, "completed": true}}},
+            {"id": "b3", "action": {"delete": {"todo": {"id": anns_id}}}},
+            {"id": "b4", "action": {"toggle_all": {"completed": true, "todos": [{"id": anns_id}]}}},
+            {"id": "b5", "action": {"clear_completed": {"todos": [{"client": "anns"}, {"id": anns_id}]}}},
             // Ann's operation id means nothing for Bob: his operation is his own, and applied.
             add("shared-op-id", "anns", "Bob's own"),
         ]),
@@ -283,8 +283,8 @@ async fn bad_operations_are_dropped_with_a_reason_and_bad_requests_change_nothin
             add("o1", "t1", "   "),
             add("o2", "t2", &"x".repeat(501)),
             add("o3", "t3", "fine"),
-            {"id": "o4", "kind": "edit", "todo": {"client": "t3"}, "title": "two\nlines"},
-            {"id": "o5", "kind": "edit", "todo": {"client": "nowhere"}, "title": "x"},
+            {"id": "o4", "action": {"edit": {"todo": {"client": "t3"}, "title": "two\nlines"}}},
+            {"id": "o5", "action": {"edit": {"todo": {"client": "nowhere"}, "title": "x"}}},
         ]),
     )
     .await;
@@ -302,12 +302,15 @@ async fn bad_operations_are_dropped_with_a_reason_and_bad_requests_change_nothin
     for (operations, what) in [
         (json!(too_many), "101 operations"),
         (
-            json!([{"id": "w", "kind": "toggle_all", "completed": true, "todos": too_wide}]),
+            json!([{"id": "w", "action": {"toggle_all": {"completed": true, "todos": too_wide}}}]),
             "501 todos in one",
         ),
         (json!([add("bad id", "t", "x")]), "an id with a space"),
-        (json!([{"id": "k", "kind": "rename"}]), "an unknown kind"),
-        (json!([{"id": "k", "kind": "delete"}]), "no todo"),
+        (
+            json!([{"id": "k", "action": {"rename": {}}}]),
+            "an unknown kind",
+        ),
+        (json!([{"id": "k", "action": {"delete": {}}}]), "no todo"),
     ] {
         let (status, body) = sync(&ann, None, operations).await;
         assert!(
