@@ -2,14 +2,17 @@
 
 use leptos::prelude::*;
 
-/// Runs `remove`, which takes rows away for a change made elsewhere. If the keyboard focus was in one of them, it
-/// moves to the new-todo input once the page is redrawn, instead of falling to the top of the page.
+/// Runs `remove`, which may take rows away. If the keyboard focus was in one of them and nothing has taken it
+/// since (a row deleted here hands it to its neighbour itself), it moves to the new-todo input once the page is
+/// redrawn, instead of falling to the top of the page.
 pub(crate) fn keeping_focus(remove: impl FnOnce()) {
     let focused = document().active_element();
     remove();
     request_animation_frame(move || {
-        if focused.is_some_and(|element| !element.is_connected()) {
-            focus_on(document().query_selector(".new-todo").ok().flatten());
+        let document = document();
+        let lost = document.active_element().as_ref() == document.body().as_deref();
+        if lost && focused.is_some_and(|element| !element.is_connected()) {
+            focus_on(document.query_selector(".new-todo").ok().flatten());
         }
     });
 }

@@ -159,22 +159,32 @@ fn TodoApp(data: TodoPageData, filter: TodoFilter, editing: Option<i64>) -> impl
     .into_any()
 }
 
-/// Says that the server cannot be reached and that changes wait, in a live region present from the start.
+/// Says that the server cannot be reached and how many changes wait. Screen readers hear it once, through the
+/// page's polite announcement, when the page goes offline.
 #[component]
 fn OfflineNotice(store: TodoStore) -> impl IntoView {
-    let text = move || {
-        store.offline.get().then(|| match store.unsaved.get() {
-            0 => "Offline — changes will sync".to_owned(),
-            1 => "Offline — changes will sync (1 waiting)".to_owned(),
-            n => format!("Offline — changes will sync ({n} waiting)"),
-        })
-    };
+    Effect::new(move |was_offline: Option<bool>| {
+        let offline = store.offline.get();
+        if offline && was_offline == Some(false) {
+            store.announcement.set(format!("{OFFLINE}."));
+        }
+        offline
+    });
     view! {
-        <p class="offline-notice" role="status" class:visually-hidden=move || !store.offline.get()>
-            {text}
-        </p>
+        <Show when=move || store.offline.get()>
+            <p class="offline-notice">
+                {move || match store.unsaved.get() {
+                    0 => OFFLINE.to_owned(),
+                    1 => format!("{OFFLINE} (1 waiting)"),
+                    n => format!("{OFFLINE} ({n} waiting)"),
+                }}
+            </p>
+        </Show>
     }
 }
+
+/// What the page says while the server cannot be reached.
+const OFFLINE: &str = "Offline — changes will sync";
 
 /// Items left (`active`), the filter links, and "Clear completed" when something is done.
 #[component]

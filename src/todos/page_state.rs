@@ -16,7 +16,10 @@ use super::{
     },
     Todo, TodoFilter, TodoRef,
 };
-use crate::domain::{ClientId, TodoTitle};
+use crate::{
+    domain::{ClientId, TodoTitle},
+    error::AppError,
+};
 
 /// One row. Its fields are signals, so a change redraws only what shows them.
 #[derive(Debug, Clone)]
@@ -174,10 +177,14 @@ impl TodoStore {
     /// Adds a todo titled `input`; refuses with the rule's message if the title is invalid.
     pub fn add(self, input: &str) -> Result<(), String> {
         let title = TodoTitle::parse(input)?;
-        self.record(Action::Add {
+        let added = self.record(Action::Add {
             client_id: new_client_id(),
             title: title.to_string(),
         });
+        // Refused: the message says why, and what was typed stays.
+        if !added {
+            return Err(AppError::Unauthenticated.user_message());
+        }
         self.announce(format!("Added ‘{title}’."));
         Ok(())
     }
@@ -185,11 +192,13 @@ impl TodoStore {
     /// Marks one todo done or not done.
     pub fn set_completed(self, key: &TodoRef, completed: bool) {
         let Some(item) = self.find(key) else { return };
-        self.record(Action::Edit {
+        if !self.record(Action::Edit {
             todo: key.clone(),
             title: None,
             completed: Some(completed),
-        });
+        }) {
+            return;
+        }
         let state = if completed {
             "complete"
         } else {
@@ -212,18 +221,22 @@ impl TodoStore {
         if before == title.as_str() {
             return;
         }
-        self.record(Action::Edit {
+        if !self.record(Action::Edit {
             todo: key.clone(),
             title: Some(title.to_string()),
             completed: None,
-        });
+        }) {
+            return;
+        }
         self.announce(format!("Renamed ‘{before}’ to ‘{title}’."));
     }
 
     /// Deletes one todo.
     pub fn remove(self, key: &TodoRef) {
         let title = self.find(key).map(|item| item.title.get_untracked());
-        self.record(Action::Delete { todo: key.clone() });
+        if !self.record(Action::Delete { todo: key.clone() }) {
+            return;
+        }
         if let Some(title) = title {
             self.announce(format!("Deleted ‘{title}’."));
         }
@@ -233,10 +246,12 @@ impl TodoStore {
     pub fn set_all_completed(self, completed: bool) {
         let changing = self.keys_where(|item| item.completed.get_untracked() != completed);
         for todos in changing.chunks(TODOS_PER_OPERATION) {
-            self.record(Action::ToggleAll {
+            if !self.record(Action::ToggleAll {
                 completed,
                 todos: todos.to_vec(),
-            });
+            }) {
+                return;
+            }
         }
         self.announce(
             if completed {
@@ -252,9 +267,11 @@ impl TodoStore {
     pub fn clear_completed(self) {
         let done = self.keys_where(|item| item.completed.get_untracked());
         for todos in done.chunks(TODOS_PER_OPERATION) {
-            self.record(Action::ClearCompleted {
+            if !self.record(Action::ClearCompleted {
                 todos: todos.to_vec(),
-            });
+            }) {
+                return;
+            }
         }
         self.announce(match done.len() {
             1 => "Cleared 1 completed todo.".to_owned(),
@@ -279,8 +296,14 @@ impl TodoStore {
             .cloned()
     }
 
-    /// Shows `action` at once and puts it in the outbox, which sends it when it can.
-    fn record(self, action: Action) {
+    /// Shows `action` at once and puts it in the outbox, which sends it when it can; answers whether it did. A
+    /// page whose login has ended takes no more changes (they could never be saved) and says why.
+    fn record(self, action: Action) -> bool {
+        if self.logged_out.get_value() {
+            self.message
+                .set(Some(AppError::Unauthenticated.user_message()));
+            return false;
+        }
         self.message.set(None);
         let operation = Operation {
             id: new_client_id(),
@@ -298,6 +321,7 @@ impl TodoStore {
             self.keep();
             self.flush();
         }
+        true
     }
 
     /// Forgets the changes the server's list now shows, and shows the list with the others on top.
