@@ -109,7 +109,7 @@ pub async fn keep_chosen_lifetime(request: Request, next: Next) -> Response {
     response
 }
 
-/// Middleware inside the session layer: every page names its session's login (`LOGIN_HEADER`).
+/// Middleware: every page names its session's login (`LOGIN_HEADER`).
 pub async fn name_the_login(request: Request, next: Next) -> Response {
     let session = request.extensions().get::<Session>().cloned();
     let mut response = next.run(request).await;
@@ -136,18 +136,20 @@ pub async fn adopt_new_secret(session: &Session, user: &UserRecord) -> Result<()
     super::reauth::mark(session).await
 }
 
-/// This login's name (see `LOGIN_TAG`); a login begun before logins had one is given one now. `None` for a
-/// visitor.
+/// This login's name (see `LOGIN_TAG`); `None` for a visitor. A login begun before logins had one is named by its
+/// account and start instead, computed rather than stored, so that concurrent requests cannot give it two names.
 pub async fn login_tag(session: &Session) -> Result<Option<String>, AppError> {
-    if session.get::<i64>(USER_ID).await?.is_none() {
+    use sha2::{Digest, Sha256};
+
+    let Some(user_id) = session.get::<i64>(USER_ID).await? else {
         return Ok(None);
-    }
+    };
     if let Some(tag) = session.get::<String>(LOGIN_TAG).await? {
         return Ok(Some(tag));
     }
-    let tag = crate::security::random::random_secret();
-    session.insert(LOGIN_TAG, &tag).await?;
-    Ok(Some(tag))
+    let logged_in_at = session.get::<i64>(LOGGED_IN_AT).await?.unwrap_or_default();
+    let named = Sha256::digest(format!("login:{user_id}:{logged_in_at}"));
+    Ok(Some(hex::encode(named)))
 }
 
 /// Remembers, after the right password, that this visitor's account `user_id` is unconfirmed, so that they (and

@@ -207,7 +207,7 @@ fn router(
         // time, so the fallback that serves them (added after this layer) is left out of it.
         .layer(compression())
         .fallback(assets::site_file)
-        // Inside the next layer: naming an older login stores its new name, and the cookie keeps its lifetime.
+        // Inside the session layer, which it reads.
         .layer(middleware::from_fn(crate::auth::session::name_the_login))
         .layer(middleware::from_fn(
             crate::auth::session::keep_chosen_lifetime,

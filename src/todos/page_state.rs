@@ -12,7 +12,7 @@ use super::{
     sync::{
         rebase,
         state::{LocalCopy, Pending, ServerList},
-        Action, Operation, Shown,
+        Action, Operation, Shown, MAX_TODOS_PER_OPERATION,
     },
     Todo, TodoFilter, TodoRef,
 };
@@ -57,8 +57,6 @@ impl TodoItem {
 
 /// What the page says when a todo being edited here is deleted elsewhere.
 const DELETED_WHILE_EDITING: &str = "The todo you were editing was deleted in another window.";
-/// The most todos one toggle-all or clear-completed operation names (the server's bound).
-const TODOS_PER_OPERATION: usize = 500;
 
 /// The list, what the page says about it, and the outbox of changes on their way. Rendered on the server, the
 /// page makes no changes: the fields only its browser half reads go unread there.
@@ -245,7 +243,7 @@ impl TodoStore {
     /// Marks every todo shown done or not done.
     pub fn set_all_completed(self, completed: bool) {
         let changing = self.keys_where(|item| item.completed.get_untracked() != completed);
-        for todos in changing.chunks(TODOS_PER_OPERATION) {
+        for todos in changing.chunks(MAX_TODOS_PER_OPERATION) {
             if !self.record(Action::ToggleAll {
                 completed,
                 todos: todos.to_vec(),
@@ -266,7 +264,7 @@ impl TodoStore {
     /// Deletes every todo shown done.
     pub fn clear_completed(self) {
         let done = self.keys_where(|item| item.completed.get_untracked());
-        for todos in done.chunks(TODOS_PER_OPERATION) {
+        for todos in done.chunks(MAX_TODOS_PER_OPERATION) {
             if !self.record(Action::ClearCompleted {
                 todos: todos.to_vec(),
             }) {
@@ -400,8 +398,17 @@ pub(crate) fn new_client_id() -> ClientId {
     #[cfg_attr(not(feature = "hydrate"), allow(unused_mut))]
     let mut bytes = [0_u8; 16];
     #[cfg(feature = "hydrate")]
-    if let Ok(crypto) = window().crypto() {
-        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    {
+        let filled = window()
+            .crypto()
+            .and_then(|crypto| crypto.get_random_values_with_u8_array(&mut bytes))
+            .is_ok();
+        // Without it (a very old browser), the weaker generator: ids need only never meet, not be unguessable.
+        if !filled {
+            for byte in &mut bytes {
+                *byte = (web_sys::js_sys::Math::random() * 256.0) as u8;
+            }
+        }
     }
     ClientId::from_random(bytes)
 }

@@ -16,6 +16,7 @@ const BUILD = "__BUILD__";
 const BUILD_FILES = __BUILD_FILES__;
 const FILES_CACHE = `leptodo-files-${BUILD}`;
 const PAGES_CACHE = "__PAGES_CACHE__";
+const DATABASE = "__DATABASE__";
 const TODO_PAGES = ["/", "/active", "/completed"];
 const LOGIN_HEADER = "__LOGIN_HEADER__";
 // Fingerprinted file names never change content; without fingerprints (a debug build), the network comes first.
@@ -31,6 +32,8 @@ self.addEventListener("install", (event) => {
   );
 });
 
+// A new build's worker deletes the old build's files, and with them the kept page, which names those files: the
+// next todo page opened online is kept again.
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
@@ -39,6 +42,7 @@ self.addEventListener("activate", (event) => {
         Promise.all(
           names
             .filter((name) => name.startsWith("leptodo-files-") && name !== FILES_CACHE)
+            .concat(names.some((name) => name.startsWith("leptodo-files-") && name !== FILES_CACHE) ? [PAGES_CACHE] : [])
             .map((name) => caches.delete(name)),
         ),
       )
@@ -89,10 +93,11 @@ async function fromNetworkFirst(request) {
 /** A page: the network's answer; for the todo page, the kept copy when the network fails or is too slow. */
 async function navigation(event, path) {
   const isTodoPage = TODO_PAGES.includes(path);
-  const fromNetwork = fetch(event.request).then((response) => {
-    event.waitUntil(keepOrForget(response.clone(), isTodoPage ? path : null));
-    return response;
-  });
+  const fromNetwork = fetch(event.request);
+  // Told now, while the event is being handled: keeping the copy may outlast the answer.
+  event.waitUntil(
+    fromNetwork.then((response) => keepOrForget(response.clone(), isTodoPage ? path : null)).catch(() => {}),
+  );
   if (!isTodoPage) return fromNetwork;
   const kept = () => keptPage(path);
   const late = new Promise((resolve) => setTimeout(() => resolve(null), PAGE_WAIT_MS));
@@ -115,6 +120,8 @@ async function keepOrForget(response, todoPath) {
   if (!login || (kept && kept.headers.get(LOGIN_HEADER) !== login)) {
     await caches.delete(PAGES_CACHE);
   }
+  // No login any more: the list and the outbox the pages kept go too (they belong to a login that has ended).
+  if (!login) indexedDB.deleteDatabase(DATABASE);
   if (todoPath && login) {
     const cache = await caches.open(PAGES_CACHE);
     await cache.put(todoPath, response);

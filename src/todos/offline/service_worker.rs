@@ -11,7 +11,9 @@ use axum::{
 use sha2::{Digest, Sha256};
 
 use super::PAGES_CACHE;
-use crate::{assets::PKG_DIR, auth::session::LOGIN_HEADER, state::AppState};
+use crate::{
+    assets::PKG_DIR, auth::session::LOGIN_HEADER, state::AppState, todos::sync::BROWSER_DATABASE,
+};
 
 /// The worker's source, with `__NAMES__` to fill in.
 const TEMPLATE: &str = include_str!("service_worker.js");
@@ -60,6 +62,7 @@ fn render(site_root: &Path, fingerprinted: bool) -> String {
             if fingerprinted { "true" } else { "false" },
         )
         .replace("__PAGES_CACHE__", PAGES_CACHE)
+        .replace("__DATABASE__", BROWSER_DATABASE)
         .replace("__LOGIN_HEADER__", LOGIN_HEADER)
 }
 

@@ -9,8 +9,6 @@ use web_sys::{
     IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode,
 };
 
-/// The database's name.
-pub const DATABASE: &str = "leptodo";
 /// The one object store.
 pub const STORE: &str = "lists";
 /// The key of the server's list as last seen.
@@ -27,7 +25,7 @@ async fn open() -> Result<IdbDatabase, Failed> {
         .ok_or("no window")?
         .indexed_db()?
         .ok_or("no IndexedDB")?;
-    let request = factory.open_with_u32(DATABASE, 1)?;
+    let request = factory.open_with_u32(super::BROWSER_DATABASE, 1)?;
     let upgrade = Closure::once_into_js({
         let request = request.clone();
         move || {

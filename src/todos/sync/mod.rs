@@ -30,6 +30,11 @@ use crate::{domain::ClientId, error::AppError};
 
 /// The most operations one request carries; a longer outbox is sent in turns.
 pub const MAX_OPERATIONS: usize = 100;
+/// The most todos one toggle-all or clear-completed operation names; a page splits a longer one.
+pub const MAX_TODOS_PER_OPERATION: usize = 500;
+/// The IndexedDB database the todo page keeps its list and outbox in (`browser_db`); the service worker deletes
+/// it when a page of no login comes.
+pub const BROWSER_DATABASE: &str = "leptodo";
 
 /// One change, as made on a page (or by an API client), named so that the server applies it once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

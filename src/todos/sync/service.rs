@@ -2,7 +2,9 @@
 //! sent, once. The transaction holds the list's lock from its first statement, so checking whether the
 //! operation was applied before and applying it cannot be split by a resend arriving on another instance.
 
-use super::{queries as sync_queries, Action, Operation, Receipt, MAX_OPERATIONS};
+use super::{
+    queries as sync_queries, Action, Operation, Receipt, MAX_OPERATIONS, MAX_TODOS_PER_OPERATION,
+};
 use crate::{
     db::Transaction,
     domain::TodoTitle,
@@ -14,9 +16,6 @@ use crate::{
         TodoRef,
     },
 };
-
-/// The most todos one toggle-all or clear-completed operation names; a page splits a longer one.
-pub const MAX_TODOS_PER_OPERATION: usize = 500;
 
 /// What the page says of an edit that reached the server after its todo was deleted elsewhere.
 const EDITED_AFTER_DELETE: &str =
