@@ -397,18 +397,10 @@ impl TodoStore {
 pub(crate) fn new_client_id() -> ClientId {
     #[cfg_attr(not(feature = "hydrate"), allow(unused_mut))]
     let mut bytes = [0_u8; 16];
+    // Every browser that runs WebAssembly has `crypto.getRandomValues`, in insecure contexts too.
     #[cfg(feature = "hydrate")]
-    {
-        let filled = window()
-            .crypto()
-            .and_then(|crypto| crypto.get_random_values_with_u8_array(&mut bytes))
-            .is_ok();
-        // Without it (a very old browser), the weaker generator: ids need only never meet, not be unguessable.
-        if !filled {
-            for byte in &mut bytes {
-                *byte = (web_sys::js_sys::Math::random() * 256.0) as u8;
-            }
-        }
+    if let Ok(crypto) = window().crypto() {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
     }
     ClientId::from_random(bytes)
 }
