@@ -4,13 +4,10 @@
 use axum::{extract::State, Json};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{
-    service::{self, Sender},
-    Receipt, SyncRequest,
-};
+use super::{service, Receipt, SyncRequest};
 use crate::{
     api::extract::ApiJson,
-    auth::{api_user::ApiUser, session},
+    auth::api_user::ApiUser,
     error::{json::ErrorBody, AppError},
     state::AppState,
     todos::queries::{Owner, Writer},
@@ -42,18 +39,11 @@ pub async fn sync(
     user: ApiUser,
     ApiJson(body): ApiJson<SyncRequest>,
 ) -> Result<Json<Vec<Receipt>>, AppError> {
-    let session_login = match &user.session {
-        Some(http_session) => session::login_tag(http_session).await?,
-        None => None,
-    };
-    let sender = Sender {
-        queued_under: body.login.as_deref(),
-        session_login: session_login.as_deref(),
-    };
     let receipts = service::apply(
         &Writer::new(&state),
         Owner::from(&user.record),
-        sender,
+        body.login.as_deref(),
+        user.session.as_ref(),
         &body.operations,
         state.todos_per_user,
     )

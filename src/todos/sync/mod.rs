@@ -130,20 +130,15 @@ pub async fn sync_todos(
         todos::queries::{Owner, Writer},
     };
     let (state, http_session) = crate::state::request_context().await?;
-    let user = session::current_user(&http_session, state.sessions, &state.pool)
-        .await?
-        .ok_or(AppError::Unauthenticated);
     let applied = async {
-        let session_login = session::login_tag(&http_session).await?;
-        let sender = service::Sender {
-            queued_under: login.as_deref(),
-            session_login: session_login.as_deref(),
-        };
-        let owner = Owner::from(&user?);
+        let user = session::current_user(&http_session, state.sessions, &state.pool)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         service::apply(
             &Writer::new(&state),
-            owner,
-            sender,
+            Owner::from(&user),
+            login.as_deref(),
+            Some(&http_session),
             &operations,
             state.todos_per_user,
         )

@@ -5,7 +5,10 @@
 use super::{
     queries as sync_queries, Action, Operation, Receipt, MAX_OPERATIONS, MAX_TODOS_PER_OPERATION,
 };
+use tower_sessions::Session;
+
 use crate::{
+    auth::session::login_tag,
     db::Transaction,
     domain::TodoTitle,
     error::AppError,
@@ -21,30 +24,26 @@ use crate::{
 const EDITED_AFTER_DELETE: &str =
     "A todo you changed was deleted elsewhere, so your change to it was dropped.";
 
-/// Who sends the operations, as far as the login rule goes.
-#[derive(Debug, Clone, Copy)]
-pub struct Sender<'a> {
-    /// The login the operations say they were made under (`None` from API clients).
-    pub queued_under: Option<&'a str>,
-    /// The login of the session sending them (`None` for a bearer token).
-    pub session_login: Option<&'a str>,
-}
-
 /// Applies `operations` to the owner's list in order and answers what became of each. Nothing is applied when
-/// they were queued under another login than the sender's, or when the request breaks a bound.
+/// they were `queued_under` another login than that of the sender's `session` (a bearer token has none), or when
+/// the request breaks a bound.
 #[tracing::instrument(skip_all, fields(operations = operations.len()))]
 pub async fn apply(
     writer: &Writer<'_>,
     owner: Owner,
-    sender: Sender<'_>,
+    queued_under: Option<&str>,
+    session: Option<&Session>,
     operations: &[Operation],
     most: i64,
 ) -> Result<Vec<Receipt>, AppError> {
-    if sender
-        .queued_under
-        .is_some_and(|queued| sender.session_login != Some(queued))
-    {
-        return Err(AppError::StaleLogin);
+    if let Some(queued_under) = queued_under {
+        let sender_login = match session {
+            Some(session) => login_tag(session).await?,
+            None => None,
+        };
+        if sender_login.as_deref() != Some(queued_under) {
+            return Err(AppError::StaleLogin);
+        }
     }
     check_bounds(operations)?;
     let mut receipts = Vec::with_capacity(operations.len());
