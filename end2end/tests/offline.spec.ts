@@ -1,4 +1,4 @@
-import { expect, test, type BrowserContext, type Page } from "@playwright/test";
+import { expect, test as base, type BrowserContext, type Page } from "@playwright/test";
 import { PASSWORD, uniqueUser, waitForHydration } from "./accounts";
 import { OwnServer } from "./own-server";
 import { addTodos, count, item, items, newTodo, settled } from "./todos";
@@ -7,6 +7,15 @@ import { addTodos, count, item, items, newTodo, settled } from "./todos";
 // them (each once) when the server answers again; live sync then shows them everywhere. Each test stops and
 // starts a server of its own (own-server.ts): the suite's shared server keeps serving the other tests.
 // Waiting for a reconnect may take a live stream's longest pause (30 s), hence the longer limits.
+
+/** Each test's own server, started fresh and stopped (by its process) when the test ends. */
+const test = base.extend<{ server: OwnServer }>({
+  server: async ({}, use, info) => {
+    const server = await OwnServer.start(info);
+    await use(server);
+    await server.stop();
+  },
+});
 
 test.describe.configure({ timeout: 150_000 });
 const RECONNECT = { timeout: 45_000 };
@@ -54,8 +63,8 @@ async function stored(context: BrowserContext, server: OwnServer) {
 
 test("the list opens and changes without its server, and every change reaches it once when it is back", async ({
   browser,
-}, info) => {
-  const server = await OwnServer.start(info);
+  server,
+}) => {
   const laptop = await browser.newContext();
   const phone = await browser.newContext();
   try {
@@ -114,14 +123,13 @@ test("the list opens and changes without its server, and every change reaches it
   } finally {
     await laptop.close();
     await phone.close();
-    await server.stop();
   }
 });
 
 test("two devices offline: different fields both stay, the same field goes to the last to arrive, a delete wins", async ({
   browser,
-}, info) => {
-  const server = await OwnServer.start(info);
+  server,
+}) => {
   const laptop = await browser.newContext();
   const phone = await browser.newContext();
   try {
@@ -179,14 +187,13 @@ test("two devices offline: different fields both stay, the same field goes to th
   } finally {
     await laptop.close();
     await phone.close();
-    await server.stop();
   }
 });
 
 test("logging out forgets the list and the queue, and changes of an ended login are never sent under a new one", async ({
   browser,
-}, info) => {
-  const server = await OwnServer.start(info);
+  server,
+}) => {
   const context = await browser.newContext();
   try {
     const ann = await register(context, server);
@@ -262,14 +269,13 @@ test("logging out forgets the list and the queue, and changes of an ended login 
     await expect(items(fresh)).toHaveCount(0);
   } finally {
     await context.close();
-    await server.stop();
   }
 });
 
 test("the service worker leaves server functions, the API, the event stream and non-GET requests alone", async ({
   browser,
-}, info) => {
-  const server = await OwnServer.start(info);
+  server,
+}) => {
   const context = await browser.newContext();
   try {
     await register(context, server);
@@ -293,6 +299,5 @@ test("the service worker leaves server functions, the API, the event stream and 
     expect(worker.headers()["content-type"]).toContain("javascript");
   } finally {
     await context.close();
-    await server.stop();
   }
 });
